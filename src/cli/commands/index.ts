@@ -1,0 +1,4 @@
+/** Every command, in the order `kubesmith --help` lists them. Add one line per command file. */
+import type { Command } from '../command.js';
+
+export const COMMANDS: readonly Command[] = [];

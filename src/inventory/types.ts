@@ -1,0 +1,161 @@
+/**
+ * The validated, defaulted inventory. Everything downstream (PKI, renderer, deployer) reads only
+ * this shape; src/inventory/validate.ts is the one place that turns YAML into it.
+ * Every field's default is documented with @default and in inventory.example.yaml.
+ */
+
+export type Role = 'etcd' | 'control-plane' | 'worker' | 'loadbalancer';
+export const ROLES: readonly Role[] = ['etcd', 'control-plane', 'worker', 'loadbalancer'];
+
+export type KeyAlgorithm = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ecdsa-p256' | 'ecdsa-p384';
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ecdsa-p256', 'ecdsa-p384'];
+
+/**
+ * How nodes reach kube-apiserver.
+ * - local-proxy: nginx (stream) on every node listens on 127.0.0.1:6443 and balances to all apiservers.
+ * - vip: keepalived + nginx on the `loadbalancer` hosts hold a virtual IP.
+ * - none: everything talks to the first control-plane host directly (single master).
+ */
+export type ApiHaMode = 'local-proxy' | 'vip' | 'none';
+
+export type HostKeyPolicy = 'strict' | 'accept-new';
+export type ProxyMode = 'ipvs' | 'iptables';
+export type AdminIdentity = 'cluster-admins' | 'system-masters';
+
+export interface BastionSettings {
+  readonly address: string;
+  /** @default 22 */
+  readonly port: number;
+  /** @default the host's ssh.user */
+  readonly user: string;
+  readonly identityFile?: string;
+}
+
+export interface SshSettings {
+  /** @default "root" */
+  readonly user: string;
+  /** @default 22 */
+  readonly port: number;
+  /** Private key file; `~` is expanded. @default none (agent only) */
+  readonly identityFile?: string;
+  /** Use the agent at $SSH_AUTH_SOCK when set. @default true */
+  readonly agent: boolean;
+  /** @default "~/.ssh/known_hosts" */
+  readonly knownHostsFile: string;
+  /** strict: unknown or changed keys are refused. accept-new: trust on first use, append to knownHostsFile. @default "strict" */
+  readonly hostKeyPolicy: HostKeyPolicy;
+  readonly bastion?: BastionSettings;
+  /** Run privileged commands through `sudo -n`. @default true when user is not root */
+  readonly sudo: boolean;
+  /** @default 10 */
+  readonly connectTimeoutSeconds: number;
+}
+
+export interface ApiServerSettings {
+  /** @default "local-proxy" when there are 2+ control-plane hosts, else "none" */
+  readonly ha: ApiHaMode;
+  /** Required when ha is "vip". */
+  readonly vip?: string;
+  /** Port kube-apiserver listens on. @default 6443 */
+  readonly port: number;
+  /** Port the VIP load balancer listens on (nginx on the loadbalancer hosts). @default 16443 */
+  readonly vipPort: number;
+  /** Extra names/IPs for the apiserver serving certificate. @default [] */
+  readonly extraSANs: readonly string[];
+}
+
+export interface ClusterSettings {
+  /** DNS-1123 label; names the state directory. */
+  readonly name: string;
+  /** "v1.31.2"; v1.26 to v1.35 supported. */
+  readonly kubernetesVersion: string;
+  /** "v3.5.16"; etcd 3.4 and 3.5 supported. @default "v3.5.16" */
+  readonly etcdVersion: string;
+  /** @default "10.0.0.0/24" (the classic guide's service range) */
+  readonly serviceCIDR: string;
+  /** @default "10.244.0.0/16" (flannel's default) */
+  readonly podCIDR: string;
+  /** @default the 2nd address of serviceCIDR, e.g. "10.0.0.2" */
+  readonly clusterDNS: string;
+  /** @default "cluster.local" */
+  readonly clusterDomain: string;
+  readonly apiServer: ApiServerSettings;
+  /** @default "ipvs" */
+  readonly proxyMode: ProxyMode;
+}
+
+export interface PkiSettings {
+  /** Every CA, leaf and the service-account key. @default "rsa-2048" */
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** @default 3650 */
+  readonly caValidityDays: number;
+  /** @default 365 */
+  readonly leafValidityDays: number;
+  /** @default "cluster-admins" (kubeadm >= 1.29 style; break-glass system:masters kept locally) */
+  readonly adminIdentity: AdminIdentity;
+  /** Lifetime of the kubelet bootstrap token. @default 24 */
+  readonly bootstrapTokenTTLHours: number;
+  /** Longest kubelet certificate lifetime `approve` accepts in a CSR. @default 365 */
+  readonly csrMaxExpirationDays: number;
+}
+
+/** Settings for nodes that are themselves containers (LXD, nspawn). Defaults are normal-host values. */
+export interface ContainerdSettings {
+  /** @default "overlayfs"; "native" inside containers whose root is an overlay */
+  readonly snapshotter: string;
+  /** runc NoNewKeyring; true where keyctl is blocked by seccomp. @default false */
+  readonly noNewKeyring: boolean;
+  /** CRI restrict_oom_score_adj; true without CAP_SYS_RESOURCE. @default false */
+  readonly restrictOomScoreAdj: boolean;
+  /** @default "registry.k8s.io/pause:3.9" */
+  readonly sandboxImage: string;
+}
+
+export interface PathSettings {
+  /** @default "/opt/etcd" (bin/ cfg/ ssl/) */
+  readonly etcd: string;
+  /** @default "/opt/kubernetes" (bin/ cfg/ ssl/ logs/) */
+  readonly kubernetes: string;
+}
+
+export interface InventoryHost {
+  /** DNS-1123 label; also the Kubernetes node name and the etcd member name. */
+  readonly name: string;
+  /** Where kubesmith connects over SSH (IP or DNS name). */
+  readonly address: string;
+  /** The IP components advertise and certificates carry. @default address (must then be an IP) */
+  readonly internalIP: string;
+  readonly roles: readonly Role[];
+  /** ssh defaults merged with this host's overrides. */
+  readonly ssh: SshSettings;
+}
+
+export interface Inventory {
+  readonly apiVersion: 'kubesmith/v1alpha1';
+  readonly cluster: ClusterSettings;
+  readonly pki: PkiSettings;
+  readonly ssh: SshSettings;
+  /** Directory with the offline release artifacts; relative to the inventory file. @default "./bundle" */
+  readonly bundle: { readonly dir: string };
+  readonly paths: PathSettings;
+  readonly containerd: ContainerdSettings;
+  readonly hosts: readonly InventoryHost[];
+  readonly concurrency: {
+    /** Hosts worked on at once within a phase. @default 10 */
+    readonly hosts: number;
+    /** Binary uploads in flight at once across all hosts. @default 4 */
+    readonly uploads: number;
+  };
+  /** Absolute path of the inventory file (for messages and relative paths). */
+  readonly source: string;
+}
+
+/** Hosts with a role, in inventory order. */
+export function hostsWithRole(inv: Inventory, role: Role): readonly InventoryHost[] {
+  return inv.hosts.filter((h) => h.roles.includes(role));
+}
+
+/** Hosts that run a kubelet (workers and control-plane hosts are both nodes). */
+export function nodeHosts(inv: Inventory): readonly InventoryHost[] {
+  return inv.hosts.filter((h) => h.roles.includes('worker') || h.roles.includes('control-plane'));
+}
