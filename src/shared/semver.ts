@@ -1,0 +1,28 @@
+/** Minimal "vMAJOR.MINOR.PATCH" handling for Kubernetes and etcd versions. */
+
+export interface Version {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+  readonly text: string; // as written, with the leading "v"
+}
+
+/** Parses "v1.31.2" (the leading v is required, as in release tarball names). */
+export function parseVersion(text: string): Version | undefined {
+  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), text };
+}
+
+/** Negative when a < b, 0 when equal, positive when a > b (major, minor, patch). */
+export function compareVersions(a: Version, b: Pick<Version, 'major' | 'minor'> & { patch?: number }): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - (b.patch ?? 0);
+}
+
+/** True when v is at least major.minor (patch ignored): atLeast(v, 1, 28). */
+export function atLeast(v: Version, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+export const SUPPORTED_KUBERNETES = { min: { major: 1, minor: 26 }, max: { major: 1, minor: 35 } } as const;
+export const SUPPORTED_ETCD = { min: { major: 3, minor: 4 }, max: { major: 3, minor: 5 } } as const;
