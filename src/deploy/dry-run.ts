@@ -1,0 +1,160 @@
+/**
+ * Dry-run: the same Step[] the executor gets, evaluated through a HostReader only. It reports
+ * what apply would do (new / changed / unchanged per file, which units would restart) and cannot
+ * write by construction: it only ever holds a read-only host view. Also home of the comparison rules the
+ * executor shares, so "unchanged" means the same thing in both modes.
+ */
+import type { Artifact } from '../plan/types.js';
+import type { HostReader, RemoteFileStat } from './ssh/connection.js';
+import type { EmitEvent } from './events.js';
+import { describeStep, type Step, type StepStatus } from './phase.js';
+
+/** Where a unit's "restart pending" marker lives, so an interrupted run still restarts it next time. */
+export const PENDING_RESTART_DIR = '/var/lib/kubesmith/pending-restart';
+
+/** Marker path for one unit. */
+export function pendingMarker(unit: string): string {
+  return `${PENDING_RESTART_DIR}/${unit}`;
+}
+
+/** Per-host change tracking across the phases of one run. */
+export interface HostRunState {
+  readonly changedPaths: Set<string>;
+  readonly pendingRestarts: Set<string>;
+  readonly restarted: string[];
+  unitFilesChanged: boolean;
+  changed: number;
+}
+
+/** A fresh state for one host. */
+export function newHostRunState(): HostRunState {
+  return { changedPaths: new Set(), pendingRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
+}
+
+/** How a remote file differs from the artifact: "new", "content", "mode 644 -> 600", or undefined when equal. */
+export function diffArtifact(artifact: Artifact, stat: RemoteFileStat | undefined): string | undefined {
+  if (!stat) return 'new';
+  const diffs: string[] = [];
+  if (artifact.sha256 !== undefined && stat.sha256 !== artifact.sha256) diffs.push('content');
+  if (stat.mode !== artifact.mode) diffs.push(`mode ${stat.mode.toString(8)} -> ${artifact.mode.toString(8)}`);
+  if (stat.owner !== artifact.owner) diffs.push(`owner ${stat.owner} -> ${artifact.owner}`);
+  return diffs.length === 0 ? undefined : diffs.join(', ');
+}
+
+/** Every path the steps need a stat of: put targets and pending-restart markers (one round trip). */
+export function pathsToStat(steps: readonly Step[]): readonly string[] {
+  return steps.flatMap((s) =>
+    s.kind === 'put' ? [s.artifact.path] : s.kind === 'systemd' && s.action === 'restart' ? [pendingMarker(s.unit)] : [],
+  );
+}
+
+/** Records a changed put in the host state. */
+export function recordChange(state: HostRunState, artifact: Artifact): void {
+  state.changedPaths.add(artifact.path);
+  for (const u of artifact.restarts) state.pendingRestarts.add(u);
+  if (artifact.kind === 'unit') state.unitFilesChanged = true;
+  state.changed += 1;
+}
+
+/** Whether an exec step's ifChanged inputs changed in this run. */
+export function inputsChanged(state: HostRunState, paths: readonly string[] | undefined): boolean {
+  return paths === undefined || paths.some((p) => state.changedPaths.has(p));
+}
+
+/** Options shared by executor and dry-run. */
+export interface StepRunOptions {
+  readonly phase: string;
+  readonly emit: EmitEvent;
+  readonly signal: AbortSignal;
+}
+
+/** Evaluates steps read-only and emits what apply would do. */
+export async function dryRunSteps(
+  host: HostReader,
+  steps: readonly Step[],
+  state: HostRunState,
+  opts: StepRunOptions,
+): Promise<void> {
+  const stats = await host.stat(pathsToStat(steps), { signal: opts.signal });
+  const emit = (step: Step, status: StepStatus, detail?: string): void =>
+    opts.emit({
+      type: 'step',
+      phase: opts.phase,
+      host: host.name,
+      step: describeStep(step),
+      status,
+      ...(detail === undefined ? {} : { detail }),
+      ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
+    });
+  for (const step of steps) {
+    if (opts.signal.aborted) return;
+    switch (step.kind) {
+      case 'put': {
+        const diff = diffArtifact(step.artifact, stats.get(step.artifact.path));
+        if (diff === undefined) emit(step, 'unchanged');
+        else {
+          recordChange(state, step.artifact);
+          emit(step, 'changed', `would write (${diff})`);
+        }
+        break;
+      }
+      case 'mkdir': {
+        const r = await host.probe(['stat', '-c', '%a', step.path], { signal: opts.signal });
+        const ok = r.exitCode === 0 && parseInt(r.stdout.trim(), 8) === step.mode;
+        emit(step, ok ? 'unchanged' : 'changed', ok ? undefined : 'would create');
+        break;
+      }
+      case 'systemd':
+        await dryRunSystemd(host, step, state, stats, opts, emit);
+        break;
+      case 'exec': {
+        if (!inputsChanged(state, step.ifChanged)) emit(step, 'skipped', 'no input changed');
+        else if (step.unless && (await host.probe(step.unless, { signal: opts.signal })).exitCode === 0)
+          emit(step, 'unchanged');
+        else emit(step, 'changed', `would run (${step.why})`);
+        break;
+      }
+      case 'note':
+        emit(step, 'skipped');
+        break;
+    }
+  }
+}
+
+async function dryRunSystemd(
+  host: HostReader,
+  step: Extract<Step, { kind: 'systemd' }>,
+  state: HostRunState,
+  stats: ReadonlyMap<string, RemoteFileStat>,
+  opts: StepRunOptions,
+  emit: (step: Step, status: StepStatus, detail?: string) => void,
+): Promise<void> {
+  const conditional = step.when === 'changed';
+  switch (step.action) {
+    case 'daemon-reload':
+      if (!conditional || state.unitFilesChanged) emit(step, 'changed', 'would reload');
+      else emit(step, 'unchanged');
+      state.unitFilesChanged = false;
+      return;
+    case 'restart': {
+      const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
+      if (!conditional || pending) {
+        state.pendingRestarts.delete(step.unit);
+        state.restarted.push(step.unit);
+        emit(step, 'changed', 'would restart');
+      } else emit(step, 'unchanged');
+      return;
+    }
+    case 'enable': {
+      const r = await host.probe(['systemctl', 'is-enabled', step.unit], { signal: opts.signal, sudo: false });
+      emit(step, r.stdout.trim() === 'enabled' ? 'unchanged' : 'changed', r.stdout.trim() === 'enabled' ? undefined : 'would enable');
+      return;
+    }
+    case 'start': {
+      const r = await host.probe(['systemctl', 'is-active', step.unit], { signal: opts.signal, sudo: false });
+      const active = ['active', 'activating', 'reloading'].includes(r.stdout.trim());
+      emit(step, active ? 'unchanged' : 'changed', active ? undefined : 'would start');
+      return;
+    }
+  }
+}

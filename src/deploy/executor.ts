@@ -1,0 +1,211 @@
+/**
+ * The one place that changes hosts: Step[] -> HostWriter calls for one host. A put is skipped when
+ * the remote sha256, mode and owner already match; a unit restarts only when one of its inputs
+ * changed (artifact.restarts). Binaries stream from the extracted bundle through a shared upload
+ * queue (k0sctl's ConcurrentUploads), never held whole in memory; writeFile is atomic and checks
+ * sha256 on the host before the rename.
+ */
+import { createReadStream } from 'node:fs';
+import type PQueue from 'p-queue';
+import type { Artifact } from '../plan/types.js';
+import type { HostWriter, RemoteFileStat } from './ssh/connection.js';
+import type { Clock } from '../shared/clock.js';
+import { InternalError, RemoteCommandError } from '../shared/errors.js';
+import { describeStep, type Step, type StepStatus } from './phase.js';
+import {
+  diffArtifact,
+  inputsChanged,
+  PENDING_RESTART_DIR,
+  pathsToStat,
+  pendingMarker,
+  recordChange,
+  type HostRunState,
+  type StepRunOptions,
+} from './dry-run.js';
+
+/** Executor settings; `uploads` is shared by all hosts so the cap is global. */
+export interface ExecutorOptions extends StepRunOptions {
+  readonly uploads: PQueue;
+  readonly clock: Clock;
+}
+
+/** A step failed on a host: the runner reports it with the step's description. */
+export class StepFailed extends Error {
+  readonly step: string;
+  readonly error: Error;
+  constructor(step: string, error: Error) {
+    super(`${step}: ${error.message}`, { cause: error });
+    this.step = step;
+    this.error = error;
+  }
+}
+
+/** Runs the steps in order; throws StepFailed on the first failing step of this host. */
+export async function executeSteps(
+  host: HostWriter,
+  steps: readonly Step[],
+  state: HostRunState,
+  opts: ExecutorOptions,
+): Promise<void> {
+  const stats = await host.stat(pathsToStat(steps), { signal: opts.signal });
+  for (const step of steps) {
+    opts.signal.throwIfAborted();
+    try {
+      const [status, detail] = await executeStep(host, step, state, stats, opts);
+      opts.emit({
+        type: 'step',
+        phase: opts.phase,
+        host: host.name,
+        step: describeStep(step),
+        status,
+        ...(detail === undefined ? {} : { detail }),
+        ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
+      });
+    } catch (err) {
+      if (opts.signal.aborted) throw err;
+      throw new StepFailed(describeStep(step), err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+type Outcome = readonly [StepStatus, string?];
+
+async function executeStep(
+  host: HostWriter,
+  step: Step,
+  state: HostRunState,
+  stats: ReadonlyMap<string, RemoteFileStat>,
+  opts: ExecutorOptions,
+): Promise<Outcome> {
+  switch (step.kind) {
+    case 'put':
+      return put(host, step.artifact, stats.get(step.artifact.path), state, opts);
+    case 'mkdir': {
+      const r = await host.probe(['stat', '-c', '%a', step.path], { signal: opts.signal });
+      if (r.exitCode === 0 && parseInt(r.stdout.trim(), 8) === step.mode) return ['unchanged'];
+      await run(host, ['mkdir', '-p', '-m', step.mode.toString(8), step.path], opts);
+      await run(host, ['chmod', step.mode.toString(8), step.path], opts);
+      return ['changed', 'created'];
+    }
+    case 'systemd':
+      return systemd(host, step, state, stats, opts);
+    case 'exec': {
+      if (!inputsChanged(state, step.ifChanged)) return ['skipped', 'no input changed'];
+      if (step.unless && (await host.probe(step.unless, { signal: opts.signal })).exitCode === 0) return ['unchanged'];
+      const r = await host.exec(step.argv, { signal: opts.signal });
+      if (r.exitCode === 0) return ['changed'];
+      if (step.tolerate !== undefined) return ['warning', `${step.tolerate} (exit ${r.exitCode}: ${lastLine(r.stderr)})`];
+      throw commandError(host.name, step.argv, r.exitCode, r.stderr);
+    }
+    case 'note':
+      return ['skipped'];
+  }
+}
+
+async function put(
+  host: HostWriter,
+  a: Artifact,
+  stat: RemoteFileStat | undefined,
+  state: HostRunState,
+  opts: ExecutorOptions,
+): Promise<Outcome> {
+  const diff = diffArtifact(a, stat);
+  if (diff === undefined) return ['unchanged'];
+  if (a.sha256 === undefined) throw new InternalError(`${a.id}: binary not resolved from the bundle before apply`);
+  // Mark restarts pending on the host first: if we die between the write and the restart, the
+  // next apply sees an unchanged file but still restarts the unit.
+  if (a.restarts.length > 0) {
+    const markers = a.restarts.map(pendingMarker);
+    await run(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && shift && touch "$@"', 'sh', PENDING_RESTART_DIR, ...markers], opts);
+  }
+  if (stat && stat.sha256 === a.sha256) {
+    // Only mode/owner differ: fix them in place instead of re-uploading.
+    await run(host, ['chmod', a.mode.toString(8), a.path], opts);
+    await run(host, ['chown', a.owner, a.path], opts);
+  } else {
+    await run(host, ['mkdir', '-p', parentOf(a.path)], opts);
+    await upload(host, a, opts);
+  }
+  recordChange(state, a);
+  return ['changed', diff];
+}
+
+async function upload(host: HostWriter, a: Artifact, opts: ExecutorOptions): Promise<void> {
+  const meta = { mode: a.mode, owner: a.owner, sha256: a.sha256 ?? '' };
+  if (typeof a.content === 'string') {
+    await host.writeFile(a.path, Buffer.from(a.content, 'utf8'), meta, { signal: opts.signal });
+    return;
+  }
+  const local = a.content.localFile;
+  if (local === undefined) throw new InternalError(`${a.id}: binary ${a.content.member} has no extracted local file`);
+  await opts.uploads.add(
+    async () => {
+      const started = opts.clock.now().getTime();
+      await host.writeFile(a.path, createReadStream(local, { highWaterMark: 1 << 20 }), meta, { signal: opts.signal, timeoutMs: 3_600_000 });
+      const durationMs = opts.clock.now().getTime() - started;
+      opts.emit({ type: 'upload', host: host.name, path: a.path, bytes: typeof a.content === 'string' ? 0 : (a.content.size ?? 0), durationMs });
+    },
+  );
+  opts.signal.throwIfAborted();
+}
+
+async function systemd(
+  host: HostWriter,
+  step: Extract<Step, { kind: 'systemd' }>,
+  state: HostRunState,
+  stats: ReadonlyMap<string, RemoteFileStat>,
+  opts: ExecutorOptions,
+): Promise<Outcome> {
+  const noBlock = step.noBlock === true ? ['--no-block'] : [];
+  switch (step.action) {
+    case 'daemon-reload': {
+      const needed = step.when !== 'changed' || state.unitFilesChanged;
+      state.unitFilesChanged = false;
+      if (!needed) return ['unchanged'];
+      await run(host, ['systemctl', 'daemon-reload'], opts);
+      return ['changed', 'reloaded'];
+    }
+    case 'enable': {
+      const r = await host.probe(['systemctl', 'is-enabled', step.unit], { signal: opts.signal, sudo: false });
+      if (r.stdout.trim() === 'enabled') return ['unchanged'];
+      await run(host, ['systemctl', 'enable', step.unit], opts);
+      return ['changed', 'enabled'];
+    }
+    case 'restart': {
+      const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
+      if (step.when === 'changed' && !pending) return ['unchanged'];
+      await run(host, ['systemctl', 'restart', ...noBlock, step.unit], opts);
+      await run(host, ['rm', '-f', pendingMarker(step.unit)], opts);
+      state.pendingRestarts.delete(step.unit);
+      state.restarted.push(step.unit);
+      return ['changed', 'restarted'];
+    }
+    case 'start': {
+      const r = await host.probe(['systemctl', 'is-active', step.unit], { signal: opts.signal, sudo: false });
+      if (['active', 'activating', 'reloading'].includes(r.stdout.trim())) return ['unchanged'];
+      await run(host, ['systemctl', 'start', ...noBlock, step.unit], opts);
+      return ['changed', 'started'];
+    }
+  }
+}
+
+/** exec that throws RemoteCommandError on a non-zero exit. */
+async function run(host: HostWriter, argv: readonly string[], opts: ExecutorOptions): Promise<void> {
+  const r = await host.exec(argv, { signal: opts.signal });
+  if (r.exitCode !== 0) throw commandError(host.name, argv, r.exitCode, r.stderr);
+}
+
+function commandError(host: string, argv: readonly string[], code: number, stderr: string): RemoteCommandError {
+  const tail = stderr.split('\n').filter((l) => l.trim() !== '').slice(-20).join('\n');
+  return new RemoteCommandError(host, argv.join(' '), code, tail, {
+    hint: 'fix the cause shown above on the host, then run `kubesmith apply` again (it resumes where it stopped)',
+  });
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() ?? '';
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
+}

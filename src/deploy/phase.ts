@@ -1,0 +1,148 @@
+/**
+ * Phases as data. Rules every phase follows:
+ * - plan() is pure: the same (plan, host, facts) gives the same steps. No I/O, no clock.
+ * - gather()/verify() may only read, through the HostReader they are handed.
+ * - Idempotent: re-running after success yields only "unchanged" steps, so a second apply
+ *   changes nothing and restarts nothing.
+ * The runner feeds the same Step[] to the executor (apply) or the dry-run printer, so a phase
+ * has no way to mutate a host by itself.
+ */
+import type { Artifact, ClusterPlan, PlannedHost } from '../plan/types.js';
+import type { HostReader } from './ssh/connection.js';
+import type { Clock } from '../shared/clock.js';
+
+/** What gather-facts learned about a host (read-only probes, one round trip). */
+export interface HostFacts {
+  readonly os?: { readonly id: string; readonly versionId: string; readonly prettyName: string };
+  /** `uname -m`: "x86_64". */
+  readonly arch?: string;
+  /** systemd version, absent when systemd is not PID 1. */
+  readonly systemd?: string;
+  /** `systemd-detect-virt -c` result ("systemd-nspawn", "lxc"), absent on bare metal and VMs. */
+  readonly container?: string;
+  /** Remote clock minus local clock, ms (round-trip midpoint). */
+  readonly clockSkewMs?: number;
+  readonly swapActive?: boolean;
+  /** TCP listen port -> process name ("" when unknown). */
+  readonly listeners?: ReadonlyMap<number, string>;
+  /** Kernel modules loaded or available to modprobe. */
+  readonly modules?: ReadonlySet<string>;
+  /** Free bytes on the filesystem holding /opt. */
+  readonly diskFreeBytes?: number;
+  readonly firewalldActive?: boolean;
+  /** getenforce: "Enforcing" | "Permissive" | "Disabled"; absent without SELinux. */
+  readonly selinux?: string;
+  readonly hostname?: string;
+  /** Current /etc/hosts text. */
+  readonly etcHosts?: string;
+  /** Binary path -> its `--version` first line, or undefined when it does not run. */
+  readonly runnable?: ReadonlyMap<string, string | undefined>;
+}
+
+/** When a conditional step runs. "changed": a file it depends on changed (now or in an interrupted run). */
+export type StepWhen = 'always' | 'changed';
+
+/** One thing to make true on one host. */
+export type Step =
+  | { readonly kind: 'put'; readonly artifact: Artifact }
+  | { readonly kind: 'mkdir'; readonly path: string; readonly mode: number }
+  | {
+      readonly kind: 'systemd';
+      readonly unit: string;
+      readonly action: 'daemon-reload' | 'enable' | 'start' | 'restart';
+      /** restart/daemon-reload: only when an input changed. @default "always" */
+      readonly when?: StepWhen;
+      /** Do not wait for the job: etcd members block until quorum, so all are started together. */
+      readonly noBlock?: boolean;
+    }
+  | {
+      readonly kind: 'exec';
+      readonly argv: readonly string[];
+      readonly why: string;
+      /** Read-only probe; exit 0 means the step is already satisfied ("unchanged"). */
+      readonly unless?: readonly string[];
+      /** Run only when one of these remote paths was changed by a put on this host in this run. */
+      readonly ifChanged?: readonly string[];
+      /** A failure is a warning with this reason instead of an error (modprobe inside a container). */
+      readonly tolerate?: string;
+    }
+  | { readonly kind: 'note'; readonly message: string };
+
+/** How a step ended. */
+export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'warning';
+
+/** A preflight finding: errors fail the host, warnings are reported. */
+export interface Problem {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** What a phase's planner sees for one host. */
+export interface PhaseInput {
+  readonly plan: ClusterPlan;
+  readonly host: PlannedHost;
+  readonly facts: HostFacts;
+  /** Hosts taking part in this run (after --limit and failed connections). */
+  readonly activeHosts: readonly string[];
+}
+
+/** Time budget and cancellation for gather/verify. */
+export interface PhaseContext {
+  readonly signal: AbortSignal;
+  /** Epoch ms after which verify() stops retrying. */
+  readonly deadline: number;
+  readonly clock: Clock;
+  readonly dryRun: boolean;
+}
+
+/** A table printed for the user after a phase (etcd endpoint health/status). */
+export interface PhaseReport {
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** Rows that mean failure, by host name; reported as that host's failure. */
+  readonly failures: readonly { readonly host: string; readonly message: string }[];
+}
+
+/** A unit of deployment. The file name under phases/ equals the id. */
+export interface Phase {
+  readonly id: string;
+  /** Sentence case: "Install etcd". */
+  readonly title: string;
+  /** Infrastructure phases run whatever --only/--skip say (connect, lock, gather-facts). */
+  readonly always?: boolean;
+  /** What the runner does itself for this phase instead of planning steps. */
+  readonly builtin?: 'connect' | 'lock';
+  hosts(plan: ClusterPlan): readonly PlannedHost[];
+  /** Extra read-only facts for this phase, merged over the run's gathered facts. */
+  gather?(host: HostReader, input: Omit<PhaseInput, 'facts'> & { readonly facts: HostFacts }, ctx: PhaseContext): Promise<Partial<HostFacts>>;
+  /** Pure checks; errors fail the host before any step runs. */
+  check?(input: PhaseInput): readonly Problem[];
+  plan(input: PhaseInput): readonly Step[];
+  /** Per-host readiness after the steps; throws to fail the host. Skipped in dry-run. */
+  verify?(host: HostReader, input: PhaseInput, ctx: PhaseContext): Promise<readonly string[]>;
+  /** After every host finished: a cluster-wide check run through the given readers (etcd health). */
+  report?(hosts: ReadonlyMap<string, HostReader>, plan: ClusterPlan, ctx: PhaseContext): Promise<PhaseReport | undefined>;
+}
+
+/** One-line human description of a step; never contains secret content. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'put':
+      return `put ${step.artifact.path}`;
+    case 'mkdir':
+      return `mkdir ${step.path}`;
+    case 'systemd':
+      return step.action === 'daemon-reload' ? 'systemctl daemon-reload' : `${step.action} ${step.unit}`;
+    case 'exec':
+      return `run ${step.argv.join(' ')}`;
+    case 'note':
+      return step.message;
+  }
+}
+
+/** put steps for a host's artifacts, in plan order. */
+export function putSteps(artifacts: readonly Artifact[]): readonly Step[] {
+  return artifacts.map((artifact) => ({ kind: 'put', artifact }) as const);
+}

@@ -1,0 +1,238 @@
+/**
+ * The orchestrator: phases in order, each a barrier; within a phase every selected host runs in a
+ * host queue (inventory.concurrency.hosts) and binaries go through one upload queue
+ * (concurrency.uploads). A host that fails drops out of later phases but never stops the others;
+ * every failure is reported together at the end (PhaseError). It touches hosts only through the
+ * executor (apply) or the dry-run printer (reads only) and the injected Transport.
+ */
+import PQueue from 'p-queue';
+import type { ClusterPlan, PlannedHost } from '../plan/types.js';
+import type { InventoryHost } from '../inventory/types.js';
+import type { HostConnection } from './ssh/connection.js';
+import type { Clock } from '../shared/clock.js';
+import type { EmitEvent, HostSummary } from './events.js';
+import type { HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
+import { InternalError, Interrupted, KubesmithError, LockedError, PhaseError, type HostFailure } from '../shared/errors.js';
+import { executeSteps, StepFailed } from './executor.js';
+import { dryRunSteps, newHostRunState, type HostRunState } from './dry-run.js';
+import { selectHosts, selectPhases } from './phases/select.js';
+
+/** A held remote lock; released when the run ends (or by sshd when the client dies). */
+export interface HostLock {
+  release(): Promise<void>;
+}
+
+/** How the runner reaches hosts; the CLI wires the ssh2 implementation in. */
+export interface Transport {
+  connect(host: InventoryHost, signal: AbortSignal): Promise<HostConnection>;
+  lock(conn: HostConnection, signal: AbortSignal): Promise<HostLock>;
+}
+
+/** Everything one apply run needs. */
+export interface RunRequest {
+  readonly plan: ClusterPlan;
+  readonly phases: readonly Phase[];
+  readonly only?: readonly string[];
+  readonly skip?: readonly string[];
+  readonly limit?: readonly string[];
+  readonly dryRun: boolean;
+  readonly transport: Transport;
+  readonly emit: EmitEvent;
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** Budget for each phase's verify/report retries. @default 120 s */
+  readonly verifyTimeoutMs?: number;
+}
+
+/** Per-host totals; failures are thrown as a PhaseError after run-done was emitted. */
+export interface RunResult {
+  readonly hosts: readonly HostSummary[];
+}
+
+/** Mutable bookkeeping of one run (kept out of module scope: no globals). */
+export interface RunState {
+  readonly conns: Map<string, HostConnection>;
+  readonly locks: HostLock[];
+  readonly facts: Map<string, HostFacts>;
+  readonly hostState: Map<string, HostRunState>;
+  readonly elapsed: Map<string, number>;
+  readonly failures: HostFailure[];
+  readonly failedIn: Map<string, string>;
+}
+
+/** Runs the selected phases over the selected hosts. */
+export async function runPhases(req: RunRequest): Promise<RunResult> {
+  const phases = selectPhases(req.phases, req.only, req.skip);
+  const selected = selectHosts(req.plan, req.limit);
+  const inv = req.plan.inventory;
+  const hostQueue = new PQueue({ concurrency: inv.concurrency.hosts });
+  const uploads = new PQueue({ concurrency: inv.concurrency.uploads });
+  const run: RunState = {
+    conns: new Map(),
+    locks: [],
+    facts: new Map(),
+    hostState: new Map(selected.map((h) => [h, newHostRunState()])),
+    elapsed: new Map(),
+    failures: [],
+    failedIn: new Map(),
+  };
+  const now = (): number => req.clock.now().getTime();
+  const started = now();
+  req.emit({
+    type: 'run-start',
+    hosts: selected,
+    phases: phases.map((p) => p.id),
+    dryRun: req.dryRun,
+    lock: req.dryRun ? 'none (dry-run writes nothing, not even a lock)' : 'flock /run/lock/kubesmith.lock on every host of the run',
+  });
+  try {
+    for (const phase of phases) {
+      if (req.signal.aborted) throw interrupted(phase.id);
+      const targets = phase.hosts(req.plan).filter((h) => selected.includes(h.host.name) && !run.failedIn.has(h.host.name));
+      if (targets.length === 0) continue;
+      const phaseStart = now();
+      req.emit({ type: 'phase-start', phase: phase.id, title: phase.title, hosts: targets.map((h) => h.host.name) });
+      const ctx: PhaseContext = { signal: req.signal, deadline: phaseStart + (req.verifyTimeoutMs ?? 120_000), clock: req.clock, dryRun: req.dryRun };
+      const failedBefore = run.failures.length;
+      await Promise.allSettled(
+        targets.map((h) =>
+          hostQueue.add(async () => (req.signal.aborted ? undefined : runOne(req, run, phase, h, ctx, uploads, targets))),
+        ),
+      );
+      if (req.signal.aborted) throw interrupted(phase.id);
+      await reportPhase(req, run, phase, targets, ctx);
+      const failed = run.failures.slice(failedBefore).map((f) => f.host);
+      req.emit({ type: 'phase-done', phase: phase.id, durationMs: now() - phaseStart, failed });
+      const lockFailures = run.failures.slice(failedBefore).filter((f) => f.error instanceof LockedError);
+      // Another apply is running: continuing on the hosts we did lock would race with it.
+      if (lockFailures[0]) throw lockFailures[0].error;
+    }
+  } finally {
+    await Promise.allSettled(run.locks.map((l) => l.release()));
+    await Promise.allSettled([...run.conns.values()].map((c) => c.close()));
+  }
+  const hosts = summarize(selected, run);
+  req.emit({ type: 'run-done', durationMs: now() - started, hosts, dryRun: req.dryRun });
+  if (run.failures.length > 0) {
+    const ids = [...new Set(run.failures.map((f) => f.step.split(':')[0]))].join(', ');
+    throw new PhaseError(ids, run.failures, {
+      hint: 'the other hosts completed; fix the failures above and run `kubesmith apply` again (finished work is skipped)',
+    });
+  }
+  return { hosts };
+}
+
+async function runOne(
+  req: RunRequest,
+  run: RunState,
+  phase: Phase,
+  planned: PlannedHost,
+  ctx: PhaseContext,
+  uploads: PQueue,
+  targets: readonly PlannedHost[],
+): Promise<void> {
+  const name = planned.host.name;
+  const t0 = req.clock.now().getTime();
+  try {
+    const execute = (conn: HostConnection, steps: readonly Step[], state: HostRunState): Promise<void> =>
+      req.dryRun
+        ? dryRunSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
+        : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
+    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), execute);
+  } catch (err) {
+    if (req.signal.aborted) return;
+    const error = err instanceof StepFailed ? err.error : err instanceof Error ? err : new Error(String(err));
+    const step = err instanceof StepFailed ? err.step : err instanceof KubesmithError && err.code === 'E_PHASE' ? 'check' : phase.builtin ?? 'plan';
+    run.failures.push({ host: name, step: `${phase.id}: ${step}`, error });
+    run.failedIn.set(name, phase.id);
+    req.emit({ type: 'host-failed', phase: phase.id, host: name, step, error });
+  } finally {
+    run.elapsed.set(name, (run.elapsed.get(name) ?? 0) + req.clock.now().getTime() - t0);
+  }
+}
+
+/** One phase on one host: builtin connect/lock, or gather -> check -> plan -> execute|dry-run -> verify. */
+async function runHostPhase(
+  req: RunRequest,
+  run: RunState,
+  phase: Phase,
+  planned: PlannedHost,
+  ctx: PhaseContext,
+  activeHosts: readonly string[],
+  execute: (conn: HostConnection, steps: readonly Step[], state: HostRunState) => Promise<void>,
+): Promise<void> {
+  const name = planned.host.name;
+  const done = (changed: number, restarted: readonly string[], notes: readonly string[]): void =>
+    req.emit({ type: 'host-done', phase: phase.id, host: name, changed, restarted, durationMs: 0, notes });
+  if (phase.builtin === 'connect') {
+    run.conns.set(name, await req.transport.connect(planned.host, req.signal));
+    return done(0, [], []);
+  }
+  const conn = run.conns.get(name);
+  const state = run.hostState.get(name);
+  if (!conn || !state) throw new InternalError(`${name}: ${phase.id} ran before connect`);
+  if (phase.builtin === 'lock') {
+    if (req.dryRun) return done(0, [], ['dry-run: no lock taken (a lock is a write)']);
+    run.locks.push(await req.transport.lock(conn, req.signal));
+    return done(0, [], []);
+  }
+  const base = run.facts.get(name) ?? {};
+  const partial = { plan: req.plan, host: planned, facts: base, activeHosts };
+  const facts: HostFacts = phase.gather ? { ...base, ...(await phase.gather(conn, partial, ctx)) } : base;
+  run.facts.set(name, facts);
+  const input: PhaseInput = { ...partial, facts };
+  const problems = phase.check?.(input) ?? [];
+  for (const p of problems.filter((x) => x.severity === 'warning')) req.emit({ type: 'warning', phase: phase.id, host: name, message: p.message });
+  const errors = problems.filter((x) => x.severity === 'error');
+  if (errors.length > 0) {
+    throw new PhaseError(phase.id, errors.map((p) => ({ host: name, step: 'check', error: new Error(p.hint ? `${p.message} (${p.hint})` : p.message) })), {
+      hint: 'fix the host problems listed above, then run `kubesmith apply` again',
+    });
+  }
+  const changed0 = state.changed;
+  const restarted0 = state.restarted.length;
+  await execute(conn, phase.plan(input), state);
+  const notes = !req.dryRun && phase.verify ? await phase.verify(conn, input, ctx) : [];
+  done(state.changed - changed0, state.restarted.slice(restarted0), notes);
+}
+
+async function reportPhase(req: RunRequest, run: RunState, phase: Phase, targets: readonly PlannedHost[], ctx: PhaseContext): Promise<void> {
+  if (!phase.report || req.dryRun) return;
+  const readers = new Map(
+    targets.flatMap((h) => {
+      const c = run.conns.get(h.host.name);
+      return c && !run.failedIn.has(h.host.name) ? [[h.host.name, c] as const] : [];
+    }),
+  );
+  if (readers.size === 0) return;
+  const report = await phase.report(readers, req.plan, ctx);
+  if (!report) return;
+  req.emit({ type: 'report', phase: phase.id, title: report.title, columns: report.columns, rows: report.rows });
+  for (const f of report.failures) {
+    if (run.failedIn.has(f.host)) continue;
+    const error = new Error(f.message);
+    run.failures.push({ host: f.host, step: `${phase.id}: ${report.title}`, error });
+    run.failedIn.set(f.host, phase.id);
+    req.emit({ type: 'host-failed', phase: phase.id, host: f.host, step: report.title, error });
+  }
+}
+
+function summarize(selected: readonly string[], run: RunState): HostSummary[] {
+  return selected.map((host) => {
+    const st = run.hostState.get(host);
+    const failedIn = run.failedIn.get(host);
+    return {
+      host,
+      changed: st?.changed ?? 0,
+      restarted: st?.restarted ?? [],
+      durationMs: run.elapsed.get(host) ?? 0,
+      ...(failedIn === undefined ? {} : { failedIn }),
+    };
+  });
+}
+
+function interrupted(phase: string): Interrupted {
+  return new Interrupted(`apply interrupted during ${phase}`, {
+    hint: 'files are written atomically, so none is half-written; run `kubesmith apply` again to finish',
+  });
+}

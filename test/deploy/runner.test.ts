@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { runPhases, type Transport } from '../../src/deploy/runner.js';
+import type { Phase } from '../../src/deploy/phase.js';
+import type { DeployEvent } from '../../src/deploy/events.js';
+import { Interrupted, LockedError, PhaseError, SshError, UsageError } from '../../src/shared/errors.js';
+import { FakeHost } from '../support/fake-host.js';
+import { aPlan, anArtifact, tickingClock } from './_plan.js';
+
+const all = (id: string, extra: Partial<Phase> = {}): Phase => ({ id, title: id, hosts: (p) => p.hosts, plan: () => [], ...extra });
+const connect: Phase = { ...all('connect'), always: true, builtin: 'connect' };
+const lock: Phase = { ...all('lock'), always: true, builtin: 'lock' };
+const files: Phase = all('files', { plan: ({ host }) => [{ kind: 'put', artifact: anArtifact(host.host.name, '/etc/demo.conf', `host=${host.host.name}\n`) }] });
+const etcdOnly: Phase = all('etcd', { hosts: (p) => p.hosts.filter((h) => h.host.roles.includes('etcd')) });
+
+function harness(opts: { down?: string[]; locked?: string[] } = {}) {
+  const hosts = new Map<string, FakeHost>();
+  const locks: string[] = [];
+  const released: string[] = [];
+  const transport: Transport = {
+    connect: async (h) => {
+      if (opts.down?.includes(h.name)) throw new SshError('E_SSH_CONNECT', h.name, `connect ${h.address}:22: connection refused`, { hint: 'is the host up?' });
+      const f = new FakeHost(h.name);
+      f.seed('/etc/.keep', '');
+      hosts.set(h.name, f);
+      return f;
+    },
+    lock: async (c) => {
+      if (opts.locked?.includes(c.name)) throw new LockedError(`${c.name}: another kubesmith apply holds the lock (root@ci pid 42)`, { hint: 'wait for it to finish' });
+      locks.push(c.name);
+      return { release: async () => void released.push(c.name) };
+    },
+  };
+  const events: DeployEvent[] = [];
+  const run = (phases: Phase[], extra: { only?: string[]; skip?: string[]; limit?: string[]; dryRun?: boolean; signal?: AbortSignal } = {}) =>
+    runPhases({ plan: aPlan(), phases, dryRun: extra.dryRun ?? false, transport, emit: (e) => events.push(e), signal: extra.signal ?? new AbortController().signal, clock: tickingClock(), ...extra });
+  return { hosts, locks, released, events, run };
+}
+
+const phaseOrder = (events: DeployEvent[]): string[] => events.flatMap((e) => (e.type === 'phase-start' ? [e.phase] : []));
+
+describe('runPhases', () => {
+  it('runs phases in order as barriers, on each phase\'s hosts, and releases locks and connections', async () => {
+    const h = harness();
+    const res = await h.run([connect, lock, files, etcdOnly]);
+    expect(phaseOrder(h.events)).toEqual(['connect', 'lock', 'files', 'etcd']);
+    const etcdStart = h.events.find((e) => e.type === 'phase-start' && e.phase === 'etcd');
+    expect(etcdStart).toMatchObject({ hosts: ['master01', 'node01', 'node02'] });
+    const lastFiles = h.events.findLastIndex((e) => e.type === 'host-done' && e.phase === 'files');
+    expect(lastFiles).toBeLessThan(h.events.indexOf(etcdStart as DeployEvent));
+    expect(res.hosts.map((s) => [s.host, s.changed])).toEqual([['master01', 1], ['master02', 1], ['node01', 1], ['node02', 1]]);
+    expect(h.locks.sort()).toEqual(h.released.sort());
+    expect([...h.hosts.values()].every((f) => f.closed)).toBe(true);
+  });
+
+  it('applies --only, --skip and --limit, and rejects unknown names', async () => {
+    const h = harness();
+    await h.run([connect, lock, files, etcdOnly], { only: ['etcd'], limit: ['node01', 'master02'] });
+    expect(phaseOrder(h.events)).toEqual(['connect', 'lock', 'etcd']);
+    expect([...h.hosts.keys()].sort()).toEqual(['master02', 'node01']);
+    const h2 = harness();
+    await h2.run([connect, lock, files, etcdOnly], { skip: ['files'] });
+    expect(phaseOrder(h2.events)).toEqual(['connect', 'lock', 'etcd']);
+    await expect(h.run([connect, files], { only: ['nope'] })).rejects.toThrow(UsageError);
+    await expect(h.run([connect, files], { skip: ['connect'] })).rejects.toThrow(/always runs/);
+    await expect(h.run([connect, files], { limit: ['ghost'] })).rejects.toThrow(/unknown host "ghost"/);
+  });
+
+  it('keeps going on the other hosts when one fails, and reports every failure together', async () => {
+    const h = harness({ down: ['node01'] });
+    const failing = all('check', { check: ({ host }) => (host.host.name === 'node02' ? [{ severity: 'error', message: 'port 2379 is in use by postgres' }] : []) });
+    const err = await h.run([connect, lock, failing, files]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PhaseError);
+    const failures = (err as PhaseError).failures.map((f) => [f.host, f.step]);
+    expect(failures).toEqual([['node01', 'connect: connect'], ['node02', 'check: check']]);
+    expect((err as PhaseError).detail.join('\n')).toMatch(/node01: connect: connect: node01: connect 192.168.80.11:22: connection refused[\s\S]*port 2379 is in use/);
+    expect(h.hosts.get('master01')?.text('/etc/demo.conf')).toBe('host=master01\n');
+    expect(h.hosts.get('node02')?.text('/etc/demo.conf')).toBeUndefined();
+    const done = h.events.find((e) => e.type === 'run-done');
+    expect(done).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ host: 'node01', failedIn: 'connect' })]) });
+  });
+
+  it('stops the whole run when another apply holds the lock', async () => {
+    const h = harness({ locked: ['master02'] });
+    await expect(h.run([connect, lock, files])).rejects.toThrow(/holds the lock/);
+    expect([...h.hosts.values()].some((f) => f.files.has('/etc/demo.conf'))).toBe(false);
+    expect(h.released.sort()).toEqual(h.locks.sort());
+  });
+
+  it('dry-run takes no lock and writes nothing', async () => {
+    const h = harness();
+    await h.run([connect, lock, files], { dryRun: true });
+    expect(h.locks).toEqual([]);
+    for (const f of h.hosts.values()) expect(f.mutations()).toEqual([]);
+    const steps = h.events.flatMap((e) => (e.type === 'step' ? [[e.host, e.status, e.detail]] : []));
+    expect(steps).toContainEqual(['master01', 'changed', 'would write (new)']);
+  });
+
+  it('turns an abort into Interrupted and still releases every lock', async () => {
+    const h = harness();
+    const ac = new AbortController();
+    const abortAfterLock: Phase = all('stop', { plan: () => (ac.abort(new Error('SIGINT')), []) });
+    await expect(h.run([connect, lock, abortAfterLock, files], { signal: ac.signal })).rejects.toThrow(Interrupted);
+    expect(h.released.sort()).toEqual(h.locks.sort());
+    expect([...h.hosts.values()].some((f) => f.files.has('/etc/demo.conf'))).toBe(false);
+  });
+});
