@@ -1,5 +1,6 @@
 /** Shapes shared by the CA (src/pki), the renderer and the deployer. */
 import type { KeyAlgorithm } from '../inventory/types.js';
+import type { PkiCatalogue } from './profile-types.js';
 
 /** A certificate (and its key, unless the key is kept offline) ready to install or embed. */
 export interface CertMaterial {
@@ -30,6 +31,8 @@ export interface PkiBundle {
   readonly certs: ReadonlyMap<string, CertMaterial>;
   readonly serviceAccount: { readonly publicPem: string; readonly privatePem: string };
   readonly bootstrapToken: BootstrapToken;
+  /** The catalogue the bundle was issued from: where each file is installed (pkiFilesForHost). */
+  readonly catalogue: PkiCatalogue;
 }
 
 /** A credential file one host receives, computed from the catalogue's installTo entries. */

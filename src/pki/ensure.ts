@@ -1,0 +1,123 @@
+/**
+ * ensurePki: the whole `pki generate` as one pure-ish call (async key generation is the only effect,
+ * through the injected KeySource). State in, decisions + bundle + files to write out. Other commands
+ * (plan, apply) call it too; only src/state/pki-store.ts writes the result.
+ */
+import type { Inventory } from '../inventory/types.js';
+import { PkiError } from '../shared/errors.js';
+import { generateBootstrapToken, parseToken, serializeToken, tokenReplacementReason } from './bootstrap-token.js';
+import { issueCa, issueKeypair, issueLeaf, loadCa, type LoadedCa, type PkiSources } from './issue.js';
+import type { PkiCatalogue } from './profile-types.js';
+import { reconcile, type Reconciled } from './reconcile.js';
+import { certSpecs } from './specs.js';
+import { STATE_FILES, type PkiState, type PkiWrite } from './state-types.js';
+import type { BootstrapToken, CertMaterial, PkiBundle, PkiDecision } from './types.js';
+import { keyMatchesPublic, publicPemOf, readCert, readKey } from './x509-read.js';
+
+export type { PkiSources } from './issue.js';
+
+/** What ensurePki decided and produced. `writes` is empty when everything was kept. */
+export interface EnsureResult {
+  readonly decisions: readonly PkiDecision[];
+  readonly bundle: PkiBundle;
+  readonly writes: readonly PkiWrite[];
+  /** Decisions with action "blocked" (keyless mode); the caller fails after saving the rest. */
+  readonly blocked: readonly PkiDecision[];
+}
+
+/** Decides, issues what is missing or stale, and returns the complete bundle plus the files to write. */
+export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: PkiState, sources: PkiSources): Promise<EnsureResult> {
+  const now = sources.clock.now();
+  const decided = reconcile(certSpecs(catalogue, inv), state, inv, now);
+  const sa = serviceAccountDecision(state);
+  const token = tokenDecision(state, now);
+
+  const alg = inv.pki.keyAlgorithm;
+  const needsKey = (r: Reconciled): boolean => r.decision.action === 'issue' || r.decision.action === 'renew';
+  // Start every key generation at once: the libuv pool runs them in parallel, off the main thread.
+  const keyJobs = new Map(decided.filter(needsKey).map((r) => [r.spec.id, sources.keys.generate(alg)] as const));
+  const saJob = sa.decision.action === 'keep' ? undefined : issueKeypair(alg, sources);
+
+  const certs = new Map<string, CertMaterial>();
+  const writes: PkiWrite[] = [];
+  const cas = new Map<string, Promise<LoadedCa | undefined>>();
+  for (const r of decided.filter((x) => x.spec.kind === 'ca')) {
+    let material: { certPem: string; keyPem?: string };
+    if (needsKey(r)) {
+      material = await issueCa(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, sources);
+      writes.push(...pairWrites(r.spec.id, material.certPem, material.keyPem!));
+    } else {
+      material = r.existing!;
+    }
+    const { certPem, keyPem } = material;
+    certs.set(r.spec.id, { id: r.spec.id, certPem, ...(keyPem !== undefined ? { keyPem } : {}) });
+    cas.set(r.spec.id, keyPem === undefined ? Promise.resolve(undefined) : loadCa(certPem, keyPem, readCert(certPem).notAfter));
+  }
+  const leaves = decided.filter((x) => x.spec.kind === 'leaf');
+  const issued = await Promise.all(
+    leaves.map(async (r) => {
+      if (!needsKey(r)) return r.existing ? { id: r.spec.id, certPem: r.existing.certPem, ...(r.existing.keyPem ? { keyPem: r.existing.keyPem } : {}) } : undefined;
+      const ca = await cas.get(r.spec.signer ?? '');
+      if (!ca) throw new PkiError(`${r.spec.id}: its CA ${r.spec.signer} has no key`); // reconcile marks these blocked
+      const m = await issueLeaf(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, ca, sources);
+      writes.push(...pairWrites(r.spec.id, m.certPem, m.keyPem));
+      return { id: r.spec.id, ...m };
+    }),
+  );
+  for (const m of issued) if (m) certs.set(m.id, m);
+
+  const stored = state.serviceAccount;
+  const saPair = saJob ? await saJob : { privatePem: stored.privatePem!, publicPem: stored.publicPem ?? publicPemOf(stored.privatePem!) };
+  if (saJob) writes.push({ name: STATE_FILES.saKey, content: saPair.privatePem, secret: true });
+  if (saJob || stored.publicPem === undefined) writes.push({ name: STATE_FILES.saPub, content: saPair.publicPem, secret: false });
+  const bootstrapToken = token.keep ?? generateBootstrapToken(sources.entropy, sources.clock, inv.pki.bootstrapTokenTTLHours);
+  if (!token.keep) writes.push({ name: STATE_FILES.token, content: serializeToken(bootstrapToken), secret: true });
+
+  const decisions = [...decided.map((r) => r.decision), sa.decision, token.decision];
+  return {
+    decisions,
+    bundle: { algorithm: alg, certs, serviceAccount: saPair, bootstrapToken, catalogue },
+    writes,
+    blocked: decisions.filter((d) => d.action === 'blocked'),
+  };
+}
+
+function pairWrites(id: string, certPem: string, keyPem: string): PkiWrite[] {
+  return [{ name: STATE_FILES.key(id), content: keyPem, secret: true }, { name: STATE_FILES.cert(id), content: certPem, secret: false }];
+}
+
+function serviceAccountDecision(state: PkiState): { decision: PkiDecision } {
+  const { privatePem, publicPem } = state.serviceAccount;
+  const id = 'service-account';
+  if (privatePem === undefined) return { decision: { id, action: 'issue', reason: publicPem ? 'sa.key missing' : 'not issued yet' } };
+  let key;
+  try {
+    key = readKey(privatePem);
+  } catch (err) {
+    throw new PkiError(`${state.dir}/${STATE_FILES.saKey}: not a valid PEM private key (${(err as Error).message})`, {
+      hint: 'restore it from a backup; deleting it invalidates every ServiceAccount token; nothing was written',
+      cause: err,
+    });
+  }
+  if (publicPem !== undefined && !keyMatchesPublic(key, publicPem)) {
+    throw new PkiError(`${state.dir}/${STATE_FILES.saPub}: does not match sa.key`, {
+      hint: `delete ${STATE_FILES.saPub}; kubesmith derives it from sa.key; nothing was written`,
+    });
+  }
+  if (publicPem === undefined) return { decision: { id, action: 'keep', reason: 'sa.pub missing; derived from sa.key' } };
+  return { decision: { id, action: 'keep', reason: 'key pair present (service-account keys do not expire)' } };
+}
+
+function tokenDecision(state: PkiState, now: Date): { decision: PkiDecision; keep?: BootstrapToken } {
+  const id = 'bootstrap-token';
+  if (state.bootstrapTokenJson === undefined) return { decision: { id, action: 'issue', reason: 'not issued yet' } };
+  let t: BootstrapToken;
+  try {
+    t = parseToken(state.bootstrapTokenJson);
+  } catch (err) {
+    return { decision: { id, action: 'renew', reason: `${STATE_FILES.token} unreadable (${(err as Error).message})` } };
+  }
+  const why = tokenReplacementReason(t, now);
+  if (why) return { decision: { id, action: 'renew', reason: why } };
+  return { decision: { id, action: 'keep', reason: `valid until ${t.expires.toISOString().replace(/\.\d{3}Z$/, 'Z')}` }, keep: t };
+}

@@ -1,0 +1,136 @@
+/**
+ * Existing state + catalogue specs + inventory + clock -> one decision per certificate:
+ * keep, issue, renew or blocked, each with its reason. Pure; bad material throws PkiError before
+ * anything is written.
+ */
+import type { Inventory } from '../inventory/types.js';
+import { PkiError, StateError } from '../shared/errors.js';
+import { sanDiff } from './sans.js';
+import type { CertSpec } from './specs.js';
+import { STATE_FILES, type PkiState } from './state-types.js';
+import type { PkiDecision } from './types.js';
+import { keyMatchesCert, readCert, readKey, signedBy, type CertInfo } from './x509-read.js';
+
+/** Leaves this close to expiry are renewed by `pki generate`. */
+export const RENEW_WITHIN_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A spec, its decision, and the parsed existing material (when there is any). */
+export interface Reconciled {
+  readonly spec: CertSpec;
+  readonly decision: PkiDecision;
+  readonly existing?: { readonly certPem: string; readonly keyPem?: string; readonly info: CertInfo };
+}
+
+const date = (d: Date): string => d.toISOString().slice(0, 10);
+const sameList = (a: readonly string[], b: readonly string[]): boolean => [...a].sort().join('\n') === [...b].sort().join('\n');
+
+/** Parses one stored pair, turning unreadable or mismatched files into PkiError naming the file. */
+export function parseStored(state: PkiState, id: string): Reconciled['existing'] | undefined {
+  const pair = state.pairs.get(id);
+  const certFile = `${state.dir}/${STATE_FILES.cert(id)}`;
+  const keyFile = `${state.dir}/${STATE_FILES.key(id)}`;
+  if (pair?.certPem === undefined) {
+    if (pair?.keyPem !== undefined) {
+      throw new StateError(`${keyFile}: private key without its certificate ${STATE_FILES.cert(id)}`, {
+        hint: `restore ${certFile} from a backup, or delete ${keyFile} to have a new pair issued; nothing was written`,
+      });
+    }
+    return undefined;
+  }
+  let info: CertInfo;
+  try {
+    info = readCert(pair.certPem);
+  } catch (err) {
+    throw new PkiError(`${certFile}: not a valid PEM certificate (${(err as Error).message})`, {
+      hint: `restore it from a backup, or delete ${certFile} and ${keyFile} and run \`kubesmith pki generate\` to issue a new one; nothing was written`,
+      cause: err,
+    });
+  }
+  if (pair.keyPem === undefined) return { certPem: pair.certPem, info };
+  let key;
+  try {
+    key = readKey(pair.keyPem);
+  } catch (err) {
+    throw new PkiError(`${keyFile}: not a valid PEM private key (${(err as Error).message})`, {
+      hint: `restore it from a backup, or delete ${certFile} and ${keyFile} to have a new pair issued; nothing was written`,
+      cause: err,
+    });
+  }
+  if (!keyMatchesCert(key, info)) {
+    throw new PkiError(`${keyFile}: the private key does not match its certificate ${STATE_FILES.cert(id)}`, {
+      hint: `restore the matching pair, or delete both files to have a new pair issued; nothing was written`,
+    });
+  }
+  return { certPem: pair.certPem, keyPem: pair.keyPem, info };
+}
+
+function caDecision(spec: CertSpec, ex: Reconciled['existing'], inv: Inventory, now: Date, dir: string): PkiDecision {
+  if (!ex) return { id: spec.id, action: 'issue', reason: 'not issued yet' };
+  const left = ex.info.notAfter.getTime() - now.getTime();
+  if (left <= 0) {
+    throw new PkiError(`${dir}/${STATE_FILES.cert(spec.id)}: the ${spec.id} CA expired on ${date(ex.info.notAfter)}`, {
+      hint: 'kubesmith never renews CAs (neither does kubeadm); rotate it by hand (kubernetes.io "Manual rotation of CA certificates"), or move the state directory away to start a new PKI; nothing was written',
+    });
+  }
+  const notes = [
+    ex.keyPem === undefined ? 'key kept offline (keyless mode)' : undefined,
+    left < RENEW_WITHIN_DAYS * DAY_MS ? `WARNING: expires within ${RENEW_WITHIN_DAYS} days; CAs are never renewed` : undefined,
+    ex.info.algorithm !== inv.pki.keyAlgorithm ? `key is ${ex.info.algorithm} (inventory: ${inv.pki.keyAlgorithm}; CAs are never re-keyed)` : undefined,
+  ].filter((n) => n !== undefined);
+  return { id: spec.id, action: 'keep', reason: [`valid until ${date(ex.info.notAfter)}`, ...notes].join('; ') };
+}
+
+/** Why a valid, CA-signed leaf no longer fits the inventory, or undefined. */
+function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date): string | undefined {
+  if (info.commonName !== spec.commonName) return `subject CN is "${info.commonName}", want "${spec.commonName}"`;
+  if (!sameList(info.organizations, spec.organizations)) return `subject O is [${info.organizations.join(', ')}], want [${spec.organizations.join(', ')}]`;
+  const diff = sanDiff(spec.sans, info.sans);
+  if (diff !== '') return `SANs no longer match the inventory (${diff})`;
+  if (!sameList(info.usages, spec.usages)) return `usages are [${info.usages.join(', ')}], want [${spec.usages.join(', ')}]`;
+  if (info.algorithm !== inv.pki.keyAlgorithm) return `key is ${info.algorithm}, inventory wants ${inv.pki.keyAlgorithm}`;
+  const left = info.notAfter.getTime() - now.getTime();
+  if (left <= 0) return `expired on ${date(info.notAfter)}`;
+  if (left < RENEW_WITHIN_DAYS * DAY_MS) return `expires within ${RENEW_WITHIN_DAYS} days (${date(info.notAfter)})`;
+  return undefined;
+}
+
+function leafDecision(spec: CertSpec, ex: Reconciled['existing'], ca: Reconciled, inv: Inventory, now: Date, dir: string): PkiDecision {
+  const d = ((): { action: 'issue' | 'renew' | 'keep'; reason: string } => {
+    if (!ex) return { action: 'issue', reason: 'not issued yet' };
+    if (ex.keyPem === undefined) return { action: 'renew', reason: 'private key missing' };
+    if (ca.decision.action === 'issue') return { action: 'renew', reason: `its CA ${ca.spec.id} is being issued` };
+    const caInfo = ca.existing?.info;
+    if (caInfo && !signedBy(ex.info, caInfo)) {
+      // Same issuer name but the signature fails: the CA was replaced, so re-issue under the current one.
+      if (ex.info.x509.issuer === caInfo.x509.subject) return { action: 'renew', reason: `chain no longer verifies (signed by an earlier ${ca.spec.id})` };
+      throw new PkiError(`${dir}/${STATE_FILES.cert(spec.id)}: not signed by its CA ${ca.spec.id} (issuer is "${ex.info.x509.issuer.replaceAll('\n', ', ')}")`, {
+        hint: `files from another PKI were mixed in; restore the right file, or re-sign it with \`kubesmith pki renew ${spec.id}\`; nothing was written`,
+      });
+    }
+    const drift = driftReason(spec, ex.info, inv, now);
+    return drift ? { action: 'renew', reason: drift } : { action: 'keep', reason: `valid until ${date(ex.info.notAfter)}` };
+  })();
+  if (d.action !== 'keep' && ca.existing !== undefined && ca.existing.keyPem === undefined && ca.decision.action === 'keep') {
+    return { id: spec.id, action: 'blocked', reason: `${d.reason}; needs the ${ca.spec.id} key, which is not in the state dir (keyless mode)` };
+  }
+  return { id: spec.id, ...d };
+}
+
+/** Decides every spec (CAs first, as certSpecs orders them). Throws PkiError/StateError on bad material. */
+export function reconcile(specs: readonly CertSpec[], state: PkiState, inv: Inventory, now: Date): readonly Reconciled[] {
+  const out = new Map<string, Reconciled>();
+  for (const spec of specs) {
+    if (spec.kind === 'keypair') continue; // the service-account key pair is handled by ensure.ts
+    const existing = parseStored(state, spec.id);
+    const ex = existing ? { existing } : {};
+    if (spec.kind === 'ca') {
+      out.set(spec.id, { spec, decision: caDecision(spec, existing, inv, now, state.dir), ...ex });
+      continue;
+    }
+    const ca = out.get(spec.signer ?? '');
+    if (!ca) throw new PkiError(`${spec.id}: signer "${spec.signer}" was not decided before its leaf (catalogue order bug)`);
+    out.set(spec.id, { spec, decision: leafDecision(spec, existing, ca, inv, now, state.dir), ...ex });
+  }
+  return [...out.values()];
+}
