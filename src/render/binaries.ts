@@ -1,0 +1,72 @@
+/**
+ * Which release binary each role needs, where it comes from in the offline bundle, and where it
+ * goes on the host. Tarball names are upstream's release artifact names. Components whose version
+ * the inventory does not pin (containerd, runc, CNI plugins) name their tarball with a "*" that the
+ * bundle reader resolves to exactly one file.
+ */
+import type { Inventory, InventoryHost } from '../inventory/types.js';
+import type { BinarySource } from '../plan/types.js';
+import type { RemoteLayout } from './layout.js';
+
+/** A bundle binary resolved on the operator machine (apply): where it is and its sha256. */
+export interface ResolvedBinary {
+  readonly localFile: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Resolved binaries by `binaryKey(source)`; absent entries render with sha256 undefined. */
+export type ResolvedBinaries = ReadonlyMap<string, ResolvedBinary>;
+
+/** One binary a host receives. */
+export interface BinaryInstall {
+  readonly source: BinarySource;
+  readonly path: string;
+  /** The unit that runs it (restarted when the binary changes); none for CLIs. */
+  readonly restarts: readonly string[];
+}
+
+/** Stable key of a bundle member: "<bundleFile>#<member>". */
+export function binaryKey(s: Pick<BinarySource, 'bundleFile' | 'member'>): string {
+  return `${s.bundleFile}#${s.member}`;
+}
+
+const K8S_TARBALL = 'kubernetes-server-linux-amd64.tar.gz';
+const CONTAINERD_TARBALL = 'containerd-*-linux-amd64.tar.gz';
+const CNI_TARBALL = 'cni-plugins-linux-amd64-*.tgz';
+/** runc ships as a bare executable; member equal to bundleFile means "the file itself". */
+const RUNC_FILE = 'runc.amd64';
+/** The CNI plugins flannel's delegate chain and containerd's CRI use (flannel's own plugin comes from its DaemonSet). */
+const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
+
+/** Binaries `host` needs for its roles, in a stable order. */
+export function binariesForHost(inv: Inventory, host: InventoryHost, layout: RemoteLayout): readonly BinaryInstall[] {
+  const out: BinaryInstall[] = [];
+  const roles = new Set(host.roles);
+  const k8s = (name: string, unit?: string): void =>
+    void out.push({ source: { bundleFile: K8S_TARBALL, member: `kubernetes/server/bin/${name}` }, path: `${layout.k8sBin}/${name}`, restarts: unit ? [unit] : [] });
+  if (roles.has('etcd')) {
+    const v = inv.cluster.etcdVersion;
+    const dir = `etcd-${v}-linux-amd64`;
+    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcd` }, path: `${layout.etcdBin}/etcd`, restarts: ['etcd.service'] });
+    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdctl` }, path: `${layout.etcdBin}/etcdctl`, restarts: [] });
+  }
+  if (roles.has('control-plane')) {
+    k8s('kube-apiserver', 'kube-apiserver.service');
+    k8s('kube-controller-manager', 'kube-controller-manager.service');
+    k8s('kube-scheduler', 'kube-scheduler.service');
+    k8s('kubectl');
+  }
+  if (roles.has('control-plane') || roles.has('worker')) {
+    k8s('kubelet', 'kubelet.service');
+    k8s('kube-proxy', 'kube-proxy.service');
+    for (const name of ['containerd', 'containerd-shim-runc-v2', 'ctr']) {
+      out.push({ source: { bundleFile: CONTAINERD_TARBALL, member: `bin/${name}` }, path: `${layout.containerdBin}/${name}`, restarts: name === 'containerd' ? ['containerd.service'] : [] });
+    }
+    out.push({ source: { bundleFile: RUNC_FILE, member: RUNC_FILE }, path: layout.runc, restarts: [] });
+    for (const name of CNI_PLUGINS) {
+      out.push({ source: { bundleFile: CNI_TARBALL, member: `./${name}` }, path: `${layout.cniBin}/${name}`, restarts: [] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+/** Shared shapes of the per-host renderers (kept apart from host-files.ts to avoid import cycles). */
+import type { Inventory, InventoryHost } from '../inventory/types.js';
+import type { PkiBundle, PkiFile } from '../pki/types.js';
+import type { Version } from '../shared/semver.js';
+import type { ArtifactSpec } from './artifact.js';
+import type { ResolvedBinaries } from './binaries.js';
+import type { TemplateEngine } from './engine.js';
+import type { RemoteLayout } from './layout.js';
+
+/** Everything a host renderer needs; built once per plan. */
+export interface RenderContext {
+  readonly inv: Inventory;
+  readonly layout: RemoteLayout;
+  readonly engine: TemplateEngine;
+  readonly bundle: PkiBundle;
+  readonly k8s: Version;
+  readonly etcd: Version;
+  readonly binaries: ResolvedBinaries | undefined;
+  readonly pkiFiles: (inv: Inventory, bundle: PkiBundle, host: InventoryHost) => readonly PkiFile[];
+}
+
+/** A rendered text file before it becomes an Artifact (host and kind filled in by the caller). */
+export interface TextFile {
+  readonly path: string;
+  readonly kind: ArtifactSpec['kind'];
+  readonly phase: string;
+  readonly template: string;
+  readonly view: object;
+  readonly secret: boolean;
+  readonly restarts: readonly string[];
+}
+
+/** What one role contributes to a host. */
+export interface RoleFiles {
+  readonly files: readonly TextFile[];
+}

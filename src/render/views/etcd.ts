@@ -1,0 +1,71 @@
+/**
+ * etcd: one YAML config file per member (etcd --config-file), so the unit carries a single flag
+ * and the deployer, tests and humans read one file. Note that with --config-file etcd ignores
+ * every other flag and ETCD_* variable, so nothing else may be put on the command line.
+ */
+import type { Inventory, InventoryHost } from '../../inventory/types.js';
+import { hostsWithRole } from '../../inventory/types.js';
+import type { Version } from '../../shared/semver.js';
+import { CERT, type CredentialPaths } from '../credentials.js';
+import { hostPart } from '../endpoints.js';
+import { appliesTo, ETCD_RULES } from '../flags-by-version.js';
+import type { RemoteLayout } from '../layout.js';
+import { flag, type UnitView } from './unit-view.js';
+
+/** Path of the member's config file. */
+export function etcdConfigPath(layout: RemoteLayout): string {
+  return `${layout.etcdCfg}/etcd.conf.yml`;
+}
+
+/** The etcd unit: only --config-file. */
+export function etcdView(layout: RemoteLayout): UnitView {
+  return { exec: `${layout.etcdBin}/etcd`, args: [flag('config-file', etcdConfigPath(layout))] };
+}
+
+/** View of manifests/etcd.conf.yml.hbs. */
+export interface EtcdConfigView {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly listenClientUrls: string;
+  readonly advertiseClientUrls: string;
+  readonly listenPeerUrls: string;
+  readonly initialAdvertisePeerUrls: string;
+  readonly listenMetricsUrls: string;
+  readonly initialCluster: string;
+  readonly initialClusterToken: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly peerCert: string;
+  readonly peerKey: string;
+  readonly trustedCa: string;
+  /** Version-dependent top-level lines, already formatted. */
+  readonly versionLines: readonly string[];
+}
+
+/** The config of member `host`. The member name is the inventory name (etcd-server cert CN). */
+export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, creds: CredentialPaths, etcd: Version): EtcdConfigView {
+  const ip = hostPart(host.internalIP);
+  const loopback = host.internalIP === '127.0.0.1' ? [] : ['https://127.0.0.1:2379'];
+  const members = hostsWithRole(inv, 'etcd');
+  return {
+    name: host.name,
+    dataDir: layout.etcdData,
+    listenClientUrls: [`https://${ip}:2379`, ...loopback].join(','),
+    advertiseClientUrls: `https://${ip}:2379`,
+    listenPeerUrls: `https://${ip}:2380`,
+    initialAdvertisePeerUrls: `https://${ip}:2380`,
+    // Plain HTTP on loopback only, as kubeadm: /health for probes without client certificates.
+    listenMetricsUrls: 'http://127.0.0.1:2381',
+    initialCluster: members.map((m) => `${m.name}=https://${hostPart(m.internalIP)}:2380`).join(','),
+    initialClusterToken: `kubesmith-${inv.cluster.name}`,
+    serverCert: creds.cert(CERT.etcdServer),
+    serverKey: creds.key(CERT.etcdServer),
+    peerCert: creds.cert(CERT.etcdPeer),
+    peerKey: creds.key(CERT.etcdPeer),
+    trustedCa: creds.cert(CERT.etcdCa, inv.paths.etcd.replace(/\/+$/, '')),
+    versionLines: [
+      ...(appliesTo(ETCD_RULES.explicitZapLogger, etcd) ? ['logger: zap', 'log-outputs: [stderr]'] : []),
+      ...(appliesTo(ETCD_RULES.initialCorruptCheck, etcd) ? ['experimental-initial-corrupt-check: true'] : []),
+    ],
+  };
+}
