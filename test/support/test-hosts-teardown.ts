@@ -1,0 +1,102 @@
+/**
+ * What a boot group created, persisted next to its slot claim so that the group's own shutdown,
+ * the process-exit hook, or a later process reclaiming a dead owner's slot can undo all of it:
+ * nspawn processes (by PID and start time), overlay mounts, cgroup directories, the bridge.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { removeCgroupsSync } from './test-hosts-cgroups.js';
+import { runSync, sleepSync } from './test-hosts-shell.js';
+
+/** One booted (or booting) host's resources. */
+export interface HostRecord {
+  readonly name: string;
+  readonly dir: string;
+  readonly merged: string;
+  pid?: number;
+  pidStart?: string | undefined;
+  cgroups: string[];
+}
+
+/** One boot group's resources. */
+export interface GroupRecord {
+  readonly slot: number;
+  readonly bridge: string;
+  readonly dir: string;
+  bridgeCreated: boolean;
+  readonly hosts: HostRecord[];
+}
+
+/** The kernel's start time of a process (field 22 of /proc/PID/stat), to tell a reused PID apart. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the recorded process (same PID and start time) is alive and not a zombie. */
+export function isAlive(pid: number, start: string | undefined): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && (start === undefined || fields[19] === start);
+  } catch {
+    return false;
+  }
+}
+
+/** True when something is mounted at or below `dir` in this mount namespace. */
+export function mountedUnder(dir: string): boolean {
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((l) => {
+      const target = (l.split(' ')[1] ?? '').replace(/\\040/g, ' ');
+      return target === dir || target.startsWith(`${dir}/`);
+    });
+}
+
+/** Stops a host's nspawn (SIGTERM, then SIGKILL after `graceMs`) and removes its cgroups. Sync. */
+export function stopHostSync(h: HostRecord, graceMs = 15_000): string[] {
+  const problems: string[] = [];
+  if (h.pid !== undefined && isAlive(h.pid, h.pidStart)) {
+    process.kill(h.pid, 'SIGTERM');
+    const until = Date.now() + graceMs;
+    while (isAlive(h.pid, h.pidStart) && Date.now() < until) sleepSync(50);
+    if (isAlive(h.pid, h.pidStart)) {
+      problems.push(`${h.name}: nspawn ${h.pid} ignored SIGTERM for ${graceMs} ms; killed`);
+      process.kill(h.pid, 'SIGKILL');
+      while (isAlive(h.pid, h.pidStart)) sleepSync(50);
+    }
+  }
+  delete h.pid;
+  delete h.pidStart;
+  problems.push(...removeCgroupsSync(h.cgroups));
+  h.cgroups = [];
+  return problems;
+}
+
+/** Undoes everything in the record: hosts, mounts, work directories, bridge. Sync and idempotent. */
+export function teardownGroupSync(rec: GroupRecord): string[] {
+  const problems: string[] = [];
+  for (const h of rec.hosts) problems.push(...stopHostSync(h));
+  for (const h of rec.hosts) {
+    if (mountedUnder(h.merged)) {
+      const r = runSync('umount', [h.merged]);
+      if (r.code !== 0) runSync('umount', ['-l', h.merged]);
+    }
+  }
+  if (existsSync(rec.dir)) {
+    if (rec.hosts.some((h) => mountedUnder(h.merged)) || mountedUnder(rec.dir)) {
+      problems.push(`${rec.dir}: still mounted; left in place`);
+    } else {
+      rmSync(rec.dir, { recursive: true, force: true });
+    }
+  }
+  if (rec.bridgeCreated || existsSync(`/sys/class/net/${rec.bridge}`)) {
+    runSync('ip', ['link', 'del', rec.bridge]);
+    rec.bridgeCreated = false;
+  }
+  return problems;
+}
