@@ -1,0 +1,116 @@
+/**
+ * Builds an offline bundle in the official release layout from the binaries this machine has:
+ * - etcd-vX.Y.Z-linux-amd64.tar.gz from Debian's real etcd/etcdctl (version read from `etcd --version`),
+ *   with an etcd-style SHA256SUMS;
+ * - containerd-X-linux-amd64.tar.gz (bin/containerd, containerd-shim-runc-v2, ctr), runc.amd64 and
+ *   cni-plugins-linux-amd64-vX.tgz (./bridge ...) from Debian's packages, with upstream-style
+ *   .sha256sum/.sha256 files. These are real and must start on the test hosts.
+ * - kubernetes-server-linux-amd64.tar.gz with a .sha512: there is no kube-apiserver (or kubelet,
+ *   kube-proxy, ...) binary in any registry reachable here, so these are STUB SCRIPTS that only
+ *   exercise file placement and unit verification; they exit 1 and say so. Set
+ *   KUBESMITH_E2E_K8S_BUNDLE to a real kubernetes-server tarball to use real binaries instead.
+ * `padBytes` appends incompressible bytes after each stub's `exit` (a big "binary" for interrupted
+ * upload tests and the bench).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+
+/** What buildTestBundle produced. */
+export interface TestBundle {
+  readonly dir: string;
+  readonly etcdVersion: string;
+  readonly containerdVersion: string;
+  readonly cniVersion: string;
+  /** True when the kubernetes tarball holds real binaries (KUBESMITH_E2E_K8S_BUNDLE). */
+  readonly realKubernetes: boolean;
+}
+
+/** The stubbed Kubernetes binaries (names under kubernetes/server/bin/). */
+export const KUBE_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl'] as const;
+
+const sh = (cmd: string, args: readonly string[], cwd?: string): string => execFileSync(cmd, args, { encoding: 'utf8', ...(cwd ? { cwd } : {}) });
+
+/** sha256 hex of a file, streamed. */
+export async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+function shaSync(path: string, alg: 'sha256' | 'sha512'): string {
+  return sh(`${alg}sum`, [path]).split(/\s+/)[0] ?? '';
+}
+
+/** Version "X.Y.Z" from a tool's --version output. */
+function versionOf(text: string): string {
+  const m = /(\d+\.\d+\.\d+)/.exec(text);
+  if (!m?.[1]) throw new Error(`test bundle: no version in: ${text}`);
+  return m[1];
+}
+
+/** Builds the bundle into `dir` (created). */
+export function buildTestBundle(dir: string, opts: { padBytes?: number; kubeTarball?: string } = {}): TestBundle {
+  mkdirSync(dir, { recursive: true });
+  const work = join(dir, '.work');
+  mkdirSync(work, { recursive: true });
+  const tar = (out: string, cwd: string, members: readonly string[]): void =>
+    void sh('tar', ['-czf', join(dir, out), '--owner=0', '--group=0', '--numeric-owner', ...members], cwd);
+
+  const etcdVersion = `v${versionOf(sh('/usr/bin/etcd', ['--version']))}`;
+  const etcdDir = `etcd-${etcdVersion}-linux-amd64`;
+  mkdirSync(join(work, etcdDir), { recursive: true });
+  for (const b of ['etcd', 'etcdctl']) copyFileSync(`/usr/bin/${b}`, join(work, etcdDir, b));
+  tar(`${etcdDir}.tar.gz`, work, [etcdDir]);
+  writeFileSync(join(dir, 'SHA256SUMS'), `${shaSync(join(dir, `${etcdDir}.tar.gz`), 'sha256')}  ${etcdDir}.tar.gz\n`);
+
+  const containerdVersion = versionOf(sh('/usr/bin/containerd', ['--version']));
+  mkdirSync(join(work, 'bin'), { recursive: true });
+  for (const b of ['containerd', 'containerd-shim-runc-v2', 'ctr']) copyFileSync(`/usr/bin/${b}`, join(work, 'bin', b));
+  const ctd = `containerd-${containerdVersion}-linux-amd64.tar.gz`;
+  tar(ctd, work, ['bin']);
+  writeFileSync(join(dir, `${ctd}.sha256sum`), `${shaSync(join(dir, ctd), 'sha256')}  ${ctd}\n`);
+
+  copyFileSync('/usr/sbin/runc', join(dir, 'runc.amd64'));
+  writeFileSync(join(dir, 'runc.sha256sum'), `${shaSync(join(dir, 'runc.amd64'), 'sha256')}  runc.amd64\n`);
+
+  const cniVersion = `v${versionOf(sh('dpkg-query', ['-W', '-f=${Version}', 'containernetworking-plugins']))}`;
+  const cniDir = join(work, 'cni');
+  mkdirSync(cniDir, { recursive: true });
+  for (const p of ['bridge', 'host-local', 'loopback', 'portmap']) copyFileSync(`/usr/lib/cni/${p}`, join(cniDir, p));
+  const cni = `cni-plugins-linux-amd64-${cniVersion}.tgz`;
+  sh('tar', ['-czf', join(dir, cni), '--owner=0', '--group=0', '--numeric-owner', './bridge', './host-local', './loopback', './portmap'], cniDir);
+  writeFileSync(join(dir, `${cni}.sha256`), `${shaSync(join(dir, cni), 'sha256')}  ${cni}\n`);
+
+  const k8s = 'kubernetes-server-linux-amd64.tar.gz';
+  if (opts.kubeTarball) copyFileSync(opts.kubeTarball, join(dir, k8s));
+  else {
+    const bin = join(work, 'kubernetes/server/bin');
+    mkdirSync(bin, { recursive: true });
+    for (const name of KUBE_BINARIES) {
+      const f = join(bin, name);
+      writeFileSync(
+        f,
+        `#!/bin/sh\n# kubesmith TEST STUB for ${name}: no real Kubernetes binary is available here.\n` +
+          `# It only exercises file placement and unit verification.\necho "kubesmith test stub: ${name} is not a real binary" >&2\nexit 1\n`,
+      );
+      if (opts.padBytes) sh('sh', ['-c', `head -c ${opts.padBytes} /dev/urandom >> "$0"`, f]);
+      chmodSync(f, 0o755);
+    }
+    sh('sh', ['-c', `tar -cf - --owner=0 --group=0 --numeric-owner kubernetes | gzip -1 > "$0"`, join(dir, k8s)], work);
+  }
+  // Kubernetes publishes a bare-digest .sha512 per artifact on dl.k8s.io.
+  writeFileSync(join(dir, `${k8s}.sha512`), `${shaSync(join(dir, k8s), 'sha512')}\n`);
+  sh('rm', ['-rf', work]);
+  return { dir, etcdVersion, containerdVersion, cniVersion, realKubernetes: opts.kubeTarball !== undefined };
+}
+
+/** Corrupts one byte in the middle of a bundle file (for checksum-mismatch tests). */
+export function corruptFile(path: string): void {
+  const b = readFileSync(path);
+  const i = Math.floor(b.length / 2);
+  b[i] = (b[i] ?? 0) ^ 0xff;
+  writeFileSync(path, b);
+}
+
