@@ -1,0 +1,3 @@
+module kubesmith/go-checker
+
+go 1.23
