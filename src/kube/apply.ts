@@ -42,6 +42,7 @@ export function containsDesired(have: unknown, want: unknown): boolean {
   if (Array.isArray(want)) {
     return Array.isArray(have) && have.length === want.length && want.every((w, i) => containsDesired(have[i], w));
   }
+  if (want === undefined) return true; // not set by us: whatever the server has is fine
   if (want !== null && typeof want === 'object') {
     if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
     const h = have as Record<string, unknown>;
@@ -55,26 +56,28 @@ export type ApplyResult = 'created' | 'updated' | 'unchanged';
 /** Makes the object exist as described; idempotent. Bindings whose roleRef changed are recreated (roleRef is immutable). */
 export async function applyObject(client: KubeClient, desired: KubeObject): Promise<ApplyResult> {
   const path = objectPath(desired);
+  let recreated = false;
   for (let round = 0; round < 3; round += 1) {
     const live = await client.get<KubeObject>(path);
     if (!live) {
       const res = await client.attempt('POST', collectionPath(desired.kind, desired.metadata.namespace), desired, [409]);
       if (res.status === 409) continue; // created meanwhile: compare again
-      return 'created';
+      return recreated ? 'updated' : 'created';
     }
     const { metadata: wantMeta, ...wantRest } = desired;
-    const metaMatches = containsDesired(live.metadata, { labels: wantMeta.labels ?? {}, annotations: wantMeta.annotations ?? {} });
+    const metaMatches = containsDesired(live.metadata, { labels: wantMeta.labels, annotations: wantMeta.annotations });
     if (metaMatches && containsDesired(live, wantRest)) return 'unchanged';
     if ('roleRef' in desired && !containsDesired(live['roleRef'], desired['roleRef'])) {
       await client.remove(path);
+      recreated = true;
       continue; // next round creates it with the new roleRef
     }
     const body = {
       ...desired,
       metadata: {
         ...wantMeta,
-        labels: { ...live.metadata.labels, ...wantMeta.labels },
-        annotations: { ...live.metadata.annotations, ...wantMeta.annotations },
+        ...(live.metadata.labels || wantMeta.labels ? { labels: { ...live.metadata.labels, ...wantMeta.labels } } : {}),
+        ...(live.metadata.annotations || wantMeta.annotations ? { annotations: { ...live.metadata.annotations, ...wantMeta.annotations } } : {}),
         ...(live.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
       },
     };
