@@ -1,7 +1,9 @@
 /**
  * The template engine: the only module that imports handlebars. Templates run in strict mode (a
  * missing field is an error, never an empty string) and without HTML escaping (we render units,
- * YAML and TOML, not HTML). No helpers are registered: all logic lives in the view builders.
+ * YAML and TOML, not HTML). Handlebars' strict mode does not cover block parameters
+ * (`{{#each args}}` over a missing `args` silently renders nothing), so the built-in block helpers
+ * are wrapped to fail the same way. No other helpers are registered: logic lives in the view builders.
  */
 import Handlebars from 'handlebars';
 import { TemplateError } from '../shared/errors.js';
@@ -14,41 +16,86 @@ export interface TemplateEngine {
   render(name: string, view: object): string;
 }
 
+interface Loc {
+  readonly start: { readonly line: number; readonly column: number };
+}
+
+/** Thrown by a wrapped block helper; carries the block's position to find its parameter's name. */
+class MissingBlockParam extends Error {
+  constructor(readonly loc: Loc | undefined) {
+    super('missing block parameter');
+  }
+}
+
+const BLOCK_HELPERS = ['each', 'if', 'unless', 'with'] as const;
+
 /** Builds an engine over the given sources. Pure: no file access, no globals shared across engines. */
 export function createEngine(sources: TemplateSources): TemplateEngine {
   const hb = Handlebars.create();
-  const compiled = new Map<string, Handlebars.TemplateDelegate>();
+  for (const name of BLOCK_HELPERS) {
+    const builtin = hb.helpers[name] as (this: unknown, ...args: unknown[]) => unknown;
+    hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+      const options = args[args.length - 1] as { loc?: Loc };
+      if (args.length < 2 || args[0] === undefined) throw new MissingBlockParam(options.loc);
+      return builtin.apply(this, args);
+    });
+  }
+  const compiled = new Map<string, { tpl: Handlebars.TemplateDelegate; text: string }>();
   return {
     render(name, view) {
-      let tpl = compiled.get(name);
-      if (!tpl) {
+      let entry = compiled.get(name);
+      if (!entry) {
         const text = sources.get(name);
         if (text === undefined) {
           throw new TemplateError(`${name}: template not found`, {
             hint: 'reinstall kubesmith; the units/ and manifests/ directories ship with it',
           });
         }
-        tpl = hb.compile(text, { strict: true, noEscape: true });
-        compiled.set(name, tpl);
+        entry = { tpl: hb.compile(text, { strict: true, noEscape: true }), text };
+        compiled.set(name, entry);
       }
       try {
-        return tpl(view);
+        return entry.tpl(view);
       } catch (err) {
-        throw templateError(name, err);
+        throw templateError(name, err, () => blockParams(hb, entry.text));
       }
     },
   };
 }
 
 /** Handlebars strict mode throws `"field" not defined in [object Object] - 3:7`; name template and field. */
-function templateError(name: string, err: unknown): TemplateError {
+function templateError(name: string, err: unknown, params: () => ReadonlyMap<string, string>): TemplateError {
+  const hint = 'this is a bug in kubesmith: the view builder and the template disagree';
+  if (err instanceof MissingBlockParam && err.loc) {
+    const { line, column } = err.loc.start;
+    const field = params().get(`${line}:${column}`) ?? '?';
+    return new TemplateError(`${name}:${line}:${column}: missing field "${field}" in the view model`, { hint, cause: err });
+  }
   const text = err instanceof Error ? err.message : String(err);
   const m = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(text);
-  if (m) {
-    return new TemplateError(`${name}:${m[2]}:${m[3]}: missing field "${m[1]}" in the view model`, {
-      hint: 'this is a bug in kubesmith: the view builder and the template disagree',
-      cause: err,
-    });
-  }
+  if (m) return new TemplateError(`${name}:${m[2]}:${m[3]}: missing field "${m[1]}" in the view model`, { hint, cause: err });
   return new TemplateError(`${name}: ${text.split('\n')[0] ?? text}`, { cause: err });
+}
+
+interface AstNode {
+  readonly type?: string;
+  readonly loc?: Loc;
+  readonly params?: readonly { readonly original?: unknown }[];
+  readonly program?: { readonly body: readonly AstNode[] };
+  readonly inverse?: { readonly body: readonly AstNode[] };
+  readonly body?: readonly AstNode[];
+}
+
+/** "line:column" of every block statement -> its first parameter's name (only computed on error). */
+function blockParams(hb: typeof Handlebars, text: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  const walk = (nodes: readonly AstNode[] | undefined): void => {
+    for (const n of nodes ?? []) {
+      if (n.type === 'BlockStatement' && n.loc) out.set(`${n.loc.start.line}:${n.loc.start.column}`, String(n.params?.[0]?.original ?? '?'));
+      walk(n.program?.body);
+      walk(n.inverse?.body);
+    }
+  };
+  walk((hb.parse(text) as unknown as AstNode).body);
+  return out;
 }

@@ -80,14 +80,18 @@ export interface KubeProxyConfigView {
 }
 
 /** KubeProxyConfiguration for a node; ipvs (round robin) as in the classic guide, or iptables. */
-export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout): KubeProxyConfigView {
+export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, k8s: Version): KubeProxyConfigView {
   const ipvs = inv.cluster.proxyMode === 'ipvs';
+  const deprecated = ipvs && appliesTo(K8S_RULES.kubeProxyIpvsDeprecated, k8s);
   return {
     kubeconfig: nodePaths(layout).kubeProxyKubeconfig,
     hostname: host.name,
     clusterCIDR: inv.cluster.podCIDR,
     mode: inv.cluster.proxyMode,
-    modeLines: ipvs ? ['ipvs:', '  scheduler: rr', '  strictARP: false'] : ['iptables:', '  masqueradeAll: false'],
+    modeLines: [
+      ...(deprecated ? [`# ${K8S_RULES.kubeProxyIpvsDeprecated.why}: ${K8S_RULES.kubeProxyIpvsDeprecated.link}`] : []),
+      ...(ipvs ? ['ipvs:', '  scheduler: rr', '  strictARP: false'] : ['iptables:', '  masqueradeAll: false']),
+    ],
   };
 }
 
