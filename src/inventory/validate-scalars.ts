@@ -1,0 +1,82 @@
+/** Scalar Specs: strings (with format checks), integers with ranges, booleans and enums. */
+import { isScalar } from 'yaml';
+import { didYouMean } from './suggest.js';
+import { keyName } from './validate-context.js';
+import { typeError } from './validate-schema.js';
+import type { Spec } from './validate-schema.js';
+
+/** Returns a problem message for a value, or undefined when it is fine. */
+export type Check<T> = (value: T, key: string) => string | undefined;
+
+/** A non-empty string; `check` adds a format rule (its message is reported at the value). */
+export function str(check?: Check<string>, expected = 'a string'): Spec<string> {
+  return {
+    expected,
+    read(node, path, cx) {
+      if (!isScalar(node) || typeof node.value !== 'string') return typeError(node, path, cx, expected);
+      const key = keyName(path);
+      const problem = node.value.trim() === '' ? `${key} is empty; give it a value or remove the key` : check?.(node.value, key);
+      if (problem !== undefined) {
+        cx.sink.errorAt(node, path, problem);
+        return undefined;
+      }
+      return node.value;
+    },
+  };
+}
+
+/** A whole number in [min, max]. */
+export function int(min: number, max: number, expected: string): Spec<number> {
+  return {
+    expected,
+    read(node, path, cx) {
+      if (!isScalar(node) || typeof node.value !== 'number') {
+        const quoted = isScalar(node) && typeof node.value === 'string' && /^-?\d+$/.test(node.value);
+        return typeError(node, path, cx, expected, quoted ? '; remove the quotes' : '');
+      }
+      const v = node.value;
+      if (!Number.isInteger(v) || v < min || v > max) {
+        cx.sink.errorAt(node, path, `${keyName(path)} must be ${expected}, got ${node.source ?? String(v)}`);
+        return undefined;
+      }
+      return v;
+    },
+  };
+}
+
+/** true or false (YAML 1.2: `yes`/`no` are strings, so they are rejected with a hint). */
+export function bool(): Spec<boolean> {
+  return {
+    expected: 'true or false',
+    read(node, path, cx) {
+      if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+      return typeError(node, path, cx, 'true or false');
+    },
+  };
+}
+
+export interface OneOfOptions {
+  /** What one value is called in messages, e.g. "role"; default: the key name. */
+  readonly label?: string;
+  /** Other common names, e.g. { master: "control-plane" }. */
+  readonly aliases?: Readonly<Record<string, string>>;
+}
+
+/** One of a fixed set of strings, with a did-you-mean for near misses. */
+export function oneOf<V extends string>(values: readonly V[], opts: OneOfOptions = {}): Spec<V> {
+  const expected = `one of ${values.join(', ')}`;
+  return {
+    expected,
+    read(node, path, cx) {
+      if (!isScalar(node) || typeof node.value !== 'string') return typeError(node, path, cx, expected);
+      const v = node.value;
+      const hit = values.find((x) => x === v);
+      if (hit !== undefined) return hit;
+      const label = opts.label ?? keyName(path);
+      const near = didYouMean(v, values, opts.aliases);
+      const advice = near === undefined ? `; use ${expected}` : ` (did you mean ${near}?)`;
+      cx.sink.errorAt(node, path, `unknown ${label} "${v}"${advice}`);
+      return undefined;
+    },
+  };
+}
