@@ -1,0 +1,76 @@
+/**
+ * The gather-facts probe: one shell script, one round trip, sections marked "@name". The parser
+ * is pure so it is table-tested with captured outputs.
+ */
+import type { HostFacts } from '../phase.js';
+
+/** Kernel modules Kubernetes networking needs (classic guide; ipvs only with proxyMode ipvs). */
+export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
+export const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack'] as const;
+
+/** The probe script (POSIX sh; runs through sudo so `ss -p` can name processes). */
+export const FACTS_SCRIPT = [
+  'echo @os; cat /etc/os-release 2>/dev/null',
+  'echo @arch; uname -m',
+  'echo @systemd; [ -d /run/systemd/system ] && systemctl --version 2>/dev/null | head -n1',
+  'echo @container; systemd-detect-virt -c 2>/dev/null',
+  'echo @time; date +%s%3N',
+  'echo @swap; tail -n +2 /proc/swaps 2>/dev/null',
+  'echo @listen; ss -Hltnp 2>/dev/null',
+  `echo @modules; for m in ${[...BASE_MODULES, ...IPVS_MODULES].join(' ')}; do if [ -d /sys/module/$m ] || modinfo -n $m >/dev/null 2>&1; then echo $m; fi; done`,
+  'echo @df; (df -Pk /opt 2>/dev/null || df -Pk /) | tail -n1',
+  'echo @firewalld; systemctl is-active firewalld 2>/dev/null',
+  'echo @selinux; command -v getenforce >/dev/null 2>&1 && getenforce',
+  'echo @hostname; hostname',
+  'echo @hosts; cat /etc/hosts',
+  'true',
+].join('\n');
+
+/** Parses the script output. `localMidMs` is the local clock at the round trip's midpoint. */
+export function parseFacts(out: string, localMidMs: number): HostFacts {
+  const sec = sections(out);
+  const os = Object.fromEntries((sec.get('os') ?? []).map((l) => /^(\w+)="?([^"]*)"?$/.exec(l)).flatMap((m) => (m ? [[m[1], m[2]]] : [])));
+  const remoteMs = Number((sec.get('time') ?? [])[0]);
+  const listeners = new Map<number, string>();
+  for (const l of sec.get('listen') ?? []) {
+    const cols = l.trim().split(/\s+/);
+    const port = Number(/:(\d+)$/.exec(cols[3] ?? '')?.[1]);
+    if (Number.isInteger(port) && port > 0) listeners.set(port, /users:\(\("([^"]+)"/.exec(l)?.[1] ?? listeners.get(port) ?? '');
+  }
+  const df = (sec.get('df') ?? [])[0]?.trim().split(/\s+/);
+  const container = (sec.get('container') ?? [])[0]?.trim();
+  const selinux = (sec.get('selinux') ?? [])[0]?.trim();
+  const systemd = (sec.get('systemd') ?? [])[0]?.trim();
+  return {
+    ...(os.ID ? { os: { id: os.ID, versionId: os.VERSION_ID ?? '', prettyName: os.PRETTY_NAME ?? os.ID } } : {}),
+    ...first(sec, 'arch', (arch) => ({ arch })),
+    ...(systemd ? { systemd: /systemd (\d+)/.exec(systemd)?.[1] ?? systemd } : {}),
+    ...(container && container !== 'none' ? { container } : {}),
+    ...(Number.isFinite(remoteMs) && remoteMs > 0 ? { clockSkewMs: remoteMs - localMidMs } : {}),
+    swapActive: (sec.get('swap') ?? []).some((l) => l.trim() !== ''),
+    listeners,
+    modules: new Set((sec.get('modules') ?? []).map((l) => l.trim()).filter(Boolean)),
+    ...(df?.[3] && /^\d+$/.test(df[3]) ? { diskFreeBytes: Number(df[3]) * 1024 } : {}),
+    firewalldActive: (sec.get('firewalld') ?? [])[0]?.trim() === 'active',
+    ...(selinux ? { selinux } : {}),
+    ...first(sec, 'hostname', (hostname) => ({ hostname })),
+    etcHosts: (sec.get('hosts') ?? []).map((l) => `${l}\n`).join(''),
+  };
+}
+
+function sections(out: string): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  let cur: string[] | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^@(\w+)$/.exec(line);
+    if (m?.[1]) map.set(m[1], (cur = []));
+    else cur?.push(line);
+  }
+  for (const v of map.values()) while (v.length > 0 && v[v.length - 1] === '') v.pop();
+  return map;
+}
+
+function first<T>(sec: Map<string, string[]>, name: string, f: (v: string) => T): T | Record<string, never> {
+  const v = (sec.get(name) ?? [])[0]?.trim();
+  return v ? f(v) : {};
+}

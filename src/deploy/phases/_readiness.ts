@@ -1,0 +1,51 @@
+/**
+ * Readiness checks for started components, run on the host itself (no ports exposed to the
+ * operator needed). Components whose binary does not run were not started: their checks are
+ * reported as skipped with the reason.
+ */
+import type { PlannedHost } from '../../plan/types.js';
+import type { HostReader } from '../ssh/connection.js';
+import type { HostFacts, PhaseContext } from '../phase.js';
+import { unitBinaries, type ShippingPhase } from './_artifacts.js';
+import { waitFor } from './_units.js';
+
+/** The on-host probe that proves a unit serves, by unit name. */
+function readinessProbe(unit: string, planned: PlannedHost, apiPort: number): readonly string[] | undefined {
+  const kubectl = planned.artifacts.find((a) => a.path.endsWith('/bin/kubectl'))?.path;
+  const kubeconfig = planned.artifacts.find((a) => a.path.endsWith('/kube-controller-manager.kubeconfig'))?.path;
+  const ctr = planned.artifacts.find((a) => a.path.endsWith('/ctr'))?.path;
+  switch (unit) {
+    case 'kube-apiserver.service':
+      // /readyz is readable by every authenticated identity (system:public-info-viewer).
+      return kubectl && kubeconfig ? [kubectl, `--kubeconfig=${kubeconfig}`, `--server=https://127.0.0.1:${apiPort}`, 'get', '--raw', '/readyz'] : undefined;
+    case 'kube-controller-manager.service':
+      return ['curl', '-fsk', 'https://127.0.0.1:10257/healthz'];
+    case 'kube-scheduler.service':
+      return ['curl', '-fsk', 'https://127.0.0.1:10259/healthz'];
+    case 'kubelet.service':
+      return ['curl', '-fs', 'http://127.0.0.1:10248/healthz'];
+    case 'kube-proxy.service':
+      return ['curl', '-fs', 'http://127.0.0.1:10256/healthz'];
+    case 'containerd.service':
+      return ctr ? [ctr, '--address', '/run/containerd/containerd.sock', 'version'] : undefined;
+    default:
+      return ['systemctl', 'is-active', unit];
+  }
+}
+
+/** Checks every started unit of the phase; throws when one is not ready by the deadline. */
+export async function checkReadiness(host: HostReader, planned: PlannedHost, facts: HostFacts, phase: ShippingPhase, apiPort: number, ctx: PhaseContext): Promise<readonly string[]> {
+  const notes: string[] = [];
+  for (const [unit, bin] of unitBinaries(planned, phase)) {
+    if (facts.runnable?.get(bin) === undefined) {
+      notes.push(`${unit}: readiness check skipped: ${bin} does not run (--version failed), so the unit was not started`);
+      continue;
+    }
+    const probe = readinessProbe(unit, planned, apiPort);
+    if (!probe) continue;
+    const r = await waitFor(host, probe, ctx);
+    if (!r.ok) throw new Error(`${unit} not ready: \`${probe.join(' ')}\`: ${r.output.split('\n').slice(-3).join(' ')}; see \`journalctl -u ${unit}\``);
+    notes.push(`${unit}: ready (${probe[probe.length - 1] === 'version' ? 'ctr version' : probe[probe.length - 1]})`);
+  }
+  return notes;
+}

@@ -1,0 +1,21 @@
+/**
+ * control-plane: kube-apiserver, kube-controller-manager, kube-scheduler (and the VIP load
+ * balancer units on loadbalancer hosts): files, units, start, readiness (/readyz, /healthz).
+ */
+import type { Phase } from '../phase.js';
+import { artifactsOf, unitBinaries } from './_artifacts.js';
+import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { checkReadiness } from './_readiness.js';
+
+/** Installs and starts the control plane. */
+export const controlPlane: Phase = {
+  id: 'control-plane',
+  title: 'Install control plane',
+  hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'control-plane').length > 0),
+  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'control-plane').values()], ctx),
+  plan: ({ host, facts }) => serviceSteps(host, 'control-plane', facts),
+  verify: async (host, input, ctx) => [
+    ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx)),
+    ...(await checkReadiness(host, input.host, input.facts, 'control-plane', input.plan.inventory.cluster.apiServer.port, ctx)),
+  ],
+};

@@ -1,0 +1,21 @@
+/**
+ * etcd: config and unit on every member, then all members started together: a member blocks in
+ * `systemctl start` until quorum (Type=notify), so each is started with --no-block and the
+ * classic guide's checks (`etcdctl endpoint health` / `endpoint status` through the
+ * healthcheck-client certificate) run afterwards for the whole cluster and print a table.
+ */
+import type { Phase } from '../phase.js';
+import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { unitBinaries } from './_artifacts.js';
+import { etcdReport } from './_etcd-health.js';
+
+/** Installs and starts etcd members. */
+export const etcd: Phase = {
+  id: 'etcd',
+  title: 'Install etcd',
+  hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('etcd')),
+  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'etcd').values()], ctx),
+  plan: ({ host, facts }) => serviceSteps(host, 'etcd', facts, true),
+  verify: (host, { host: planned }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx),
+  report: etcdReport,
+};

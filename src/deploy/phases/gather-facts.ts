@@ -1,0 +1,19 @@
+/** gather-facts: OS, arch, systemd, container, clock, swap, listeners, modules, disk (one probe). */
+import type { Phase } from '../phase.js';
+import { FACTS_SCRIPT, parseFacts } from './_facts.js';
+
+/** Read-only; the facts flow into every later phase. */
+export const gatherFacts: Phase = {
+  id: 'gather-facts',
+  title: 'Gather facts',
+  always: true,
+  hosts: (plan) => plan.hosts,
+  gather: async (host, _input, ctx) => {
+    const t0 = ctx.clock.now().getTime();
+    const r = await host.probe(['sh', '-c', FACTS_SCRIPT], { signal: ctx.signal, timeoutMs: 60_000 });
+    const t1 = ctx.clock.now().getTime();
+    if (r.exitCode !== 0) throw new Error(`facts probe failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    return parseFacts(r.stdout, (t0 + t1) / 2);
+  },
+  plan: () => [],
+};

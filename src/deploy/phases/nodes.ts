@@ -1,0 +1,22 @@
+/**
+ * nodes: containerd (+ runc, CNI plugins), the local apiserver proxy, kubelet and kube-proxy on
+ * every worker and control-plane host. Nodes that are containers get containerd settings from
+ * inventory.containerd (snapshotter, NoNewKeyring, restrict_oom_score_adj) via the renderer.
+ */
+import type { Phase } from '../phase.js';
+import { artifactsOf, unitBinaries } from './_artifacts.js';
+import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { checkReadiness } from './_readiness.js';
+
+/** Installs and starts the node components. */
+export const nodes: Phase = {
+  id: 'nodes',
+  title: 'Install nodes',
+  hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
+  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx),
+  plan: ({ host, facts }) => serviceSteps(host, 'nodes', facts),
+  verify: async (host, input, ctx) => [
+    ...(await verifyUnitFiles(host, input.host, 'nodes', ctx)),
+    ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),
+  ],
+};

@@ -1,0 +1,69 @@
+/**
+ * prepare-hosts: the classic guide's host settings. Swap off (now and in fstab), bridge netfilter
+ * and IP forwarding via /etc/sysctl.d, br_netfilter/overlay (and ipvs) via /etc/modules-load.d,
+ * hostname, an /etc/hosts block with every host, firewalld stopped and SELinux permissive where
+ * present. Inside containers modprobe, sysctl and hostname changes may be refused by the
+ * container manager: those steps warn instead of failing.
+ */
+import type { Phase, PhaseInput, Step } from '../phase.js';
+import { textFile } from './_text-file.js';
+import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
+
+/** https://kubernetes.io/docs/setup/production-environment/container-runtimes/#prerequisite-ipv4-forwarding-optional */
+export const SYSCTL_PATH = '/etc/sysctl.d/99-kubernetes.conf';
+export const SYSCTL_TEXT = 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n';
+export const MODULES_PATH = '/etc/modules-load.d/kubernetes.conf';
+const BEGIN = '# BEGIN kubesmith hosts';
+const END = '# END kubesmith hosts';
+
+/** /etc/hosts with kubesmith's block (re)placed at the end; other lines untouched. */
+export function etcHostsWith(current: string, entries: readonly (readonly [string, string])[]): string {
+  const lines = current.split('\n');
+  const b = lines.indexOf(BEGIN);
+  const e = lines.indexOf(END);
+  const kept = b >= 0 && e > b ? [...lines.slice(0, b), ...lines.slice(e + 1)] : lines;
+  const body = kept.join('\n').replace(/\n+$/, '');
+  return `${body}${body ? '\n' : ''}${BEGIN}\n${entries.map(([ip, name]) => `${ip} ${name}`).join('\n')}\n${END}\n`;
+}
+
+function prepareSteps(input: PhaseInput): readonly Step[] {
+  const { host, facts, plan } = input;
+  const name = host.host.name;
+  const inContainer = facts.container ? `inside a ${facts.container} container the machine controls this` : undefined;
+  const tolerate = inContainer ? { tolerate: inContainer } : {};
+  const modules = [...BASE_MODULES, ...(plan.inventory.cluster.proxyMode === 'ipvs' ? IPVS_MODULES : [])];
+  const sysctlOk = "[ \"$(sysctl -n net.ipv4.ip_forward)\" = 1 ] && [ \"$(sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null)\" = 1 ]";
+  const steps: Step[] = [
+    { kind: 'exec', argv: ['swapoff', '-a'], why: 'kubelet refuses to run with swap', unless: ['sh', '-c', 'test -z "$(tail -n +2 /proc/swaps)"'], ...tolerate },
+    {
+      kind: 'exec',
+      argv: ['sed', '-ri', '/^[^#]\\S*\\s+\\S+\\s+swap\\s/s/^/#/', '/etc/fstab'],
+      why: 'keep swap off after reboot',
+      unless: ['sh', '-c', "! grep -Eq '^[^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab"],
+    },
+    { kind: 'put', artifact: textFile(name, MODULES_PATH, `${modules.join('\n')}\n`) },
+    ...modules.map((m): Step => ({ kind: 'exec', argv: ['modprobe', m], why: `load ${m} now`, unless: ['test', '-d', `/sys/module/${m}`], ...tolerate })),
+    { kind: 'put', artifact: textFile(name, SYSCTL_PATH, SYSCTL_TEXT) },
+    { kind: 'exec', argv: ['sysctl', '-p', SYSCTL_PATH], why: 'apply bridge netfilter and IP forwarding now', unless: ['sh', '-c', sysctlOk], ...tolerate },
+    { kind: 'exec', argv: ['hostnamectl', 'set-hostname', name], why: 'node name == hostname', unless: ['sh', '-c', `[ "$(hostname)" = "${name}" ]`], ...tolerate },
+  ];
+  if (facts.etcHosts !== undefined) {
+    const entries = plan.hosts.map((h) => [h.host.internalIP, h.host.name] as const);
+    steps.push({ kind: 'put', artifact: textFile(name, '/etc/hosts', etcHostsWith(facts.etcHosts, entries)) });
+  }
+  // Classic guide: firewalld off (flannel VXLAN, NodePorts and kubelet ports must pass).
+  if (facts.firewalldActive) steps.push({ kind: 'exec', argv: ['systemctl', 'disable', '--now', 'firewalld'], why: 'cluster traffic must pass' });
+  if (facts.selinux === 'Enforcing') {
+    steps.push({ kind: 'exec', argv: ['setenforce', '0'], why: 'binaries from tarballs carry no SELinux labels' });
+    steps.push({ kind: 'exec', argv: ['sed', '-i', 's/^SELINUX=enforcing/SELINUX=permissive/', '/etc/selinux/config'], why: 'stay permissive after reboot' });
+  }
+  return steps;
+}
+
+/** Host settings every node needs. */
+export const prepareHosts: Phase = {
+  id: 'prepare-hosts',
+  title: 'Prepare hosts',
+  hosts: (plan) => plan.hosts,
+  plan: prepareSteps,
+};
