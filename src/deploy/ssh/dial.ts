@@ -1,0 +1,124 @@
+/**
+ * Opens one authenticated ssh2 client: known_hosts verification (host-key.ts), key file and/or
+ * agent auth, a handshake timeout, and errors mapped to SshError codes (E_SSH_CONNECT retryable;
+ * E_SSH_AUTH and E_SSH_HOSTKEY not).
+ */
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import { Client, parseKey } from './ssh2-lib.js';
+import type { HostKeyPolicy } from '../../inventory/types.js';
+import { Interrupted, SshError } from '../../shared/errors.js';
+import { hostKeyCheck } from './host-key.js';
+import { expandHome } from './paths.js';
+
+/** Everything needed to reach one SSH server. */
+export interface DialTarget {
+  readonly label: string;
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  readonly identityFile: string | undefined;
+  readonly agentSocket: string | undefined;
+  readonly knownHostsFile: string;
+  readonly hostKeyPolicy: HostKeyPolicy;
+  readonly connectTimeoutMs: number;
+  /** An already-open stream to the server (through a bastion). */
+  readonly sock?: Duplex;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Connects and authenticates; rejects with SshError (or Interrupted when `signal` aborts). */
+export function dial(t: DialTarget, signal?: AbortSignal): Promise<Client> {
+  const where = `${t.user}@${t.address}:${t.port}`;
+  const privateKey = t.identityFile === undefined ? undefined : readIdentity(t, where);
+  if (privateKey === undefined && t.agentSocket === undefined) {
+    throw new SshError('E_SSH_AUTH', t.label, `${where}: no key to log in with`, {
+      hint: 'set ssh.identityFile in the inventory, or start an ssh-agent (SSH_AUTH_SOCK is not set)',
+    });
+  }
+  if (signal?.aborted) throw new Interrupted(`${t.label}: interrupted before connecting`);
+  const check = hostKeyCheck({ label: t.label, address: t.address, port: t.port, knownHostsFile: t.knownHostsFile, policy: t.hostKeyPolicy });
+  const config: ConnectConfig = {
+    host: t.address,
+    port: t.port,
+    username: t.user,
+    readyTimeout: t.connectTimeoutMs,
+    keepaliveInterval: 10_000,
+    keepaliveCountMax: 3,
+    algorithms: { serverHostKey: check.algorithms as ServerHostKeyAlgorithm[] },
+    hostVerifier: (key: Buffer) => check.verify(key),
+    ...(privateKey ? { privateKey } : {}),
+    ...(t.agentSocket ? { agent: t.agentSocket } : {}),
+    ...(t.sock ? { sock: t.sock } : {}),
+  };
+  const tried = [t.identityFile && `identity file ${t.identityFile}`, t.agentSocket && 'ssh-agent'].filter(Boolean).join(' and ');
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    const settle = (err: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) return resolve(client);
+      client.end();
+      reject(err);
+    };
+    const onAbort = (): void => settle(new Interrupted(`${t.label}: interrupted while connecting to ${where}`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    client.once('ready', () => {
+      try {
+        check.commit();
+        settle(undefined);
+      } catch (e) {
+        settle(new SshError('E_SSH_HOSTKEY', t.label, `could not record the host key in ${t.knownHostsFile}: ${(e as Error).message}`, { cause: e }));
+      }
+    });
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      const hostKey = check.failure();
+      if (hostKey) return settle(hostKey);
+      if (err.level === 'client-authentication') {
+        return settle(new SshError('E_SSH_AUTH', t.label, `${where}: authentication failed (tried ${tried})`, {
+          hint: `check that the public key is in ~${t.user}/.ssh/authorized_keys on ${t.address} and that the user exists`,
+          cause: err,
+        }));
+      }
+      if (err.level === 'client-timeout') {
+        return settle(new SshError('E_SSH_CONNECT', t.label, `${where}: no SSH handshake within ${t.connectTimeoutMs / 1000} s`, {
+          hint: 'check that the host is up and reachable and that sshd listens on that port (ssh.connectTimeoutSeconds)',
+          cause: err,
+        }));
+      }
+      const code = err.code ?? '';
+      settle(new SshError('E_SSH_CONNECT', t.label, `${where}: cannot connect: ${NETWORK_CODES.has(code) ? code : err.message}`, {
+        hint: 'check that the host is up, the address and port are right and sshd runs',
+        cause: err,
+      }));
+    });
+    client.once('close', () => settle(new SshError('E_SSH_CONNECT', t.label, `${where}: connection closed during the handshake`)));
+    client.connect(config);
+  });
+}
+
+function readIdentity(t: DialTarget, where: string): Buffer {
+  const file = expandHome(t.identityFile ?? '');
+  let key: Buffer;
+  try {
+    key = readFileSync(file);
+  } catch (e) {
+    throw new SshError('E_SSH_AUTH', t.label, `${where}: cannot read identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'fix ssh.identityFile in the inventory',
+      cause: e,
+    });
+  }
+  const parsed = parseKey(key);
+  if (parsed instanceof Error) {
+    throw new SshError('E_SSH_AUTH', t.label, `${where}: cannot use identity file ${file}: ${parsed.message}`, {
+      hint: /encrypt|passphrase/i.test(parsed.message)
+        ? 'kubesmith does not prompt for passphrases: load the key into ssh-agent (ssh-add) and leave ssh.identityFile unset'
+        : 'point ssh.identityFile at an OpenSSH or PEM private key',
+    });
+  }
+  return key;
+}

@@ -1,0 +1,110 @@
+/**
+ * OpenSSH known_hosts parsing and matching (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"): plain and
+ * hashed (`|1|salt|hmac-sha1`) host patterns, `[host]:port` for non-22 ports, `*`/`?` wildcards
+ * and `!` negation, and the `@revoked` / `@cert-authority` markers. Pure: the file is read elsewhere.
+ */
+import { createHash, createHmac } from 'node:crypto';
+
+/** One key line of a known_hosts file. */
+export interface KnownHostEntry {
+  readonly line: number;
+  readonly marker: 'revoked' | 'cert-authority' | undefined;
+  readonly patterns: string;
+  readonly keyType: string;
+  readonly key: Buffer;
+}
+
+/** How a presented host key compares to the file. */
+export type HostKeyVerdict =
+  | { readonly kind: 'known' }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'revoked'; readonly entry: KnownHostEntry }
+  | { readonly kind: 'changed'; readonly entry: KnownHostEntry }
+  | { readonly kind: 'other-type'; readonly entries: readonly KnownHostEntry[] };
+
+/** Parses a known_hosts file; malformed lines are skipped (OpenSSH ignores them too). */
+export function parseKnownHosts(text: string): KnownHostEntry[] {
+  const out: KnownHostEntry[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const fields = raw.trim().split(/\s+/);
+    if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) return;
+    let marker: KnownHostEntry['marker'];
+    if (fields[0].startsWith('@')) {
+      const m = fields.shift();
+      if (m !== '@revoked' && m !== '@cert-authority') return;
+      marker = m === '@revoked' ? 'revoked' : 'cert-authority';
+    }
+    const [patterns, keyType, b64] = fields;
+    if (patterns === undefined || keyType === undefined || b64 === undefined) return;
+    const key = Buffer.from(b64, 'base64');
+    if (key.length === 0 || blobType(key) !== keyType) return;
+    out.push({ line: i + 1, marker, patterns, keyType, key });
+  });
+  return out;
+}
+
+/** The name a host is looked up under: `address`, or `[address]:port` when port is not 22. */
+export function knownHostName(address: string, port: number): string {
+  return port === 22 ? address : `[${address}]:${port}`;
+}
+
+/** True when the entry's host patterns match `name` (a negated match wins). */
+export function matchesHost(entry: KnownHostEntry, name: string): boolean {
+  if (entry.patterns.startsWith('|1|')) return hashedMatches(entry.patterns, name);
+  let hit = false;
+  for (const p of entry.patterns.split(',')) {
+    const negated = p.startsWith('!');
+    if (wildcard(negated ? p.slice(1) : p, name.toLowerCase())) {
+      if (negated) return false;
+      hit = true;
+    }
+  }
+  return hit;
+}
+
+/** Compares a presented key (the raw SSH wire blob) with the file's entries for `name`. */
+export function judgeHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyVerdict {
+  const mine = entries.filter((e) => matchesHost(e, name));
+  const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(blob));
+  if (revoked) return { kind: 'revoked', entry: revoked };
+  const plain = mine.filter((e) => e.marker === undefined);
+  if (plain.some((e) => e.key.equals(blob))) return { kind: 'known' };
+  const type = blobType(blob);
+  const sameType = plain.find((e) => e.keyType === type);
+  if (sameType) return { kind: 'changed', entry: sameType };
+  return plain.length > 0 ? { kind: 'other-type', entries: plain } : { kind: 'unknown' };
+}
+
+/** Key types the file knows for `name`, in file order (to prefer them during key exchange). */
+export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
+  return [...new Set(entries.filter((e) => e.marker === undefined && matchesHost(e, name)).map((e) => e.keyType))];
+}
+
+/** The algorithm name inside a public key blob ("ssh-ed25519", "ssh-rsa", ...). */
+export function blobType(blob: Buffer): string {
+  if (blob.length < 4) return '';
+  const n = blob.readUInt32BE(0);
+  return n > 0 && 4 + n <= blob.length ? blob.subarray(4, 4 + n).toString('latin1') : '';
+}
+
+/** OpenSSH's fingerprint form: "SHA256:" + unpadded base64 of the blob's sha256. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** A known_hosts line for the key. */
+export function knownHostsLine(name: string, blob: Buffer): string {
+  return `${name} ${blobType(blob)} ${blob.toString('base64')}`;
+}
+
+function hashedMatches(field: string, name: string): boolean {
+  const [, , salt, hash] = field.split('|');
+  if (salt === undefined || hash === undefined) return false;
+  const mac = createHmac('sha1', Buffer.from(salt, 'base64')).update(name.toLowerCase()).digest('base64');
+  return mac === hash;
+}
+
+function wildcard(pattern: string, name: string): boolean {
+  const re = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`).test(name);
+}

@@ -1,0 +1,136 @@
+/**
+ * HostConnection over ssh2: one SSH connection per host (optionally through a bastion), reused
+ * for every step, with several channels at once. Commands are argv, POSIX-quoted, run through
+ * `sudo -n --` for non-root users; writes are atomic (write-script.ts) and streamed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import type { InventoryHost } from '../../inventory/types.js';
+import { RemoteCommandError } from '../../shared/errors.js';
+import { ChannelLimit } from './channel-limit.js';
+import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, WriteMeta } from './connection.js';
+import { openClient } from './open-client.js';
+import { commandLine, quoteArgv } from './quote.js';
+import { runChannel } from './run-channel.js';
+import type { Client } from './ssh2-lib.js';
+import { parseStat, statArgv } from './stat-script.js';
+import { SHA_MISMATCH_EXIT, writeArgv } from './write-script.js';
+
+/** Options of Ssh2Connection.connect(). */
+export interface ConnectOptions {
+  readonly signal?: AbortSignal;
+  /** Environment to read SSH_AUTH_SOCK from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Channels open at once (sshd's MaxSessions defaults to 10; one is kept for the lock). @default 8 */
+  readonly maxChannels?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+/** Uploads get longer: a 150 MB kubelet over a slow link. */
+const WRITE_TIMEOUT_MS = 30 * 60_000;
+
+/** A live SSH connection to one inventory host. */
+export class Ssh2Connection implements HostConnection {
+  readonly name: string;
+  private readonly limit: ChannelLimit;
+  private closed = false;
+
+  private constructor(
+    readonly host: InventoryHost,
+    private readonly client: Client,
+    private readonly bastion: Client | undefined,
+    maxChannels: number,
+  ) {
+    this.name = host.name;
+    this.limit = new ChannelLimit(maxChannels);
+  }
+
+  /** Connects once (no retry; see connectWithRetry) and verifies the host key. */
+  static async connect(host: InventoryHost, opts: ConnectOptions = {}): Promise<Ssh2Connection> {
+    const { client, bastion } = await openClient(host, opts.env ?? process.env, opts.signal);
+    return new Ssh2Connection(host, client, bastion, opts.maxChannels ?? 8);
+  }
+
+  /** True when privileged commands go through sudo (non-root user with ssh.sudo set). */
+  get usesSudo(): boolean {
+    return this.host.ssh.sudo && this.host.ssh.user !== 'root';
+  }
+
+  probe(argv: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+    return this.exec(argv, opts);
+  }
+
+  exec(argv: readonly string[], opts: RunOptions & { readonly stdin?: Uint8Array } = {}): Promise<CommandResult> {
+    return this.run(argv, opts, quoteArgv(argv), opts.stdin);
+  }
+
+  async stat(paths: readonly string[], opts: RunOptions = {}): Promise<ReadonlyMap<string, RemoteFileStat>> {
+    if (paths.length === 0) return new Map();
+    const r = await this.run(statArgv(paths), opts, `stat ${paths.length} file(s)`);
+    if (r.exitCode !== 0) throw new RemoteCommandError(this.name, `stat ${paths.join(' ')}`, r.exitCode, r.stderr);
+    return parseStat(r.stdout, paths);
+  }
+
+  async writeFile(path: string, content: Uint8Array | Readable, meta: WriteMeta, opts: RunOptions = {}): Promise<void> {
+    const argv = writeArgv(path, randomBytes(6).toString('hex'), meta);
+    const display = `write ${path}`;
+    const r = await this.run(argv, { timeoutMs: WRITE_TIMEOUT_MS, ...opts }, display, content);
+    if (r.exitCode === SHA_MISMATCH_EXIT) {
+      throw new RemoteCommandError(this.name, display, r.exitCode, r.stderr, {
+        hint: `the content arrived corrupted or its source changed since it was planned; ${path} was not touched. Run again`,
+      });
+    }
+    if (r.exitCode !== 0) {
+      const unprivileged = !this.usesSudo && this.host.ssh.user !== 'root';
+      throw new RemoteCommandError(
+        this.name, display, r.exitCode, r.stderr,
+        unprivileged ? { hint: `user ${this.host.ssh.user} may lack permission there; set ssh.sudo: true` } : {},
+      );
+    }
+  }
+
+  /**
+   * Opens a long-lived channel outside the channel limit (the remote lock). The caller owns it.
+   * @internal for remote-lock.ts
+   */
+  openChannel(argv: readonly string[], sudo: boolean): Promise<ClientChannel> {
+    const command = commandLine(argv, sudo && this.usesSudo);
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await endClient(this.client);
+    if (this.bastion) await endClient(this.bastion);
+  }
+
+  private run(argv: readonly string[], opts: RunOptions, display: string, stdin?: Uint8Array | Readable): Promise<CommandResult> {
+    const sudo = (opts.sudo ?? true) && this.usesSudo;
+    const command = commandLine(argv, sudo);
+    return this.limit.run(() =>
+      runChannel(this.client, {
+        host: this.name,
+        command,
+        display: display === quoteArgv(argv) && sudo ? `sudo ${display}` : display,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(stdin !== undefined ? { stdin } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }),
+    );
+  }
+}
+
+function endClient(c: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, 5_000);
+    c.once('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.end();
+  });
+}
