@@ -5,6 +5,7 @@
  * token by pure functions; applied idempotently; expired kubesmith tokens are deleted.
  */
 import type { Inventory } from '../inventory/types.js';
+import { BOOTSTRAP_GROUP, rfc3339 } from '../pki/bootstrap-token.js';
 import type { BootstrapToken } from '../pki/types.js';
 import { PkiError } from '../shared/errors.js';
 import { applyObject, collectionPath, type ApplyResult } from './apply.js';
@@ -13,14 +14,13 @@ import type { KubeObject } from './types.js';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubesmith' } as const;
 const TOKEN_LABEL = 'kubesmith.io/bootstrap-token';
-/** Extra group the token authenticates as; must match \Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z. */
-export const BOOTSTRAP_EXTRA_GROUP = 'system:bootstrappers:kubesmith:default-node-token';
+/** Extra group the token authenticates as (the same one pki/bootstrap-token.ts renders). */
+export const BOOTSTRAP_EXTRA_GROUP = BOOTSTRAP_GROUP;
 /** The apiserver's kubelet client certificate CN (pki/profiles.yaml, apiserver-kubelet-client). */
 const APISERVER_KUBELET_CLIENT = 'kube-apiserver-kubelet-client';
 const RBAC = 'rbac.authorization.k8s.io';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** kube-system/bootstrap-token-<id>, with data (not stringData) so live and desired compare equal. */
 export function bootstrapTokenSecret(token: BootstrapToken): KubeObject {

@@ -84,3 +84,17 @@ export interface ApiTransport {
   readonly endpoint: string;
   close(): Promise<void>;
 }
+
+/**
+ * Byte streams to one apiserver through something else (an SSH connection to a control-plane host
+ * forwarding to its 127.0.0.1:<port>). Opened by the caller; the transport runs TLS over it.
+ */
+export interface ApiTunnel {
+  /** A fresh stream per call (ssh2 `forwardOut`). */
+  connect(): Promise<import('node:stream').Duplex>;
+  /** The name the apiserver certificate must carry for that address (127.0.0.1). */
+  readonly verifyName: string;
+  /** "https://127.0.0.1:6443 via ssh master01". */
+  readonly describe: string;
+  close(): Promise<void>;
+}

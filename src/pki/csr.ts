@@ -62,7 +62,7 @@ export interface CsrDecision {
 
 /** Parses the CSR's request and judges it (see judgeCsr). */
 export async function decideCsr(csr: CsrObject, ctx: CsrContext): Promise<CsrDecision> {
-  if (isFinished(csr) || kindOf(csr.signerName) === 'other') return judgeCsr(csr, undefined, ctx);
+  if (kindOf(csr.signerName) === 'other') return judgeCsr(csr, undefined, ctx);
   try {
     return judgeCsr(csr, await parseCsr(csr.request), ctx);
   } catch (err) {
@@ -74,7 +74,12 @@ export async function decideCsr(csr: CsrObject, ctx: CsrContext): Promise<CsrDec
 export function judgeCsr(csr: CsrObject, parsed: ParsedCsr | Error | undefined, ctx: CsrContext): CsrDecision {
   const kind = kindOf(csr.signerName);
   const finished = finishedReason(csr);
-  if (finished !== undefined) return { decision: 'done', reason: finished, kind };
+  if (finished !== undefined) {
+    // The node is still worth knowing: `approve --watch` counts issued certificates per node.
+    const cn = parsed instanceof Error ? undefined : parsed?.subject.commonName;
+    const node = kind !== 'other' && cn?.startsWith(NODE_PREFIX) ? cn.slice(NODE_PREFIX.length) : undefined;
+    return { decision: 'done', reason: finished, kind, ...(node === undefined ? {} : { node }) };
+  }
   if (kind === 'other') {
     return { decision: 'ignore', kind, reason: `signer ${csr.signerName} is not a kubelet signer; left for its own approver` };
   }
@@ -110,10 +115,6 @@ function kindOf(signer: string): CsrKind {
 }
 
 const isTrue = (c: CsrCondition): boolean => c.status === undefined || c.status === 'True';
-
-function isFinished(csr: CsrObject): boolean {
-  return finishedReason(csr) !== undefined;
-}
 
 function finishedReason(csr: CsrObject): string | undefined {
   const has = (type: string): CsrCondition | undefined => csr.conditions.find((c) => c.type === type && isTrue(c));

@@ -117,7 +117,7 @@ describe('decideCsr: finished CSRs are done', () => {
   it('says approved-and-issued, approved-waiting and denied apart', async () => {
     const base = await bootstrapClientCsr('node01');
     const approved = { ...base, conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }] };
-    expect(await decide(approved)).toEqual({ decision: 'done', kind: 'client', reason: 'already approved (AutoApproved); waiting for the signer' });
+    expect(await decide(approved)).toEqual({ decision: 'done', kind: 'client', node: 'node01', reason: 'already approved (AutoApproved); waiting for the signer' });
     expect(await decide({ ...approved, certificate: 'LS0t' })).toMatchObject({ decision: 'done', reason: 'approved and issued' });
     const denied = { ...base, conditions: [{ type: 'Denied', status: 'True', reason: 'KubesmithDeny' }] };
     expect(await decide(denied)).toMatchObject({ decision: 'done', reason: 'already denied (KubesmithDeny)' });

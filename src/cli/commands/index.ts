@@ -1,7 +1,15 @@
 /** Every command, in the order `kubesmith --help` lists them. Add one line per command file. */
 import type { Command } from '../command.js';
 import { validateCommand } from './validate.js';
+import { pkiGenerateCommand } from './pki-generate.js';
+import { pkiCheckCommand } from './pki-check.js';
+import { pkiRenewCommand } from './pki-renew.js';
+import { approveCommand } from './approve.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
+  pkiGenerateCommand,
+  pkiCheckCommand,
+  pkiRenewCommand,
+  approveCommand,
 ];
