@@ -42,6 +42,8 @@ function syntaxMessage(code: string, message: string): string {
       return 'duplicate key; each key may appear once in a mapping (remove or merge the repeated one)';
     case 'MULTIPLE_DOCS':
       return 'more than one document ("---"); an inventory is a single YAML document';
+    case 'MISSING_CHAR':
+      return `${message.split('\n')[0] ?? message}; a quote or bracket opened above is never closed`;
     case 'TAB_AS_INDENT':
       return 'tab used for indentation; indent with spaces';
     default:

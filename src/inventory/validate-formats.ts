@@ -61,8 +61,8 @@ export function dnsDomain(s: string, key: string): string | undefined {
 
 /** An absolute path on the remote hosts. */
 export function absolutePath(s: string, key: string): string | undefined {
-  if (!s.startsWith('/')) return `${key} "${s}" must be an absolute path (starting with /)`;
-  if (/\s/.test(s)) return `${key} "${s}" must not contain whitespace`;
+  if (!s.startsWith('/')) return `paths.${key} "${s}" must be an absolute path (starting with /)`;
+  if (/\s/.test(s)) return `paths.${key} "${s}" must not contain whitespace`;
   return undefined;
 }
 

@@ -19,7 +19,13 @@ function internalIpOf(sink: IssueSink, h: RawHost, i: number): { path: string; i
 }
 
 /** Reports the 2nd and later occurrence of each value, pointing back at the first. */
-function checkUnique(sink: IssueSink, what: string, entries: readonly { path: string; value: string; host: string }[]): void {
+function checkUnique(
+  sink: IssueSink,
+  what: string,
+  entries: readonly { path: string; value: string; host: string }[],
+  already: ReadonlySet<string> = new Set(),
+): Set<string> {
+  const reported = new Set<string>();
   const first = new Map<string, { path: string; host: string }>();
   for (const e of entries) {
     const prev = first.get(e.value);
@@ -28,9 +34,12 @@ function checkUnique(sink: IssueSink, what: string, entries: readonly { path: st
       continue;
     }
     const line = sink.line(prev.path);
+    reported.add(e.path);
+    if (already.has(e.path)) continue;
     const where = what === 'host name' ? `first used on line ${line}` : `host "${prev.host}" on line ${line} uses it`;
     sink.error(e.path, `duplicate ${what} "${e.value}" (${where}); each host needs its own`);
   }
+  return reported;
 }
 
 /** Checks the hosts list as a whole; `ha` is the effective API HA mode (explicit or defaulted). */
@@ -39,7 +48,7 @@ export function validateHosts(raw: RawInventory, sink: IssueSink, ha: ApiHaMode 
   const label = (h: RawHost, i: number): string => h.name ?? `hosts[${i}]`;
   checkUnique(sink, 'host name', hosts.flatMap(({ h, i }) => (h.name ? [{ path: `hosts[${i}].name`, value: h.name, host: h.name }] : [])));
   // Same address is fine behind NAT with distinct ssh ports; same address and port is the same machine.
-  checkUnique(
+  const sameAddress = checkUnique(
     sink,
     'address',
     hosts.flatMap(({ h, i }) => {
@@ -52,7 +61,8 @@ export function validateHosts(raw: RawInventory, sink: IssueSink, ha: ApiHaMode 
     const ip = internalIpOf(sink, h, i);
     return ip === undefined ? [] : [{ path: ip.path, value: ip.ip, host: label(h, i) }];
   });
-  checkUnique(sink, 'internal IP', ips);
+  // An internal IP taken from a duplicate address was reported with the address already.
+  checkUnique(sink, 'internal IP', ips, sameAddress);
 
   for (const { h, i } of hosts) {
     if (!sink.has(`hosts[${i}].internalIP`) && h.address !== undefined && !isIp(h.address)) {
@@ -72,9 +82,12 @@ export function validateHosts(raw: RawInventory, sink: IssueSink, ha: ApiHaMode 
   const etcd = count('etcd');
   if (etcd === 0) sink.error('hosts', 'no host has the etcd role; give 1, 3 or 5 hosts the etcd role', 'key');
   if (etcd > 0 && etcd % 2 === 0) {
+    // Quorum is floor(n/2)+1, so n=2k members survive k-1 failures: no more than 2k-1 members do.
+    const survives = etcd / 2 - 1;
     sink.warning(
       'hosts',
-      `${etcd} etcd members: an even count tolerates no more failures than ${etcd - 1} (quorum is ${etcd / 2 + 1}); use an odd number`,
+      `${etcd} etcd members survive ${survives} failure${survives === 1 ? '' : 's'} (quorum is ${etcd / 2 + 1} of ${etcd}), ` +
+        `no more than ${etcd - 1} would; use an odd number of etcd members`,
       'key',
     );
   }

@@ -15,7 +15,8 @@ export function str(check?: Check<string>, expected = 'a string'): Spec<string> 
     read(node, path, cx) {
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(node, path, cx, expected);
       const key = keyName(path);
-      const problem = node.value.trim() === '' ? `${key} is empty; give it a value or remove the key` : check?.(node.value, key);
+      const fix = path.endsWith(']') ? 'remove the entry' : 'remove the key';
+      const problem = node.value.trim() === '' ? `${path} is empty; give it a value or ${fix}` : check?.(node.value, key);
       if (problem !== undefined) {
         cx.sink.errorAt(node, path, problem);
         return undefined;
@@ -31,12 +32,11 @@ export function int(min: number, max: number, expected: string): Spec<number> {
     expected,
     read(node, path, cx) {
       if (!isScalar(node) || typeof node.value !== 'number') {
-        const quoted = isScalar(node) && typeof node.value === 'string' && /^-?\d+$/.test(node.value);
-        return typeError(node, path, cx, expected, quoted ? '; remove the quotes' : '');
+        return typeError(node, path, cx, expected);
       }
       const v = node.value;
       if (!Number.isInteger(v) || v < min || v > max) {
-        cx.sink.errorAt(node, path, `${keyName(path)} must be ${expected}, got ${node.source ?? String(v)}`);
+        cx.sink.errorAt(node, path, `${path} must be ${expected}, got ${node.source ?? String(v)}`);
         return undefined;
       }
       return v;
@@ -64,7 +64,7 @@ export interface OneOfOptions {
 
 /** One of a fixed set of strings, with a did-you-mean for near misses. */
 export function oneOf<V extends string>(values: readonly V[], opts: OneOfOptions = {}): Spec<V> {
-  const expected = `one of ${values.join(', ')}`;
+  const expected = values.length === 1 ? `${values[0] ?? ''}` : `one of ${values.join(', ')}`;
   return {
     expected,
     read(node, path, cx) {

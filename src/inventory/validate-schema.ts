@@ -51,10 +51,14 @@ function describe(node: Node): string {
 /** The standard wrong-type message, with a quoting hint for numbers and booleans given to strings. */
 export function typeError(node: Node, path: string, cx: ReadContext, expected: string, advice = ''): undefined {
   let hint = advice;
+  if (hint === '' && isScalar(node) && typeof node.value === 'string' && /^(true|false|-?\d+)$/.test(node.value) && !expected.startsWith('a string')) {
+    hint = '; remove the quotes';
+  }
   if (hint === '' && expected.startsWith('a string') && isScalar(node) && typeof node.value !== 'string' && node.value !== null) {
     hint = `; quote it: "${node.source ?? String(node.value)}"`;
   }
-  cx.sink.errorAt(node, path, `${keyName(path)} must be ${expected}, got ${describe(node)}${hint}`);
+  const what = path === '' ? 'the inventory' : path;
+  cx.sink.errorAt(node, path, `${what} must be ${expected}, got ${describe(node)}${hint}`);
   return undefined;
 }
 
@@ -90,7 +94,7 @@ export function obj<F extends Record<string, Spec<unknown>>>(fields: F): Spec<Ob
         seen.add(key);
         cx.sink.note(at, keyNode, valueNode ?? null);
         if (pair.value !== null && isAlias(pair.value) && valueNode === undefined) {
-          cx.sink.errorAt(keyNode, at, `${key}: the alias ${pair.value.source} has no anchor; define &${pair.value.source.slice(1)} first`);
+          cx.sink.errorAt(keyNode, at, `${key}: the alias *${pair.value.source} has no anchor; define &${pair.value.source} before using it`);
         } else if (valueNode === undefined || (isScalar(valueNode) && valueNode.value === null)) {
           if (spec.required) cx.sink.errorAt(keyNode, at, `${key} has no value; ${spec.missingHint ?? 'set it'}`);
         } else {
@@ -121,8 +125,6 @@ function unknownKeyMessage(key: string, path: string, names: readonly string[], 
 export interface ListOptions {
   /** Message when the list is empty; empty lists are fine without it. */
   readonly emptyMessage?: string;
-  /** Shown when a single value is given instead of a list, e.g. "write roles: [worker]". */
-  readonly example?: string;
 }
 
 /** A list; items keep their index (an invalid item reads as undefined) so paths stay stable. */
@@ -132,14 +134,17 @@ export function list<T>(item: Spec<T>, opts: ListOptions = {}): Spec<readonly (T
     // A list of mappings exposes its items' keys, so misplaced keys can be pointed at it.
     ...(item.fields ? { fields: item.fields } : {}),
     read(node, path, cx) {
-      if (!isSeq(node)) return typeError(node, path, cx, 'a list', opts.example ? `; ${opts.example}` : '');
+      if (!isSeq(node)) {
+        const single = isScalar(node) && typeof node.value === 'string' ? `; write ${keyName(path)}: [${node.value}]` : '';
+        return typeError(node, path, cx, 'a list', single);
+      }
       if (node.items.length === 0 && opts.emptyMessage !== undefined) cx.sink.errorAt(node, path, opts.emptyMessage);
       return node.items.map((raw, i) => {
         const at = childPath(path, i);
         const n = deref(raw, cx);
         cx.sink.note(at, null, n ?? null);
         if (n === undefined || (isScalar(n) && n.value === null)) {
-          cx.sink.errorAt(n, at, `${keyName(path)} has an empty entry; remove the lone "-"`);
+          cx.sink.errorAt(n, at, `${at} is empty; remove the lone "-"`);
           return undefined;
         }
         return item.read(n, at, cx);

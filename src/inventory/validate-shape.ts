@@ -70,7 +70,6 @@ const HOST = obj({
   roles: required(
     list(oneOf(ROLES, { label: 'role', aliases: { master: 'control-plane', controlplane: 'control-plane', node: 'worker', lb: 'loadbalancer' } }), {
       emptyMessage: `host has no roles; give it at least one of ${ROLES.join(', ')}`,
-      example: 'write roles: [worker] (a list)',
     }),
     `add roles: [...] with at least one of ${ROLES.join(', ')}`,
   ),
