@@ -8,7 +8,7 @@
 import PQueue from 'p-queue';
 import type { ClusterPlan, PlannedHost } from '../plan/types.js';
 import type { InventoryHost } from '../inventory/types.js';
-import type { HostConnection } from './ssh/connection.js';
+import type { HostConnection, HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import type { EmitEvent, HostSummary } from './events.js';
 import type { HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
@@ -136,7 +136,7 @@ async function runOne(
   try {
     const execute = (conn: HostConnection, steps: readonly Step[], state: HostRunState): Promise<void> =>
       req.dryRun
-        ? dryRunSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
+        ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
         : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
     await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), execute);
   } catch (err) {
@@ -178,7 +178,7 @@ async function runHostPhase(
   }
   const base = run.facts.get(name) ?? {};
   const partial = { plan: req.plan, host: planned, facts: base, activeHosts };
-  const facts: HostFacts = phase.gather ? { ...base, ...(await phase.gather(conn, partial, ctx)) } : base;
+  const facts: HostFacts = phase.gather ? { ...base, ...(await phase.gather(readOnly(conn), partial, ctx)) } : base;
   run.facts.set(name, facts);
   const input: PhaseInput = { ...partial, facts };
   const problems = phase.check?.(input) ?? [];
@@ -192,7 +192,7 @@ async function runHostPhase(
   const changed0 = state.changed;
   const restarted0 = state.restarted.length;
   await execute(conn, phase.plan(input), state);
-  const notes = !req.dryRun && phase.verify ? await phase.verify(conn, input, ctx) : [];
+  const notes = !req.dryRun && phase.verify ? await phase.verify(readOnly(conn), input, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
 }
 
@@ -201,7 +201,7 @@ async function reportPhase(req: RunRequest, run: RunState, phase: Phase, targets
   const readers = new Map(
     targets.flatMap((h) => {
       const c = run.conns.get(h.host.name);
-      return c && !run.failedIn.has(h.host.name) ? [[h.host.name, c] as const] : [];
+      return c && !run.failedIn.has(h.host.name) ? [[h.host.name, readOnly(c)] as const] : [];
     }),
   );
   if (readers.size === 0) return;
@@ -229,6 +229,11 @@ function summarize(selected: readonly string[], run: RunState): HostSummary[] {
       ...(failedIn === undefined ? {} : { failedIn }),
     };
   });
+}
+
+/** Phases and dry-run get only the read methods: no cast can reach writeFile/exec. */
+function readOnly(conn: HostConnection): HostReader {
+  return { name: conn.name, probe: (argv, opts) => conn.probe(argv, opts), stat: (paths, opts) => conn.stat(paths, opts) };
 }
 
 function interrupted(phase: string): Interrupted {

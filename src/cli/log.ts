@@ -1,0 +1,69 @@
+/**
+ * The JSON log of a run that touches hosts: <state>/logs/<timestamp>.log, one pino record per
+ * DeployEvent (child loggers per phase and host). Secrets never reach it: events carry no file
+ * content by construction, pino's `redact` censors secret-looking keys, and every string is
+ * scrubbed of the known secret values (the bootstrap token secret) before it is written.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { DeployEvent } from '../deploy/events.js';
+import { KubesmithError } from '../shared/errors.js';
+
+/** An open run log. */
+export interface RunLog {
+  readonly path: string;
+  event(e: DeployEvent): void;
+  error(err: unknown): void;
+  info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  close(): void;
+}
+
+/** pino redact paths: keys that may hold key material or tokens. */
+export const REDACT_PATHS = ['*.keyPem', '*.privateKeyPem', '*.privatePem', '*.secret', '*.token', '*.content', 'bootstrapToken.secret'];
+
+/** "2026-11-22T07-55-01-123Z": sortable and safe in file names. */
+export function logFileStamp(d: Date): string {
+  return d.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Opens <stateDir>/logs/<stamp>.log (dir 0700, file 0600). */
+export function openRunLog(stateDir: string, now: Date, secrets: readonly string[]): RunLog {
+  const dir = join(stateDir, 'logs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${logFileStamp(now)}.log`);
+  // sync: a SIGKILLed apply still leaves every record written so far.
+  const dest = pino.destination({ dest: path, sync: true, mode: 0o600 });
+  const root: Logger = pino({ base: null, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, dest);
+  const scrub = (s: string): string => secrets.filter((x) => x.length >= 6).reduce((acc, x) => acc.split(x).join('[redacted]'), s);
+  const clean = (v: unknown): unknown =>
+    typeof v === 'string' ? scrub(v) : Array.isArray(v) ? v.map(clean) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clean(x)])) : v;
+  const errorFields = (err: unknown): Record<string, unknown> =>
+    err instanceof KubesmithError
+      ? { code: err.code, message: err.message, detail: err.detail, hint: err.hint }
+      : err instanceof Error
+        ? { message: err.message, stack: err.stack }
+        : { message: String(err) };
+  return {
+    path,
+    event(e) {
+      const { type, ...rest } = e;
+      const host = 'host' in e ? e.host : undefined;
+      const phase = 'phase' in e ? e.phase : undefined;
+      const log = host !== undefined || phase !== undefined ? root.child({ ...(phase ? { phase } : {}), ...(host ? { host } : {}) }) : root;
+      const fields = e.type === 'host-failed' ? { ...rest, error: errorFields(e.error) } : rest;
+      const level = e.type === 'host-failed' ? 'error' : e.type === 'warning' || (e.type === 'step' && e.status === 'warning') ? 'warn' : 'info';
+      log[level](clean(fields) as Record<string, unknown>, type);
+    },
+    error(err) {
+      root.error(clean({ error: errorFields(err) }) as Record<string, unknown>, 'run failed');
+    },
+    info(msg, fields = {}) {
+      root.info(clean(fields) as Record<string, unknown>, scrub(msg));
+    },
+    close() {
+      dest.flushSync();
+      dest.end();
+    },
+  };
+}

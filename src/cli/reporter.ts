@@ -1,0 +1,137 @@
+/**
+ * DeployEvent -> human output. Plain lines when not on a TTY (CI logs):
+ *   ==> Install etcd (3 hosts)
+ *     node01: 2 files changed, restarted etcd.service
+ * On a TTY the same permanent lines scroll above a live block with one line per host (its phase
+ * and last step), redrawn in place. Dry-run prints every step with new / changed / unchanged.
+ */
+import type { Writable } from 'node:stream';
+import type { DeployEvent, HostSummary } from '../deploy/events.js';
+import { KubesmithError } from '../shared/errors.js';
+
+/** Output settings. */
+export interface ReporterOptions {
+  readonly out: Writable;
+  readonly live: boolean;
+  readonly color: boolean;
+  /** Print unchanged steps in apply too (dry-run always prints every step). */
+  readonly verbose?: boolean;
+}
+
+/** A reporter: feed it every event. `finish()` clears the live block. */
+export interface Reporter {
+  (event: DeployEvent): void;
+  finish(): void;
+}
+
+const paint = (on: boolean, code: string, s: string): string => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+/** Formats a duration like "2m14s" / "3.2s". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** A simple aligned text table. */
+export function formatTable(columns: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => indent + cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(columns), ...rows.map(line)].join('\n');
+}
+
+function summaryTable(hosts: readonly HostSummary[]): string {
+  return formatTable(
+    ['HOST', 'FILES CHANGED', 'RESTARTED', 'DURATION', 'RESULT'],
+    hosts.map((h) => [h.host, String(h.changed), h.restarted.join(',') || '-', formatDuration(h.durationMs), h.failedIn ? `failed in ${h.failedIn}` : 'ok']),
+  );
+}
+
+/** Creates a reporter writing to `opts.out`. */
+export function createReporter(opts: ReporterOptions): Reporter {
+  const c = opts.color;
+  let dryRun = false;
+  let drawn = 0;
+  const live = new Map<string, string>();
+  const clear = (): void => {
+    if (opts.live && drawn > 0) opts.out.write(`\x1b[${drawn}A\x1b[J`);
+    drawn = 0;
+  };
+  const draw = (): void => {
+    if (!opts.live || live.size === 0) return;
+    const cols = Number((opts.out as { columns?: number }).columns ?? 100);
+    const lines = [...live].map(([h, s]) => `  ${paint(c, '2', `${h}: ${s}`)}`.slice(0, cols + (c ? 8 : 0)));
+    opts.out.write(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const print = (line: string): void => {
+    clear();
+    opts.out.write(`${line}\n`);
+    draw();
+  };
+  const status = (host: string, text: string): void => {
+    if (!opts.live) return;
+    live.set(host, text);
+    clear();
+    draw();
+  };
+
+  const reporter = ((e: DeployEvent): void => {
+    switch (e.type) {
+      case 'run-start':
+        dryRun = e.dryRun;
+        print(`kubesmith apply: ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, phases: ${e.phases.join(' -> ')}`);
+        if (e.dryRun) print(paint(c, '33', 'dry-run: reading only; nothing is written to any host and no lock is taken'));
+        return;
+      case 'phase-start':
+        live.clear();
+        for (const h of e.hosts) live.set(h, 'waiting');
+        print(paint(c, '1', `==> ${e.title} (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})`));
+        return;
+      case 'step':
+        status(e.host, `${e.phase}: ${e.step}`);
+        if (dryRun || opts.verbose || e.status === 'warning') {
+          const tag = e.status === 'changed' ? paint(c, '33', dryRun ? 'would change' : 'changed') : e.status === 'warning' ? paint(c, '33', 'warning') : e.status;
+          if (dryRun || e.status !== 'unchanged' || opts.verbose) print(`  ${e.host}: ${tag}: ${e.step}${e.detail ? ` (${e.detail})` : ''}`);
+        }
+        return;
+      case 'upload':
+        status(e.host, `uploaded ${e.path} (${(e.bytes / 1e6).toFixed(0)} MB in ${formatDuration(e.durationMs)})`);
+        return;
+      case 'warning':
+        print(`  ${e.host}: ${paint(c, '33', 'warning')}: ${e.message}`);
+        return;
+      case 'host-done': {
+        live.delete(e.host);
+        const what = dryRun
+          ? `${e.changed} file${e.changed === 1 ? '' : 's'} would change${e.restarted.length ? `, would restart ${e.restarted.join(', ')}` : ''}`
+          : `${e.changed === 0 ? 'no files changed' : `${e.changed} file${e.changed === 1 ? '' : 's'} changed`}${e.restarted.length ? `, restarted ${e.restarted.join(', ')}` : ''}`;
+        print(`  ${e.host}: ${what}`);
+        for (const n of e.notes) print(`    ${n}`);
+        return;
+      }
+      case 'host-failed': {
+        live.delete(e.host);
+        print(`  ${e.host}: ${paint(c, '31', 'FAILED')} at ${e.step}: ${e.error.message.split('\n')[0] ?? ''}`);
+        if (e.error instanceof KubesmithError) for (const d of e.error.detail.slice(0, 10)) print(`    ${d}`);
+        return;
+      }
+      case 'report':
+        print(`  ${e.title}:`);
+        print(formatTable(e.columns, e.rows, '    '));
+        return;
+      case 'phase-done':
+        live.clear();
+        clear();
+        return;
+      case 'run-done':
+        print(summaryTable(e.hosts));
+        print(paint(c, '1', `==> ${dryRun ? 'Dry-run finished' : 'Finished'} in ${formatDuration(e.durationMs)}`));
+        return;
+    }
+  }) as Reporter;
+  reporter.finish = (): void => {
+    live.clear();
+    clear();
+  };
+  return reporter;
+}
