@@ -6,7 +6,7 @@ import type { RenderContext, RoleFiles, TextFile } from './render-context.js';
 import { apiserverView, controllerManagerView, controlPlaneKubeconfigs, schedulerView } from './views/control-plane.js';
 import { certKubeconfigView } from './views/kubeconfig.js';
 
-const PHASE = 'install-control-plane';
+const PHASE = 'control-plane';
 
 /** kube-apiserver, kube-controller-manager, kube-scheduler. */
 export function controlPlaneFiles(ctx: RenderContext, host: InventoryHost, creds: CredentialPaths): RoleFiles {

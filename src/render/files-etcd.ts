@@ -12,7 +12,7 @@ export function etcdFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
       {
         path: etcdConfigPath(ctx.layout),
         kind: 'config',
-        phase: 'install-etcd',
+        phase: 'etcd',
         template: 'manifests/etcd.conf.yml.hbs',
         view: etcdConfigView(ctx.inv, host, ctx.layout, creds, ctx.etcd),
         secret: false,
@@ -21,7 +21,7 @@ export function etcdFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
       {
         path: `${ctx.layout.unitDir}/etcd.service`,
         kind: 'unit',
-        phase: 'install-etcd',
+        phase: 'etcd',
         template: 'units/etcd.service.hbs',
         view: etcdView(ctx.layout),
         secret: false,

@@ -3,7 +3,8 @@ import type { InventoryHost } from '../inventory/types.js';
 import type { RenderContext, RoleFiles } from './render-context.js';
 import { keepalivedUnitView, keepalivedView, lbPaths, nginxUnitView, vipNginxView } from './views/apiserver-lb.js';
 
-const PHASE = 'install-loadbalancer';
+// The VIP must be up before nodes bootstrap; the deployer ships it with the control plane.
+const PHASE = 'control-plane';
 
 /** Nothing unless the cluster uses the VIP option. */
 export function loadBalancerFiles(ctx: RenderContext, host: InventoryHost): RoleFiles {

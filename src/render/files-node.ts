@@ -15,7 +15,7 @@ import {
   nodePaths,
 } from './views/node.js';
 
-const PHASE = 'install-workers';
+const PHASE = 'nodes';
 
 /** Everything a kubelet node runs. */
 export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: CredentialPaths): RoleFiles {

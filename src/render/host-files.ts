@@ -45,7 +45,7 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
         {
           host: host.name,
           kind: f.secret ? 'key' : 'cert',
-          phase: 'distribute-pki',
+          phase: 'certificates',
           path: f.path,
           secret: f.secret,
           restarts: credentialRestarts(f.certId, f.secret, f.path.startsWith(`${ctx.inv.paths.etcd.replace(/\/+$/, '')}/`), units),
@@ -55,7 +55,7 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
       ),
     ),
     ...binariesForHost(ctx.inv, host, ctx.layout).map((b) =>
-      binaryArtifact({ host: host.name, phase: 'install-binaries', path: b.path, restarts: b.restarts }, b.source, ctx.binaries),
+      binaryArtifact({ host: host.name, phase: 'binaries', path: b.path, restarts: b.restarts }, b.source, ctx.binaries),
     ),
     ...roles.flatMap((r) =>
       r.files.map((f) =>

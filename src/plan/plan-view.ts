@@ -1,0 +1,71 @@
+/**
+ * The data `kubesmith plan` shows (and `--json` prints): phases, certificate decisions, files per
+ * host with their status against the last render, notices. Pure.
+ */
+import { APPLY_PHASES } from '../deploy/phases/index.js';
+import type { PkiDecision } from '../pki/types.js';
+import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
+import { manifestOf } from '../render/render-manifest.js';
+import type { ClusterPlan } from './types.js';
+
+/** One planned file as shown to a reviewer (no content: secrets are never printed). */
+export interface PlanFileView {
+  readonly path: string;
+  readonly kind: string;
+  readonly phase: string;
+  readonly mode: string;
+  readonly size: number | undefined;
+  readonly sha256: string | undefined;
+  readonly secret: boolean;
+  readonly restarts: readonly string[];
+  readonly status: FileStatus;
+  /** "kubernetes-server-linux-amd64.tar.gz:kubernetes/server/bin/kubelet" for binaries. */
+  readonly source?: string;
+}
+
+/** Everything `plan` reports. */
+export interface PlanView {
+  readonly cluster: { readonly name: string; readonly kubernetesVersion: string; readonly etcdVersion: string; readonly apiHa: string };
+  readonly phases: readonly { readonly id: string; readonly title: string; readonly hosts: number; readonly files: number }[];
+  readonly certificates: readonly PkiDecision[];
+  readonly hosts: readonly { readonly name: string; readonly roles: readonly string[]; readonly units: readonly string[]; readonly files: readonly PlanFileView[] }[];
+  readonly clusterManifests: readonly { readonly id: string; readonly secret: boolean; readonly size: number }[];
+  readonly removed: readonly string[];
+  readonly comparedWith: 'last-render' | 'nothing';
+  readonly notices: readonly string[];
+}
+
+/** Builds the view; `previous` is the last render's manifest, if any. */
+export function planView(plan: ClusterPlan, previous: RenderManifest | undefined, notices: readonly string[]): PlanView {
+  const inv = plan.inventory;
+  const all = plan.hosts.flatMap((h) => h.artifacts);
+  return {
+    cluster: { name: inv.cluster.name, kubernetesVersion: inv.cluster.kubernetesVersion, etcdVersion: inv.cluster.etcdVersion, apiHa: inv.cluster.apiServer.ha },
+    phases: APPLY_PHASES.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
+    certificates: plan.pkiDecisions,
+    hosts: plan.hosts.map((h) => ({
+      name: h.host.name,
+      roles: h.host.roles,
+      units: h.units,
+      files: h.artifacts.map((a) => {
+        const text = typeof a.content === 'string';
+        return {
+          path: a.path,
+          kind: a.kind,
+          phase: a.phase,
+          mode: `0${a.mode.toString(8)}`,
+          size: text ? Buffer.byteLength(a.content as string) : (a.content as { size?: number }).size,
+          sha256: a.sha256,
+          secret: a.secret,
+          restarts: a.restarts,
+          status: fileStatus(previous, h.host.name, a),
+          ...(text ? {} : { source: `${(a.content as { bundleFile: string }).bundleFile}:${(a.content as { member: string }).member}` }),
+        };
+      }),
+    })),
+    clusterManifests: plan.manifests.map((m) => ({ id: m.id, secret: m.secret, size: Buffer.byteLength(m.yaml) })),
+    removed: removedFiles(previous, manifestOf(plan)).filter((f) => !f.startsWith('_operator:')),
+    comparedWith: previous ? 'last-render' : 'nothing',
+    notices,
+  };
+}
