@@ -3,6 +3,8 @@
  * printing a `kubectl get csr`-like table with kubesmith's decision and reason. Reaches the API
  * through SSH to the first control-plane host (its 127.0.0.1:<port>), or directly with --server.
  */
+import type { Duplex } from 'node:stream';
+import { openClient } from '../../deploy/ssh/open-client.js';
 import type { Inventory } from '../../inventory/types.js';
 import { hostsWithRole } from '../../inventory/types.js';
 import { approveCsrs, type ApproveOutcome, type ApproveRound } from '../../kube/approve-csrs.js';
@@ -22,16 +24,32 @@ import { INVENTORY_OPTION, JSON_OPTION, boolOpt, stringOpt, type Command, type C
 export interface ApproveDeps {
   readonly clock: Clock;
   /** Opens the SSH tunnel to a control-plane host's apiserver. */
-  readonly openTunnel: (inventory: Inventory, host: string, signal: AbortSignal) => Promise<ApiTunnel>;
+  readonly openTunnel: (inventory: Inventory, host: string, env: NodeJS.ProcessEnv, signal: AbortSignal) => Promise<ApiTunnel>;
   /** Poll interval for --watch. */
   readonly pollMs: number;
 }
 
-/** Placeholder until src/deploy/ssh/ssh2-connection.ts exposes forwardOut (see the report). */
-async function openSshTunnel(_inventory: Inventory, host: string): Promise<ApiTunnel> {
-  throw new UsageError(`approve: reaching the apiserver through SSH to ${host} is not wired into this build yet`, {
-    hint: `pass --server https://<address of ${host}>:6443 (the apiserver certificate names every control-plane IP)`,
-  });
+/**
+ * SSH to `hostName` and forward each API connection to its 127.0.0.1:<apiServer.port>: the
+ * apiserver's certificate names 127.0.0.1, and no apiserver port has to be reachable from here.
+ */
+async function openSshTunnel(inventory: Inventory, hostName: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ApiTunnel> {
+  const host = inventory.hosts.find((h) => h.name === hostName);
+  if (!host) throw new UsageError(`approve: host ${hostName} is not in the inventory`);
+  const { client, bastion } = await openClient(host, env, signal);
+  const port = inventory.cluster.apiServer.port;
+  return {
+    verifyName: '127.0.0.1',
+    describe: `https://127.0.0.1:${port} via ssh ${host.name}`,
+    connect: () =>
+      new Promise<Duplex>((resolve, reject) => {
+        client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => (err ? reject(err) : resolve(channel)));
+      }),
+    close: async () => {
+      client.end();
+      bastion?.end();
+    },
+  };
 }
 
 const DEFAULT_DEPS: ApproveDeps = { clock: NodeClock, openTunnel: openSshTunnel, pollMs: 3000 };
@@ -88,7 +106,7 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
   } else {
     const leader = hostsWithRole(inventory, 'control-plane')[0];
     if (!leader) throw new InventoryError(file, []);
-    tunnel = await deps.openTunnel(inventory, leader.name, ctx.signal);
+    tunnel = await deps.openTunnel(inventory, leader.name, ctx.env, ctx.signal);
     target = { kind: 'stream', connect: tunnel.connect, verifyName: tunnel.verifyName, describe: tunnel.describe };
   }
   try {
