@@ -7,9 +7,13 @@ import { nthIp } from '../shared/net.js';
 import type { ApiHaMode, Inventory, InventoryHost, SshSettings } from './types.js';
 import type { RawHost, RawInventory, RawSsh } from './validate-shape.js';
 
+/** The classic guide's Service range. */
 export const DEFAULT_SERVICE_CIDR = '10.0.0.0/24';
+/** flannel's default Pod range. */
 export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+/** The etcd release used when the inventory names none. */
 export const DEFAULT_ETCD_VERSION = 'v3.5.16';
+/** Offline bundle directory, relative to the inventory file. */
 export const DEFAULT_BUNDLE_DIR = './bundle';
 
 /** local-proxy when there are 2+ control-plane hosts (HA needs a balancer), none with one. */

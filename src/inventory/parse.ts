@@ -12,6 +12,7 @@ export interface Pos {
   readonly col: number;
 }
 
+/** The parsed document, the offsets-to-lines map, and syntax issues. */
 export interface ParsedInventoryText {
   readonly doc: Document.Parsed;
   readonly lineCounter: LineCounter;

@@ -78,10 +78,12 @@ export class IssueSink {
     return this.pos(path).line;
   }
 
+  /** Adds an error at a path's value (or key). */
   error(path: string, message: string, part: Part = 'value'): void {
     this.add(path, message, part, 'error');
   }
 
+  /** Adds a warning at a path's value (or key); warnings do not fail validation. */
   warning(path: string, message: string, part: Part = 'value'): void {
     this.add(path, message, part, 'warning');
   }
@@ -97,6 +99,7 @@ export class IssueSink {
     this.found.push(...issues);
   }
 
+  /** True once any error (not warning) was added. */
   get hasErrors(): boolean {
     return this.found.some((i) => i.severity === 'error');
   }

@@ -15,8 +15,8 @@ export function str(check?: Check<string>, expected = 'a string'): Spec<string> 
     read(node, path, cx) {
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(node, path, cx, expected);
       const key = keyName(path);
-      const fix = path.endsWith(']') ? 'remove the entry' : 'remove the key';
-      const problem = node.value.trim() === '' ? `${path} is empty; give it a value or ${fix}` : check?.(node.value, key);
+      const fix = path.endsWith(']') ? ' or remove the entry' : '';
+      const problem = node.value.trim() === '' ? `${path} is empty; give it a value${fix}` : check?.(node.value, key);
       if (problem !== undefined) {
         cx.sink.errorAt(node, path, problem);
         return undefined;
@@ -55,6 +55,7 @@ export function bool(): Spec<boolean> {
   };
 }
 
+/** Options for oneOf(). */
 export interface OneOfOptions {
   /** What one value is called in messages, e.g. "role"; default: the key name. */
   readonly label?: string;

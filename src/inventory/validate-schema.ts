@@ -16,6 +16,7 @@ export interface ReadContext {
   readonly homeOf: (key: string) => string | undefined;
 }
 
+/** Reads one YAML node into a T, reporting problems; undefined when the value is unusable. */
 export interface Spec<T> {
   /** "a string", "an integer from 1 to 65535": used in type errors. */
   readonly expected: string;
@@ -23,6 +24,8 @@ export interface Spec<T> {
   /** What to add when the key is missing, e.g. "add name: demo". */
   readonly missingHint?: string;
   readonly fields?: Readonly<Record<string, Spec<unknown>>>;
+  /** Set on lists: `fields` are those of each entry. */
+  readonly isList?: boolean;
   readonly read: (node: Node, path: string, cx: ReadContext) => T | undefined;
 }
 
@@ -92,10 +95,12 @@ export function obj<F extends Record<string, Spec<unknown>>>(fields: F): Spec<Ob
           continue;
         }
         seen.add(key);
-        cx.sink.note(at, keyNode, valueNode ?? null);
+        const empty = valueNode === undefined || (isScalar(valueNode) && valueNode.value === null);
+        // An empty optional value means "use the default": such a key is not recorded as written.
+        if (!empty || isAlias(pair.value)) cx.sink.note(at, keyNode, valueNode ?? null);
         if (pair.value !== null && isAlias(pair.value) && valueNode === undefined) {
           cx.sink.errorAt(keyNode, at, `${key}: the alias *${pair.value.source} has no anchor; define &${pair.value.source} before using it`);
-        } else if (valueNode === undefined || (isScalar(valueNode) && valueNode.value === null)) {
+        } else if (empty) {
           if (spec.required) cx.sink.errorAt(keyNode, at, `${key} has no value; ${spec.missingHint ?? 'set it'}`);
         } else {
           const v = spec.read(valueNode, at, cx);
@@ -122,6 +127,7 @@ function unknownKeyMessage(key: string, path: string, names: readonly string[], 
   return `unknown key "${key}" ${where}; known keys: ${names.join(', ')}`;
 }
 
+/** Options for list(). */
 export interface ListOptions {
   /** Message when the list is empty; empty lists are fine without it. */
   readonly emptyMessage?: string;
@@ -132,7 +138,7 @@ export function list<T>(item: Spec<T>, opts: ListOptions = {}): Spec<readonly (T
   return {
     expected: 'a list',
     // A list of mappings exposes its items' keys, so misplaced keys can be pointed at it.
-    ...(item.fields ? { fields: item.fields } : {}),
+    ...(item.fields ? { fields: item.fields, isList: true } : {}),
     read(node, path, cx) {
       if (!isSeq(node)) {
         const single = isScalar(node) && typeof node.value === 'string' ? `; write ${keyName(path)}: [${node.value}]` : '';

@@ -91,8 +91,11 @@ export const INVENTORY_SHAPE = obj({
 
 /** The inventory as read: every key optional, invalid values left out. */
 export type RawInventory = NonNullable<SpecType<typeof INVENTORY_SHAPE>>;
+/** The cluster section as read. */
 export type RawCluster = NonNullable<RawInventory['cluster']>;
+/** One hosts entry as read. */
 export type RawHost = NonNullable<NonNullable<RawInventory['hosts']>[number]>;
+/** An ssh block (top level or per host) as read. */
 export type RawSsh = NonNullable<RawInventory['ssh']>;
 
 /** Keys from older sketches of the format, and where they went. */
@@ -111,7 +114,10 @@ export function homeOf(key: string): string | undefined {
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     const fields = next.spec.fields ?? {};
     if (Object.hasOwn(fields, key)) return next.path === '' ? 'the top level' : next.path;
-    for (const [k, child] of Object.entries(fields)) queue.push({ spec: child, path: next.path === '' ? k : `${next.path}.${k}` });
+    for (const [k, child] of Object.entries(fields)) {
+      const at = next.path === '' ? k : `${next.path}.${k}`;
+      queue.push({ spec: child, path: child.isList ? `each entry of ${at}` : at });
+    }
   }
   return undefined;
 }

@@ -13,6 +13,7 @@ import { validateHosts } from './validate-hosts.js';
 import { validateNetwork } from './validate-network.js';
 import { homeOf, INVENTORY_SHAPE } from './validate-shape.js';
 
+/** What validateInventory returns. */
 export interface ValidationResult {
   /** Present only when there are no errors (warnings allowed). */
   readonly inventory?: Inventory;

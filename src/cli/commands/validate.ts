@@ -20,6 +20,7 @@ function summary(file: string, inv: Inventory, warnings: number): string {
   );
 }
 
+/** `kubesmith validate [-i FILE] [--json]`: exit 0 valid (warnings allowed), 2 with errors. */
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check the inventory and list every problem with its line (writes nothing)',
