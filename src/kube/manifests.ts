@@ -1,0 +1,64 @@
+/**
+ * The plan's rendered cluster manifests (ClusterManifest YAML) as objects to apply: every document
+ * parsed and checked, Secret stringData folded into data (the API never returns stringData, so
+ * only then does a second apply compare equal), and kubesmith's labels added.
+ */
+import { parseAllDocuments } from 'yaml';
+import type { ClusterManifest } from '../plan/types.js';
+import { InternalError } from '../shared/errors.js';
+import { applyObject, type ApplyResult } from './apply.js';
+import type { KubeClient } from './client.js';
+import type { KubeObject } from './types.js';
+
+/** Every object kubesmith applies carries this label (and the cleanup of expired tokens relies on it). */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubesmith' } as const;
+/** Marks bootstrap token Secrets kubesmith created. */
+export const TOKEN_LABEL = 'kubesmith.io/bootstrap-token';
+export const BOOTSTRAP_TOKEN_TYPE = 'bootstrap.kubernetes.io/token';
+
+/** One applied object and what happened to it. */
+export interface AppliedObject {
+  readonly manifest: string;
+  /** "ClusterRoleBinding/kubesmith:kubelet-bootstrap", "Secret/kube-system/bootstrap-token-abcdef". */
+  readonly id: string;
+  readonly result: ApplyResult | 'deleted';
+}
+
+/** "Kind/name" or "Kind/namespace/name". */
+export function objectId(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  return `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+/** Parses a manifest into objects; a malformed document is a kubesmith bug (the renderer made it). */
+export function manifestObjects(m: ClusterManifest): readonly KubeObject[] {
+  return parseAllDocuments(m.yaml).flatMap((doc, i) => {
+    if (doc.errors.length > 0) throw new InternalError(`manifest ${m.id}: document ${i + 1}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) return []; // comment-only document
+    const o = value as Partial<KubeObject>;
+    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+      throw new InternalError(`manifest ${m.id}: document ${i + 1} lacks apiVersion, kind or metadata.name`);
+    }
+    return [normalize(o as KubeObject)];
+  });
+}
+
+function normalize(o: KubeObject): KubeObject {
+  const isToken = o.kind === 'Secret' && o['type'] === BOOTSTRAP_TOKEN_TYPE;
+  const labels = { ...o.metadata.labels, ...MANAGED_BY, ...(isToken ? { [TOKEN_LABEL]: 'true' } : {}) };
+  const { stringData, ...rest } = o as KubeObject & { stringData?: Record<string, unknown> };
+  const out: KubeObject = { ...rest, metadata: { ...o.metadata, labels } };
+  if (o.kind !== 'Secret' || stringData === undefined) return out;
+  const data: Record<string, string> = { ...(o['data'] as Record<string, string> | undefined) };
+  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...out, data };
+}
+
+/** Applies the manifests' objects in order (create-or-replace, idempotent). */
+export async function applyManifests(client: KubeClient, manifests: readonly ClusterManifest[]): Promise<readonly AppliedObject[]> {
+  const out: AppliedObject[] = [];
+  for (const m of manifests) {
+    for (const obj of manifestObjects(m)) out.push({ manifest: m.id, id: objectId(obj), result: await applyObject(client, obj) });
+  }
+  return out;
+}
