@@ -1,0 +1,110 @@
+/**
+ * `kubesmith apply`: inventory -> PKI (saved before any host is touched) -> plan -> verified offline
+ * bundle -> phases over SSH. `--dry-run` connects and reads only: no file, no temp file, no lock.
+ */
+import { join } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import type { Command, CommandContext } from '../command.js';
+import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
+import { formatIssue, PkiError, UsageError } from '../../shared/errors.js';
+import { createReporter } from '../reporter.js';
+import { openRunLog } from '../log.js';
+
+/** "a,b" and repeated flags -> ["a", "b"]. */
+function listOpt(ctx: CommandContext, name: string): readonly string[] | undefined {
+  const v = ctx.values[name];
+  const raw = typeof v === 'string' ? [v] : Array.isArray(v) ? v : [];
+  const out = raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length > 0 ? out : undefined;
+}
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'install or update the cluster on its hosts over SSH (idempotent; --dry-run reads only)',
+  usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--verbose]',
+  description: [
+    'Phases: connect, lock, gather-facts, preflight, prepare-hosts, binaries, certificates, etcd,',
+    'control-plane, nodes, verify. A host that fails does not stop the others; every failure is',
+    'listed at the end. A second apply changes nothing and restarts nothing. Every command that',
+    'touches hosts writes a JSON log to <inventory dir>/.kubesmith/<cluster>/logs/.',
+  ].join('\n'),
+  options: {
+    inventory: INVENTORY_OPTION,
+    'dry-run': { type: 'boolean', description: 'connect and read only; print every step as new / changed / unchanged' },
+    only: { type: 'string', multiple: true, description: 'run only these phases (comma-separated; connect, lock and gather-facts always run)' },
+    skip: { type: 'string', multiple: true, description: 'skip these phases (comma-separated)' },
+    limit: { type: 'string', multiple: true, description: 'work only on these hosts (comma-separated names)' },
+    verbose: { type: 'boolean', description: 'also print unchanged steps' },
+  },
+  async run(ctx) {
+    const dryRun = boolOpt(ctx, 'dry-run');
+    const { loadInventory } = await import('../../state/load-inventory.js');
+    const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
+    for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
+    const limit = listOpt(ctx, 'limit');
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundle }, { bundleNeeds }, { runPhases }, { APPLY_PHASES }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }] =
+      await Promise.all([
+        import('../../pki/ensure.js'),
+        import('../../state/load-catalogue.js'),
+        import('../../state/pki-store.js'),
+        import('../../state/paths.js'),
+        import('../../state/load-templates.js'),
+        import('../../plan/build-plan.js'),
+        import('../../state/bundle.js'),
+        import('../../state/bundle-resolve.js'),
+        import('../../deploy/runner.js'),
+        import('../../deploy/phases/index.js'),
+        import('../../state/node-sources.js'),
+        import('../ssh-transport.js'),
+      ]);
+    // PKI first and saved before any host is touched: a crash leaves a reusable CA, never
+    // half-distributed material from an unsaved one. Dry-run computes but saves nothing.
+    const pkiDir = pkiStateDir(inv);
+    const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: NodeKeySource });
+    if (!dryRun) savePkiState(pkiDir, pki.writes);
+    if (pki.blocked.length > 0) {
+      throw new PkiError(`apply: ${pki.blocked.length} certificate(s) need a CA key that is not available (keyless mode)`, {
+        detail: pki.blocked.map((d) => `${d.id}: ${d.reason}`),
+        hint: 'run `kubesmith pki generate` for details',
+      });
+    }
+    const templates = loadTemplates();
+    const draft = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates });
+    const wanted = new Set(limit ?? draft.hosts.map((h) => h.host.name));
+    for (const n of limit ?? []) if (!draft.hosts.some((h) => h.host.name === n)) throw new UsageError(`--limit: unknown host "${n}"`);
+    const needs = bundleNeeds({ ...draft, hosts: draft.hosts.filter((h) => wanted.has(h.host.name)) });
+    const binaries = await loadBundle({ dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs });
+    const plan = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, binaries });
+
+    const log = openRunLog(stateDir(inv), NodeClock.now(), [pki.bundle.bootstrapToken.secret]);
+    const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose') });
+    log.info('apply', { inventory: inv.source, dryRun, only: listOpt(ctx, 'only') ?? [], skip: listOpt(ctx, 'skip') ?? [], limit: limit ?? [] });
+    const only = listOpt(ctx, 'only');
+    const skip = listOpt(ctx, 'skip');
+    try {
+      await runPhases({
+        plan,
+        phases: APPLY_PHASES,
+        ...(only ? { only } : {}),
+        ...(skip ? { skip } : {}),
+        ...(limit ? { limit } : {}),
+        dryRun,
+        transport: sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`),
+        emit: (e) => {
+          reporter(e);
+          log.event(e);
+        },
+        signal: ctx.signal,
+        clock: NodeClock,
+      });
+    } catch (err) {
+      reporter.finish();
+      log.error(err);
+      throw err;
+    } finally {
+      log.close();
+      ctx.stderr.write(`log: ${log.path}\n`);
+    }
+    return 0;
+  },
+};
