@@ -41,15 +41,16 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   const certs = new Map<string, CertMaterial>();
   const writes: PkiWrite[] = [];
   const cas = new Map<string, Promise<LoadedCa | undefined>>();
-  for (const r of decided.filter((x) => x.spec.kind === 'ca')) {
-    let material: { certPem: string; keyPem?: string };
-    if (needsKey(r)) {
-      material = await issueCa(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, sources);
-      writes.push(...pairWrites(r.spec.id, material.certPem, material.keyPem!));
-    } else {
-      material = r.existing!;
-    }
+  // CAs in parallel (each waits only for its own key), then every leaf in parallel.
+  const caResults = await Promise.all(
+    decided.filter((x) => x.spec.kind === 'ca').map(async (r) => {
+      const material: { certPem: string; keyPem?: string } = needsKey(r) ? await issueCa(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, sources) : r.existing!;
+      return { r, material };
+    }),
+  );
+  for (const { r, material } of caResults) {
     const { certPem, keyPem } = material;
+    if (needsKey(r)) writes.push(...pairWrites(r.spec.id, certPem, keyPem!));
     certs.set(r.spec.id, { id: r.spec.id, certPem, ...(keyPem !== undefined ? { keyPem } : {}) });
     cas.set(r.spec.id, keyPem === undefined ? Promise.resolve(undefined) : loadCa(certPem, keyPem, readCert(certPem).notAfter));
   }

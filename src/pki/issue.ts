@@ -5,7 +5,7 @@
  */
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { Clock, Entropy } from '../shared/clock.js';
-import { createCa, createLeaf, loadSigner, type CertTemplate, type Signer } from './_x509.js';
+import { createCa, createLeaf, loadSigner, type CertTemplate, type Signer } from './x509-write.js';
 import type { Usage } from './profile-types.js';
 import type { Sans } from './sans.js';
 import type { KeySource } from './types.js';
@@ -71,7 +71,7 @@ export async function issueCa(s: Subject, keyPem: string, sources: PkiSources): 
 
 /** Loads a CA for signing leaves. */
 export async function loadCa(certPem: string, keyPem: string, notAfter: Date): Promise<LoadedCa> {
-  return { signer: await loadSigner(certPem, keyPem), notAfter };
+  return { signer: loadSigner(certPem, keyPem), notAfter };
 }
 
 /** A leaf signed by `ca` for the key `keyPem`. */

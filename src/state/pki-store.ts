@@ -1,9 +1,11 @@
 /**
  * The PKI state directory, <inventory dir>/.kubesmith/<cluster>/pki/: directory 0700, keys and the
- * token 0600, certificates 0644. Reads refuse a group/world-accessible directory or key; writes are
- * atomic (temp file + fsync + rename, then fsync of the directory), so a crash never leaves half a file.
+ * token 0600, certificates 0644. Reads refuse a group/world-accessible directory or key; a save is
+ * atomic as a whole (pending files + fsync + commit marker + renames), so a crash never leaves half a
+ * file, nor a new key beside its old certificate.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
@@ -35,6 +37,10 @@ export function loadPkiState(dir: string): PkiState {
     throw new StateError(`${dir}: cannot read the PKI state directory (${(err as NodeJS.ErrnoException).code})`, { cause: err });
   }
   checkPrivate(dir, 'directory');
+  if (names.some((n) => n === COMMIT_MARKER || n.endsWith('.pending'))) {
+    recover(dir, names); // an earlier save was interrupted
+    names = readdirSync(dir);
+  }
   const read = (name: string): string | undefined => {
     if (!names.includes(name)) return undefined;
     const path = join(dir, name);
@@ -75,35 +81,71 @@ function mkdirPrivate(dir: string): void {
   }
 }
 
-/** Writes one file atomically with its final mode. */
-function writeAtomic(dir: string, w: PkiWrite, seq: number): void {
-  const final = join(dir, w.name);
-  const tmp = join(dir, `.${w.name}.${process.pid}.${seq}.tmp`);
-  const fd = openSync(tmp, 'wx', w.secret ? 0o600 : 0o644);
+const COMMIT_MARKER = '.commit';
+const PENDING = (name: string): string => `.${name}.pending`;
+
+function writeDurable(path: string, content: string, mode: number): void {
+  const fd = openSync(path, 'w', mode);
   try {
-    writeSync(fd, w.content);
+    writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, final);
 }
 
-/** Creates the dir (0700) if needed and writes every file atomically; keys before certificates. */
-export function savePkiState(dir: string, writes: readonly PkiWrite[]): void {
+function fsyncDir(dir: string): void {
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/**
+ * Finishes or discards an interrupted save. A save writes every file as `.<name>.pending`, then the
+ * commit marker (listing them), then renames them into place, then removes the marker. With the
+ * marker present the renames are rolled forward; without it the pending files are discarded. So a
+ * certificate and its key always change together, even across a crash.
+ */
+function recover(dir: string, names: readonly string[]): void {
+  if (names.includes(COMMIT_MARKER)) {
+    for (const name of readFileSync(join(dir, COMMIT_MARKER), 'utf8').split('\n').filter((n) => n !== '')) {
+      if (names.includes(PENDING(name))) renameSync(join(dir, PENDING(name)), join(dir, name));
+    }
+    fsyncDir(dir);
+    rmSync(join(dir, COMMIT_MARKER));
+  }
+  for (const n of names) if (n.endsWith('.pending') && n.startsWith('.')) rmSync(join(dir, n), { force: true });
+}
+
+/** Writes and fsyncs one file (async: the pool overlaps the fsyncs of a whole save). */
+async function writeDurableAsync(path: string, content: string, mode: number): Promise<void> {
+  const fh = await open(path, 'w', mode);
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Creates the dir (0700) if needed and writes every file, all-or-nothing across a crash (see recover). */
+export async function savePkiState(dir: string, writes: readonly PkiWrite[]): Promise<void> {
   if (writes.length === 0) return;
   try {
-    mkdirPrivate(join(dir, '..', '..'));
-    mkdirPrivate(join(dir, '..'));
     mkdirPrivate(dir);
     checkPrivate(dir, 'directory');
-    writes.forEach((w, i) => writeAtomic(dir, w, i));
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd); // make the renames durable
-    } finally {
-      closeSync(dfd);
-    }
+    recover(dir, readdirSync(dir));
+    await Promise.all(writes.map((w) => writeDurableAsync(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644)));
+    fsyncDir(dir);
+    writeDurable(join(dir, COMMIT_MARKER), writes.map((w) => w.name).join('\n'), 0o600);
+    fsyncDir(dir);
+    for (const w of writes) renameSync(join(dir, PENDING(w.name)), join(dir, w.name));
+    fsyncDir(dir);
+    rmSync(join(dir, COMMIT_MARKER));
+    fsyncDir(dir);
   } catch (err) {
     if (err instanceof StateError) throw err;
     throw new StateError(`${dir}: cannot write the PKI state (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {

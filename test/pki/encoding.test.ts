@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/types.js';
-import { createLeaf, loadSigner } from '../../src/pki/_x509.js';
+import { createLeaf, loadSigner } from '../../src/pki/x509-write.js';
 import { BACKDATE_MS } from '../../src/pki/issue.js';
 import { certSpecs } from '../../src/pki/specs.js';
 import { oidText, parseDer, tbsParts } from '../support/der.js';
@@ -97,7 +97,7 @@ describe('encoding edge cases', () => {
   it('writes PrintableString where legal and UTF8String otherwise (Go rejects "_" or "@" in PrintableString)', async () => {
     const bundle = await pkiFixture(exampleInventory(), { now: NOW });
     const ca = bundle.certs.get('kubernetes-ca')!;
-    const signer = await loadSigner(ca.certPem, ca.keyPem!);
+    const signer = loadSigner(ca.certPem, ca.keyPem!);
     const pem = await createLeaf(
       { commonName: 'user_name@x', organizations: ['system:masters'], usages: ['clientAuth'], dns: [], ips: [], serialHex: '4f', notBefore: NOW, notAfter: new Date(NOW.getTime() + DAY) },
       bundle.certs.get('admin')!.keyPem!,
