@@ -24,8 +24,9 @@ export interface CsrRow {
 
 /** kubectl's duration.HumanDuration (k8s.io/apimachinery/pkg/util/duration), to match `kubectl get csr`. */
 export function humanDuration(seconds: number): string {
-  if (seconds < -1) return '<invalid>';
-  const s = Math.max(0, Math.floor(seconds));
+  const s = Math.trunc(seconds); // Go: int(d.Seconds())
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
   if (s < 120) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
@@ -33,9 +34,12 @@ export function humanDuration(seconds: number): string {
   const h = Math.floor(m / 60);
   if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
   if (h < 48) return `${h}h`;
-  if (h < 192) return h % 24 === 0 ? `${Math.floor(h / 24)}d` : `${Math.floor(h / 24)}d${h % 24}h`;
-  if (h < 24 * 365 * 2) return `${Math.floor(h / 24)}d`;
-  return `${Math.floor(h / 24 / 365)}y`;
+  const d = Math.floor(h / 24);
+  if (h < 192) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (h < 24 * 365 * 2) return `${d}d`;
+  const y = Math.floor(d / 365);
+  if (h < 24 * 365 * 8) return d % 365 === 0 ? `${y}y` : `${y}y${d % 365}d`;
+  return `${y}y`;
 }
 
 /** The CONDITION column: condition types joined, ",Issued" once a certificate is there, else Pending. */
