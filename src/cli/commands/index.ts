@@ -1,13 +1,21 @@
 /** Every command, in the order `kubesmith --help` lists them. Add one line per command file. */
 import type { Command } from '../command.js';
 import { validateCommand } from './validate.js';
+import { applyCommand } from './apply.js';
 import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
+import { approveCommand } from './approve.js';
+import { planCommand } from './plan.js';
+import { renderCommand } from './render.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
+  applyCommand,
   pkiGenerateCommand,
   pkiCheckCommand,
   pkiRenewCommand,
+  approveCommand,
+  planCommand,
+  renderCommand,
 ];
