@@ -35,11 +35,11 @@ export function writeRenderTree(outDir: string, files: readonly TreeFile[]): num
   rmSync(old, { recursive: true, force: true });
   try {
     mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    // Each directory once, parents first (thousands of files share a few dozen directories per host).
+    for (const d of [...new Set(files.map((f) => dirname(join(tmp, f.rel))))].sort()) mkdirSync(d, { recursive: true, mode: 0o700 });
     for (const f of files) {
-      const path = join(tmp, f.rel);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       // No fsync per file: thousands of files for a large cluster; the rename swap keeps it all-or-nothing.
-      writeFileSync(path, f.content, { mode: f.mode });
+      writeFileSync(join(tmp, f.rel), f.content, { mode: f.mode });
     }
     if (existsSync(out)) renameSync(out, old);
     renameSync(tmp, out);
