@@ -68,12 +68,12 @@ function fixtureKey(alg: KeyAlgorithm, n: number): Promise<string> {
   return list[n]!;
 }
 
-/** A KeySource handing out fixture keys in call order (every call gets a different key). */
-export function fixtureKeySource(): KeySource {
+/** A KeySource handing out fixture keys in call order from `offset` (every call gets a different key). */
+export function fixtureKeySource(offset = 0): KeySource {
   const next = new Map<KeyAlgorithm, number>();
   return {
     async generate(alg) {
-      const n = next.get(alg) ?? 0;
+      const n = next.get(alg) ?? offset;
       next.set(alg, n + 1);
       return { privateKeyPem: await fixtureKey(alg, n) };
     },
