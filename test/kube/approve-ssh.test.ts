@@ -50,7 +50,7 @@ describe.skipIf(skip !== undefined)('kubesmith approve through SSH to the first 
         '',
       ].join('\n'),
     );
-    savePkiState(join(dir, '.kubesmith', 'demo', 'pki'), [
+    await savePkiState(join(dir, '.kubesmith', 'demo', 'pki'), [
       { name: 'kubernetes-ca.crt', content: pki.ca.certPem, secret: false },
       { name: 'admin.crt', content: pki.admin.certPem, secret: false },
       { name: 'admin.key', content: pki.admin.keyPem, secret: true },

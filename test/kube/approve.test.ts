@@ -29,10 +29,10 @@ afterEach(async () => {
 });
 
 /** A copy of inventory.example.yaml with a PKI state holding the test CA and the given admin cert. */
-function clusterDir(admin: TestPair = pki.admin): string {
+async function clusterDir(admin: TestPair = pki.admin): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'kubesmith-approve-'));
   copyFileSync(new URL('../../inventory.example.yaml', import.meta.url), join(dir, 'inventory.yaml'));
-  savePkiState(join(dir, '.kubesmith', 'demo', 'pki'), [
+  await savePkiState(join(dir, '.kubesmith', 'demo', 'pki'), [
     { name: 'kubernetes-ca.crt', content: pki.ca.certPem, secret: false },
     { name: 'admin.crt', content: admin.certPem, secret: false },
     { name: 'admin.key', content: admin.keyPem, secret: true },
@@ -81,7 +81,7 @@ describe('kubesmith approve', () => {
     const intruder = await bootstrapClientCsr('intruder', 'abcdef');
     const other = await renewalClientCsr('node01', { signerName: 'example.com/custom' });
     for (const c of [...good, bad, intruder, other]) api.put(CSR, wire(c));
-    const dir = clusterDir();
+    const dir = await clusterDir();
 
     const r = await cli(['approve', '-i', 'inventory.yaml', '--server', api.url], dir);
     expect(r.err).toContain('0/4 nodes have issued client and serving certificates (missing: master01, master02, node01, node02)');
@@ -117,7 +117,7 @@ describe('kubesmith approve', () => {
     const bad = await servingCsr('node02', '192.168.80.12', { x509: { uris: ['spiffe://evil'] } });
     const other = await renewalClientCsr('node01', { signerName: 'example.com/custom' });
     for (const c of [bad, other]) api.put(CSR, wire(c));
-    const r = await cli(['approve', '-i', 'inventory.yaml', '--server', api.url, '--deny-unknown'], clusterDir());
+    const r = await cli(['approve', '-i', 'inventory.yaml', '--server', api.url, '--deny-unknown'], await clusterDir());
     expect(r.code).toBe(0);
     expect(conditionsOf(bad.name)).toEqual([
       expect.objectContaining({ type: 'Denied', reason: 'KubesmithDeny', message: 'kubesmith: serving CSRs must not carry URI SANs; this one has spiffe://evil' }),
@@ -135,7 +135,7 @@ describe('kubesmith approve', () => {
       for (const [n] of hosts.slice(2)) api!.put(CSR, wire(await bootstrapClientCsr(n)));
     };
     const o = io();
-    const ctx = context(clusterDir(), { watch: true, timeout: '20s', server: api.url }, o.streams);
+    const ctx = context(await clusterDir(), { watch: true, timeout: '20s', server: api.url }, o.streams);
     const [code] = await Promise.all([runApprove(ctx, deps()), late()]);
     expect(code).toBe(0);
     expect(o.err()).toContain('4/4 nodes have issued client and serving certificates\n');
@@ -151,7 +151,7 @@ describe('kubesmith approve', () => {
       api.put(CSR, { ...wire(await servingCsr(n, ip)), status: issued });
     }
     const o = io();
-    const ctx = context(clusterDir(), { watch: true, timeout: '1s', server: api.url }, o.streams);
+    const ctx = context(await clusterDir(), { watch: true, timeout: '1s', server: api.url }, o.streams);
     const err = await runApprove(ctx, deps()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_PHASE', message: 'approve: failed on 1 host' });
     expect((err as { detail: string[] }).detail).toEqual(['node02: kubelet certificates: no issued client or serving certificate after 1s']);
@@ -159,13 +159,13 @@ describe('kubesmith approve', () => {
 
   it('names the identity when the apiserver refuses the admin certificate (401)', async () => {
     api = await startFakeApiServer(pki);
-    const r = await cli(['approve', '-i', 'inventory.yaml', '--server', api.url], clusterDir(pki.foreignAdmin));
+    const r = await cli(['approve', '-i', 'inventory.yaml', '--server', api.url], await clusterDir(pki.foreignAdmin));
     expect(r.code).toBe(1);
     expect(r.err).toContain(`error: ${api.url}: 401 Unauthorized: the apiserver did not accept the client certificate O=kubeadm:cluster-admins, CN=kubernetes-admin`);
   });
 
   it('rejects a bad --timeout or --server with exit 2', async () => {
-    const dir = clusterDir();
+    const dir = await clusterDir();
     expect(await cli(['approve', '-i', 'inventory.yaml', '--timeout', 'soon'], dir)).toMatchObject({ code: 2, err: expect.stringContaining('--timeout soon is not a duration') });
     expect(await cli(['approve', '-i', 'inventory.yaml', '--server', 'http://x:1'], dir)).toMatchObject({ code: 2, err: expect.stringContaining('is not an https://HOST[:PORT] URL') });
   });

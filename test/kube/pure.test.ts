@@ -1,6 +1,7 @@
 /** The pure helpers of src/kube and the approve command: durations, subset comparison, error classes. */
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseServer } from '../../src/cli/commands/approve.js';
+import { parseDuration } from '../../src/cli/commands/approve.js';
+import { parseServer } from '../../src/cli/commands/_kube-session.js';
 import { isTransientNetworkError, isTransientStatus } from '../../src/kube/api-errors.js';
 import { collectionPath, containsDesired, objectPath } from '../../src/kube/apply.js';
 import { humanDuration } from '../../src/kube/csr-table.js';

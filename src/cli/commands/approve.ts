@@ -3,53 +3,17 @@
  * printing a `kubectl get csr`-like table with kubesmith's decision and reason. Reaches the API
  * through SSH to the first control-plane host (its 127.0.0.1:<port>), or directly with --server.
  */
-import type { Duplex } from 'node:stream';
-import { openClient } from '../../deploy/ssh/open-client.js';
-import type { Inventory } from '../../inventory/types.js';
-import { hostsWithRole } from '../../inventory/types.js';
 import { approveCsrs, type ApproveOutcome, type ApproveRound } from '../../kube/approve-csrs.js';
-import { KubeClient } from '../../kube/client.js';
 import { formatCsrTable } from '../../kube/csr-table.js';
-import { createHttpsTransport, type TlsCredentials, type TransportTarget } from '../../kube/https-transport.js';
-import type { ApiTunnel } from '../../kube/types.js';
-import { parseToken } from '../../pki/bootstrap-token.js';
-import type { Clock } from '../../shared/clock.js';
-import { InventoryError, PhaseError, StateError, UsageError } from '../../shared/errors.js';
-import { loadInventory } from '../../state/load-inventory.js';
+import { PhaseError, UsageError } from '../../shared/errors.js';
 import { NodeClock } from '../../state/node-sources.js';
-import { loadPkiState, pkiStateDir } from '../../state/pki-store.js';
 import { INVENTORY_OPTION, JSON_OPTION, boolOpt, stringOpt, type Command, type CommandContext } from '../command.js';
+import { openKubeSession, openSshTunnel, SERVER_OPTION, type SessionDeps } from './_kube-session.js';
 
 /** What the command needs from the outside world; tests replace parts of it. */
-export interface ApproveDeps {
-  readonly clock: Clock;
-  /** Opens the SSH tunnel to a control-plane host's apiserver. */
-  readonly openTunnel: (inventory: Inventory, host: string, env: NodeJS.ProcessEnv, signal: AbortSignal) => Promise<ApiTunnel>;
+export interface ApproveDeps extends SessionDeps {
   /** Poll interval for --watch. */
   readonly pollMs: number;
-}
-
-/**
- * SSH to `hostName` and forward each API connection to its 127.0.0.1:<apiServer.port>: the
- * apiserver's certificate names 127.0.0.1, and no apiserver port has to be reachable from here.
- */
-async function openSshTunnel(inventory: Inventory, hostName: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ApiTunnel> {
-  const host = inventory.hosts.find((h) => h.name === hostName);
-  if (!host) throw new UsageError(`approve: host ${hostName} is not in the inventory`);
-  const { client, bastion } = await openClient(host, env, signal);
-  const port = inventory.cluster.apiServer.port;
-  return {
-    verifyName: '127.0.0.1',
-    describe: `https://127.0.0.1:${port} via ssh ${host.name}`,
-    connect: () =>
-      new Promise<Duplex>((resolve, reject) => {
-        client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => (err ? reject(err) : resolve(channel)));
-      }),
-    close: async () => {
-      client.end();
-      bastion?.end();
-    },
-  };
 }
 
 const DEFAULT_DEPS: ApproveDeps = { clock: NodeClock, openTunnel: openSshTunnel, pollMs: 3000 };
@@ -61,61 +25,14 @@ export function parseDuration(text: string): number | undefined {
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
-/** "https://10.0.0.1:6443" -> host and port (default 6443). */
-export function parseServer(text: string): { host: string; port: number } | undefined {
-  try {
-    const u = new URL(text);
-    if (u.protocol !== 'https:' || u.pathname.replace(/\/$/, '') !== '' || u.search !== '') return undefined;
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6443 : Number(u.port) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The cluster CA and the admin client certificate from the local PKI state. */
-function credentialsFrom(inventory: Inventory): { creds: TlsCredentials; tokenIds?: readonly string[] } {
-  const state = loadPkiState(pkiStateDir(inventory));
-  const ca = state.pairs.get('kubernetes-ca')?.certPem;
-  const admin = state.pairs.get('admin');
-  if (!ca || !admin?.certPem || !admin.keyPem) {
-    throw new StateError(`${state.dir}: no kubernetes CA or admin certificate in the PKI state`, {
-      hint: 'run `kubesmith pki generate -i <inventory>` (or `kubesmith apply`) first',
-    });
-  }
-  const token = state.bootstrapTokenJson === undefined ? undefined : parseToken(state.bootstrapTokenJson);
-  return { creds: { caPem: ca, certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { tokenIds: [token.id] } : {}) };
-}
-
 /** The command body with injectable dependencies. */
 export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAULT_DEPS): Promise<number> {
   const timeoutText = stringOpt(ctx, 'timeout', '10m');
   const timeoutMs = parseDuration(timeoutText);
   if (timeoutMs === undefined) throw new UsageError(`approve: --timeout ${timeoutText} is not a duration`, { hint: 'use e.g. 90s, 10m or 1h' });
-  const serverText = stringOpt(ctx, 'server');
-  const server = serverText === undefined ? undefined : parseServer(serverText);
-  if (serverText !== undefined && !server) {
-    throw new UsageError(`approve: --server ${serverText} is not an https://HOST[:PORT] URL`, { hint: 'e.g. --server https://192.168.80.10:6443' });
-  }
-  const file = stringOpt(ctx, 'inventory', 'inventory.yaml');
-  const { inventory } = await loadInventory(file, ctx.cwd);
-  const { creds, tokenIds } = credentialsFrom(inventory);
-  let tunnel: ApiTunnel | undefined;
-  let target: TransportTarget;
-  if (server) {
-    target = { kind: 'direct', ...server };
-  } else {
-    const leader = hostsWithRole(inventory, 'control-plane')[0];
-    if (!leader) throw new InventoryError(file, []);
-    tunnel = await deps.openTunnel(inventory, leader.name, ctx.env, ctx.signal);
-    target = { kind: 'stream', connect: tunnel.connect, verifyName: tunnel.verifyName, describe: tunnel.describe };
-  }
+  const session = await openKubeSession(ctx, deps, Math.min(timeoutMs, 120_000));
+  const { client, inventory, token } = session;
   try {
-    const client = new KubeClient({
-      transport: createHttpsTransport(creds, target),
-      clock: deps.clock,
-      signal: ctx.signal,
-      retryForMs: Math.min(timeoutMs, 120_000),
-    });
     const json = boolOpt(ctx, 'json');
     let lastTable = '';
     const outcome = await approveCsrs({
@@ -127,7 +44,7 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
       timeoutMs,
       pollMs: deps.pollMs,
       signal: ctx.signal,
-      ...(tokenIds ? { bootstrapTokenIds: tokenIds } : {}),
+      ...(token ? { bootstrapTokenIds: [token.id] } : {}),
       onRound: (round) => {
         if (json) return;
         const table = formatCsrTable(round.rows);
@@ -140,7 +57,7 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
     if (outcome.timedOut) throw timeoutError(outcome, timeoutText);
     return 0;
   } finally {
-    await tunnel?.close();
+    await session.close();
   }
 }
 
@@ -187,7 +104,7 @@ export const approveCommand: Command = {
     watch: { type: 'boolean', description: 'repeat until every node has an issued client and serving certificate' },
     timeout: { type: 'string', description: 'with --watch: give up after this long', defaultText: '10m' },
     'deny-unknown': { type: 'boolean', description: 'deny kubelet CSRs that fail a check instead of leaving them pending' },
-    server: { type: 'string', description: 'reach the apiserver directly at this URL instead of through SSH' },
+    server: SERVER_OPTION,
     json: JSON_OPTION,
   },
   run: (ctx) => runApprove(ctx),

@@ -1,0 +1,105 @@
+/**
+ * Opens a Kubernetes API session for a command: the inventory, the admin credentials from the PKI
+ * state, and a transport either direct (--server) or through SSH to the first control-plane host,
+ * forwarding to its 127.0.0.1:<apiServer.port> (the apiserver certificate names 127.0.0.1, and
+ * no apiserver port has to be reachable from the operator machine).
+ */
+import type { Duplex } from 'node:stream';
+import { openClient } from '../../deploy/ssh/open-client.js';
+import { hostsWithRole, type Inventory } from '../../inventory/types.js';
+import { KubeClient } from '../../kube/client.js';
+import { createHttpsTransport, type TlsCredentials, type TransportTarget } from '../../kube/https-transport.js';
+import type { ApiTunnel } from '../../kube/types.js';
+import { parseToken } from '../../pki/bootstrap-token.js';
+import type { BootstrapToken } from '../../pki/types.js';
+import type { Clock } from '../../shared/clock.js';
+import { StateError, UsageError } from '../../shared/errors.js';
+import { loadInventory } from '../../state/load-inventory.js';
+import { loadPkiState, pkiStateDir } from '../../state/pki-store.js';
+import { stringOpt, type CommandContext, type OptionSpec } from '../command.js';
+
+/** --server for commands that talk to the API. */
+export const SERVER_OPTION: OptionSpec = { type: 'string', description: 'reach the apiserver directly at this URL instead of through SSH' };
+
+/** What a session needs from the outside world; tests replace parts of it. */
+export interface SessionDeps {
+  readonly clock: Clock;
+  /** Opens the tunnel to a control-plane host's apiserver (SSH in production). */
+  readonly openTunnel: (inventory: Inventory, host: string, env: NodeJS.ProcessEnv, signal: AbortSignal) => Promise<ApiTunnel>;
+}
+
+/** An open API session; close() ends the SSH connection. */
+export interface KubeSession {
+  readonly inventory: Inventory;
+  readonly client: KubeClient;
+  readonly token?: BootstrapToken;
+  close(): Promise<void>;
+}
+
+/** "https://10.0.0.1:6443" -> host and port (default 6443). */
+export function parseServer(text: string): { host: string; port: number } | undefined {
+  try {
+    const u = new URL(text);
+    if (u.protocol !== 'https:' || u.pathname.replace(/\/$/, '') !== '' || u.search !== '') return undefined;
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6443 : Number(u.port) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** SSH to `hostName`; each API connection is a direct-tcpip channel to its 127.0.0.1:<port>. */
+export async function openSshTunnel(inventory: Inventory, hostName: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ApiTunnel> {
+  const host = inventory.hosts.find((h) => h.name === hostName);
+  if (!host) throw new UsageError(`host ${hostName} is not in the inventory`);
+  const { client, bastion } = await openClient(host, env, signal);
+  const port = inventory.cluster.apiServer.port;
+  return {
+    verifyName: '127.0.0.1',
+    describe: `https://127.0.0.1:${port} via ssh ${host.name}`,
+    connect: () =>
+      new Promise<Duplex>((resolve, reject) => {
+        client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => (err ? reject(err) : resolve(channel)));
+      }),
+    close: async () => {
+      client.end();
+      bastion?.end();
+    },
+  };
+}
+
+/** The cluster CA and the admin client certificate from the local PKI state (and the token, if any). */
+function credentialsFrom(inventory: Inventory): { creds: TlsCredentials; token?: BootstrapToken } {
+  const state = loadPkiState(pkiStateDir(inventory));
+  const ca = state.pairs.get('kubernetes-ca')?.certPem;
+  const admin = state.pairs.get('admin');
+  if (!ca || !admin?.certPem || !admin.keyPem) {
+    throw new StateError(`${state.dir}: no kubernetes CA or admin certificate in the PKI state`, {
+      hint: 'run `kubesmith pki generate -i <inventory>` (or `kubesmith apply`) first',
+    });
+  }
+  const token = state.bootstrapTokenJson === undefined ? undefined : parseToken(state.bootstrapTokenJson);
+  return { creds: { caPem: ca, certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { token } : {}) };
+}
+
+/** Loads the inventory (-i) and credentials, then connects as --server or the SSH tunnel says. */
+export async function openKubeSession(ctx: CommandContext, deps: SessionDeps, retryForMs: number): Promise<KubeSession> {
+  const serverText = stringOpt(ctx, 'server');
+  const server = serverText === undefined ? undefined : parseServer(serverText);
+  if (serverText !== undefined && !server) {
+    throw new UsageError(`--server ${serverText} is not an https://HOST[:PORT] URL`, { hint: 'e.g. --server https://192.168.80.10:6443' });
+  }
+  const { inventory } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
+  const { creds, token } = credentialsFrom(inventory);
+  let tunnel: ApiTunnel | undefined;
+  let target: TransportTarget;
+  if (server) {
+    target = { kind: 'direct', ...server };
+  } else {
+    const leader = hostsWithRole(inventory, 'control-plane')[0];
+    if (!leader) throw new UsageError(`${inventory.source}: no control-plane host to reach the apiserver through`, { hint: 'pass --server' });
+    tunnel = await deps.openTunnel(inventory, leader.name, ctx.env, ctx.signal);
+    target = { kind: 'stream', connect: tunnel.connect, verifyName: tunnel.verifyName, describe: tunnel.describe };
+  }
+  const client = new KubeClient({ transport: createHttpsTransport(creds, target), clock: deps.clock, signal: ctx.signal, retryForMs });
+  return { inventory, client, ...(token ? { token } : {}), close: async () => tunnel?.close() };
+}
