@@ -62,7 +62,7 @@ export async function renewCerts(req: RenewRequest, inv: Inventory, catalogue: P
   });
   const keyless = work.filter((w) => w.ca.keyPem === undefined);
   if (keyless.length > 0) {
-    throw new PkiError(`pki renew: ${keyless.length} certificate${keyless.length === 1 ? '' : 's'} need a CA key that is not in ${state.dir} (keyless mode)`, {
+    throw new PkiError(`pki renew: ${keyless.length} certificate${keyless.length === 1 ? '' : 's'} need${keyless.length === 1 ? 's' : ''} a CA key that is not in ${state.dir} (keyless mode)`, {
       detail: keyless.map((w) => `${w.spec.id}: needs ${STATE_FILES.key(w.spec.signer ?? '')}`),
       hint: 'put the CA key back (mode 0600) for the renewal, or renew these with the external CA; nothing was written',
     });

@@ -28,7 +28,7 @@ export const pkiGenerateCommand: Command = {
       println(ctx, `\n${dir}: ${count('keep')} kept, ${count('issue')} issued, ${count('renew')} renewed, ${count('blocked')} blocked`);
     }
     if (r.blocked.length > 0) {
-      throw new PkiError(`pki generate: ${r.blocked.length} certificate${r.blocked.length === 1 ? '' : 's'} need a CA key that is not in ${dir} (keyless mode)`, {
+      throw new PkiError(`pki generate: ${r.blocked.length} certificate${r.blocked.length === 1 ? '' : 's'} need${r.blocked.length === 1 ? 's' : ''} a CA key that is not in ${dir} (keyless mode)`, {
         detail: r.blocked.map((d) => `${d.id}: ${d.reason}`),
         hint: 'put the CA key back (mode 0600), or issue these certificates with your external CA and place them in the state directory; everything else was kept or written',
       });
