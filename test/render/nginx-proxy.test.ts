@@ -73,7 +73,7 @@ describe.skipIf(reason !== undefined)('rendered nginx API proxies', () => {
     const apiserver = plan.pki.certs.get('apiserver')!;
     const upstream: Server = createServer({ cert: apiserver.certPem, key: apiserver.keyPem! }, (s) => s.end('hello from apiserver\n'));
     const upPort = await new Promise<number>((r) => upstream.listen(0, '127.0.0.1', () => r((upstream.address() as { port: number }).port)));
-    cleanup.push(() => upstream.close());
+    cleanup.push(() => void upstream.close());
 
     const listen = await freePort();
     const rewritten = conf
