@@ -1,0 +1,147 @@
+/**
+ * Shared setup of the real-host apply tests: boot nspawn hosts, build the offline test bundle,
+ * write an inventory for them, and run the real CLI (dist/cli/main.js) as a child process.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootHosts, type TestHostGroup } from '../support/test-hosts.js';
+import { buildTestBundle, type TestBundle } from '../support/test-bundle.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const MAIN = join(ROOT, 'dist/cli/main.js');
+
+/** Builds dist/ once per test process (the CLI runs as a real child process, like a user's). */
+export function buildCli(): void {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  } catch {
+    // tsc emits even when an unrelated file has a type error; the file checks below decide.
+  }
+  for (const f of ['cli/main.js', 'cli/commands/apply.js', 'deploy/runner.js']) {
+    if (!existsSync(join(ROOT, 'dist', f))) throw new Error(`dist/${f} missing after the build`);
+  }
+}
+
+/** Result of one CLI run. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The JSON log this run wrote (parsed records), when it printed its path. */
+  readonly log: readonly Record<string, unknown>[];
+}
+
+/** Starts the CLI; the caller may kill it. */
+export function spawnCli(args: readonly string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: readonly string[], cwd: string, timeoutMs = 300_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(args, cwd);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const logPath = /^log: (.+)$/m.exec(stderr)?.[1];
+      const log = logPath && existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      resolve({ code, signal, stdout, stderr, log });
+    });
+  });
+}
+
+/** Per-host totals from a run's log (the run-done record). */
+export function summaryOf(run: CliRun): readonly { host: string; changed: number; restarted: string[]; failedIn?: string }[] {
+  const done = run.log.find((r) => r.msg === 'run-done');
+  return (done?.hosts ?? []) as { host: string; changed: number; restarted: string[]; failedIn?: string }[];
+}
+
+/** One inventory host. */
+export interface HostSpec {
+  readonly name: string;
+  readonly roles: readonly string[];
+}
+
+/** Everything a test needs. */
+export interface ApplyEnv {
+  readonly group: TestHostGroup;
+  readonly bundle: TestBundle;
+  readonly dir: string;
+  readonly inventory: string;
+  readonly stateDir: string;
+  apply(extra?: readonly string[], inventory?: string): Promise<CliRun>;
+  /** Writes another inventory variant (same hosts) and returns its path. */
+  writeInventory(name: string, over?: { knownHostsFile?: string; user?: string }): string;
+}
+
+/** Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. */
+export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number } = {}): Promise<ApplyEnv> {
+  buildCli();
+  const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
+  const bundleDir = join(dir, 'bundle');
+  mkdirSync(bundleDir);
+  const real = process.env.KUBESMITH_E2E_K8S_BUNDLE;
+  const bundle = buildTestBundle(bundleDir, { ...(opts.padBytes ? { padBytes: opts.padBytes } : {}), ...(real ? { kubeTarball: real } : {}) });
+  const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: 120_000 });
+  const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {
+    const user = over.user ?? opts.withUser ?? 'root';
+    const yaml = [
+      'apiVersion: kubesmith/v1alpha1',
+      'cluster:',
+      '  name: e2e',
+      '  kubernetesVersion: v1.31.2',
+      `  etcdVersion: ${bundle.etcdVersion}`,
+      'ssh:',
+      `  user: ${user}`,
+      `  identityFile: ${group.keyFile}`,
+      `  knownHostsFile: ${over.knownHostsFile ?? group.knownHostsFile}`,
+      '  agent: false',
+      ...(user !== 'root' ? ['  sudo: true'] : []),
+      'bundle:',
+      `  dir: ${bundleDir}`,
+      '# nspawn hosts are containers on an overlay root (test-hosts.md)',
+      'containerd:',
+      '  snapshotter: native',
+      '  noNewKeyring: true',
+      '  restrictOomScoreAdj: true',
+      'hosts:',
+      ...group.hosts.map((h) => `  - { name: ${h.name}, address: ${h.ip}, roles: [${specs.find((s) => s.name === h.name)?.roles.join(', ')}] }`),
+      '',
+    ].join('\n');
+    const path = join(dir, name);
+    writeFileSync(path, yaml);
+    return path;
+  };
+  const inventory = write('inventory.yaml');
+  return {
+    group,
+    bundle,
+    dir,
+    inventory,
+    stateDir: join(dir, '.kubesmith', 'e2e'),
+    apply: (extra = [], inv = inventory) => runCli(['apply', '-i', inv, ...extra], dir),
+    writeInventory: write,
+  };
+}
+
+/** `etcdctl endpoint health/status` from the test machine, with the healthcheck-client cert copied off a member. */
+export function etcdctlFromTest(env: ApplyEnv, members: readonly string[], args: readonly string[]): string {
+  const from = env.group.host(members[0] ?? '');
+  const certs = join(env.dir, 'etcd-client');
+  mkdirSync(certs, { recursive: true, mode: 0o700 });
+  for (const f of ['ca.pem', 'healthcheck-client.pem', 'healthcheck-client-key.pem']) writeFileSync(join(certs, f), from.readFile(`/opt/etcd/ssl/${f}`), { mode: 0o600 });
+  const endpoints = members.map((m) => `https://${env.group.host(m).ip}:2379`).join(',');
+  return execFileSync(
+    '/usr/bin/etcdctl',
+    [`--endpoints=${endpoints}`, `--cacert=${join(certs, 'ca.pem')}`, `--cert=${join(certs, 'healthcheck-client.pem')}`, `--key=${join(certs, 'healthcheck-client-key.pem')}`, ...args],
+    { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
+  );
+}
