@@ -82,6 +82,17 @@ export class KubeClient {
     throw responseError(req, res, this.endpoint, this.identity);
   }
 
+  /** One GET without retries, any status returned as is (health endpoints such as /readyz answer 500 with text). */
+  async probe(path: string): Promise<ApiResponse> {
+    this.checkAborted({ method: 'GET', path });
+    try {
+      return await this.opts.transport.request({ method: 'GET', path, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+    } catch (err) {
+      this.checkAborted({ method: 'GET', path });
+      throw networkError(err, this.endpoint, this.identity, 1, 0);
+    }
+  }
+
   /** DELETE; false when it was already gone. */
   async remove(path: string): Promise<boolean> {
     return (await this.attempt('DELETE', path, undefined, [404])).status !== 404;

@@ -73,19 +73,17 @@ export function csrRow(csr: CertificateSigningRequest, d: CsrDecision, now: Date
 const HEADERS = ['NAME', 'AGE', 'SIGNERNAME', 'REQUESTOR', 'REQUESTEDDURATION', 'CONDITION', 'DECISION', 'REASON'] as const;
 
 /** Left-aligned columns separated by three spaces, like kubectl's tabwriter output. */
+export function formatColumns(headers: readonly string[], cells: ReadonlyArray<readonly string[]>): string {
+  const all = [headers, ...cells];
+  const widths = headers.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length)));
+  return `${all.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('   ')).join('\n')}\n`;
+}
+
+/** The `kubectl get csr` table plus DECISION (or what was done) and REASON. */
 export function formatCsrTable(rows: readonly CsrRow[]): string {
   if (rows.length === 0) return 'No resources found\n';
-  const cells = rows.map((r) => [
-    r.name,
-    r.age,
-    r.signerName,
-    r.requestor,
-    r.requestedDuration,
-    r.condition,
-    r.action ?? r.decision,
-    r.reason,
-  ]);
-  const all = [[...HEADERS], ...cells];
-  const widths = HEADERS.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length)));
-  return `${all.map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('   ')).join('\n')}\n`;
+  return formatColumns(
+    HEADERS,
+    rows.map((r) => [r.name, r.age, r.signerName, r.requestor, r.requestedDuration, r.condition, r.action ?? r.decision, r.reason]),
+  );
 }

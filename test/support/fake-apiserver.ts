@@ -98,6 +98,8 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
 
   const handle = (method: string, url: URL, body: Obj | undefined): [number, unknown] => {
     const path = url.pathname;
+    if (method === 'GET' && path === '/version') return [200, { major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' }];
+    if (method === 'GET' && path === '/readyz') return [200, 'ok'];
     const approval = new RegExp(`^${CSR}/([^/]+)/approval$`).exec(path);
     if (approval && method === 'PUT' && body) {
       const key = `${CSR}/${approval[1]}`;
@@ -162,8 +164,9 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
         const user = socket.authorized ? String(peer.subject?.CN) : '(unauthenticated)';
         const reply = (code: number, payload: unknown): void => {
           requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}`, user, status: code });
-          res.writeHead(code, { 'content-type': 'application/json', ...(code === 503 ? { 'retry-after': '0' } : {}) });
-          res.end(JSON.stringify(payload));
+          const text = typeof payload === 'string';
+          res.writeHead(code, { 'content-type': text ? 'text/plain' : 'application/json', ...(code === 503 ? { 'retry-after': '0' } : {}) });
+          res.end(text ? payload : JSON.stringify(payload));
         };
         if (unavailable > 0) {
           unavailable -= 1;

@@ -6,6 +6,7 @@ import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
 import { approveCommand } from './approve.js';
+import { statusCommand } from './status.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   pkiCheckCommand,
   pkiRenewCommand,
   approveCommand,
+  statusCommand,
   planCommand,
   renderCommand,
 ];
