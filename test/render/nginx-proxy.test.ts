@@ -13,7 +13,7 @@ import { connect, createServer, type Server } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LB_EXECUTABLES } from '../../src/render/views/apiserver-lb.js';
 import { aHost, exampleInventory } from '../support/inventory-builder.js';
-import { planFor } from './support/render.js';
+import { planFor, today } from './support/render.js';
 
 const reason = !existsSync(LB_EXECUTABLES.nginx)
   ? `${LB_EXECUTABLES.nginx} is not installed (Debian: nginx-light)`
@@ -62,7 +62,8 @@ describe.skipIf(reason !== undefined)('rendered nginx API proxies', () => {
   });
 
   it('passes TLS through to the apiservers: the client sees the upstream certificate', async () => {
-    const plan = await planFor(exampleInventory());
+    // Real TLS verifies validity dates: certificates issued today, not at the golden clock.
+    const plan = await planFor(exampleInventory(), { now: today() });
     const host = plan.hosts[2]!; // node01: a worker
     const conf = host.artifacts.find((a) => a.path === '/opt/kubernetes/cfg/apiserver-proxy.conf')!.content as string;
     const unit = host.artifacts.find((a) => a.path === '/etc/systemd/system/kubesmith-apiserver-proxy.service')!.content as string;

@@ -12,8 +12,13 @@ import type { PkiBundle } from '../../../src/pki/types.js';
 import { pkiFixture } from '../../support/pki-fixture.js';
 import { shippedTemplates } from './templates.js';
 
-/** The fixed clock of golden renders. */
+/** The fixed clock of golden renders (certificates issued then may have expired when tests run). */
 export const FIXED_NOW = new Date('2026-01-01T00:00:00Z');
+
+/** The start of the current UTC day: certificates valid now, for tests that do real TLS. */
+export function today(): Date {
+  return new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+}
 
 /** Records the first view each template was rendered with (for the strict-mode test). */
 export interface RecordingEngine extends TemplateEngine {
