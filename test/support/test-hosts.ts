@@ -33,7 +33,10 @@ export interface BootOptions {
 export interface TestHost {
   readonly name: string;
   readonly ip: string;
-  /** The host's root as the machine sees it (overlay merged dir); read files here for assertions. */
+  /**
+   * The host's root as the machine sees it (overlay merged dir); read files here for assertions.
+   * /tmp and /run inside a running host are nspawn's own tmpfs mounts and do not show here.
+   */
   readonly rootDir: string;
   readonly sshPort: 22;
   /** Absolute machine path of a path inside the host. */

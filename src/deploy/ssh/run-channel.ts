@@ -1,7 +1,12 @@
 /**
  * Runs one command on its own SSH channel: stdin from bytes or a stream (with backpressure, the
- * channel's window), stdout/stderr collected, exit status returned (never thrown). Timeouts and
- * aborts kill the remote process (signal KILL) and close the channel.
+ * channel's window), stdout/stderr collected, exit status returned (never thrown).
+ *
+ * Timeouts and aborts must really stop the remote process: OpenSSH refuses the SSH "signal"
+ * request for root sessions ("session signalling requires privilege separation") and keeps a
+ * channel open while its process lives. So the login shell first reports its PID on stderr (sshd
+ * made it a session leader) and then execs the command; to kill, `killSession` runs
+ * `pkill -KILL -s <sid>` on another channel, which also reaches children started through sudo.
  */
 import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
@@ -19,7 +24,11 @@ export interface ChannelCommand {
   readonly stdin?: Uint8Array | Readable;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Kills every process of the remote session `sid` (see the file comment). */
+  readonly killSession: (sid: number) => Promise<void>;
 }
+
+const SID_HEADER = /^kubesmith-sid (\d+)\n/;
 
 /** Output beyond this per stream is dropped (a probe is not a file transfer). */
 const MAX_OUTPUT = 32 * 1024 * 1024;
@@ -28,7 +37,7 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 export function runChannel(client: Client, c: ChannelCommand): Promise<CommandResult> {
   if (c.signal?.aborted) return Promise.reject(new Interrupted(`${c.host}: interrupted before: ${c.display}`));
   return new Promise((resolve, reject) => {
-    client.exec(c.command, (err, ch) => {
+    client.exec(`echo "kubesmith-sid $$" >&2; exec ${c.command}`, (err, ch) => {
       if (err) {
         reject(new SshError('E_SSH_CONNECT', c.host, `cannot open a channel for: ${c.display}: ${err.message}`, { cause: err }));
         return;
@@ -44,15 +53,32 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
     const errOut = new Capped();
     let exit: number | undefined;
     let failure: Error | undefined;
+    let head = '';
+    let sid: number | undefined;
+    let killWhenKnown = false;
     ch.on('data', (d: Buffer) => out.push(d));
-    ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+    ch.stderr.on('data', (d: Buffer) => {
+      if (sid !== undefined) return errOut.push(d);
+      head += d.toString('latin1');
+      const m = SID_HEADER.exec(head);
+      if (m) {
+        sid = Number(m[1]);
+        errOut.push(Buffer.from(head.slice(m[0].length), 'latin1'));
+        if (killWhenKnown) void c.killSession(sid).catch(() => undefined);
+      } else if (head.length > 64 || head.includes('\n')) {
+        errOut.push(Buffer.from(head, 'latin1')); // no header: not a POSIX login shell
+        sid = -1;
+      }
+    });
     ch.on('exit', (code: number | null, signal?: string) => {
       exit = code ?? (signal ? 128 + signalNumber(signal) : 255);
     });
     const kill = (why: Error): void => {
       failure ??= why;
+      if (sid !== undefined && sid > 0) void c.killSession(sid).catch(() => undefined);
+      else killWhenKnown = true;
       try {
-        ch.signal('KILL');
+        ch.signal('KILL'); // honoured by some servers for non-root users; harmless otherwise
       } catch {
         // channel already gone
       }
@@ -77,7 +103,12 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
       }
       resolve({ exitCode: exit, stdout: out.text(), stderr: errOut.text() });
     });
-    feed(ch, c, (e) => kill(e));
+    // A failing source ends stdin instead of killing: the write script then sees short content,
+    // fails its sha256 check and removes its temp file itself.
+    feed(ch, c, (e) => {
+      failure ??= e;
+      ch.end();
+    });
   });
 }
 

@@ -119,8 +119,20 @@ export class Ssh2Connection implements HostConnection {
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         ...(stdin !== undefined ? { stdin } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        killSession: (sid) => this.killSession(sid),
       }),
     );
+  }
+
+  /** Kills a timed-out or aborted command's remote session, on its own channel (outside the limit). */
+  private async killSession(sid: number): Promise<void> {
+    const ch = await this.openChannel(['pkill', '-KILL', '-s', String(sid)], true);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => (ch.close(), resolve()), 10_000);
+      ch.on('data', () => undefined).stderr.on('data', () => undefined);
+      ch.once('close', () => (clearTimeout(t), resolve()));
+      ch.end();
+    });
   }
 }
 
