@@ -58,15 +58,34 @@ export function createHttpsTransport(credentials: TlsCredentials, target: Transp
     return socket;
   };
   const hostHeader = target.kind === 'direct' ? `${target.host}:${target.port}` : verifyName;
+  const agent = new OpenerAgent(open);
   return {
     identity: certificateIdentity(credentials.certPem),
     endpoint: target.kind === 'direct' ? `https://${hostHeader}` : target.describe,
-    request: (req) => send(req, open, hostHeader),
-    close: async () => undefined, // one connection per request: nothing stays open
+    request: (req) => send(req, agent, hostHeader),
+    close: async () => agent.destroy(),
   };
 }
 
-function send(req: ApiRequest, open: () => Promise<tls.TLSSocket>, hostHeader: string): Promise<ApiResponse> {
+/**
+ * Keep-alive agent whose connections come from `open` (TLS over TCP or over an SSH channel), so a
+ * polling `approve --watch` reuses one TLS session instead of a channel and handshake per request.
+ */
+class OpenerAgent extends https.Agent {
+  constructor(private readonly open: () => Promise<tls.TLSSocket>) {
+    super({ keepAlive: true, maxSockets: 4 });
+  }
+
+  override createConnection(_opts: https.RequestOptions, done?: (err: Error | null, stream: Duplex) => void): undefined {
+    this.open().then(
+      (s) => done?.(null, s),
+      (err: unknown) => done?.(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
+
+function send(req: ApiRequest, agent: https.Agent, hostHeader: string): Promise<ApiResponse> {
   return new Promise<ApiResponse>((resolve, reject) => {
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'kubesmith', host: hostHeader };
@@ -81,13 +100,7 @@ function send(req: ApiRequest, open: () => Promise<tls.TLSSocket>, hostHeader: s
         headers,
         ...(req.signal ? { signal: req.signal } : {}),
         timeout: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        createConnection: ((_opts: unknown, done: (err: Error | null, socket?: net.Socket) => void) => {
-          open().then(
-            (s) => done(null, s),
-            (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-          );
-          return undefined;
-        }) as unknown as https.RequestOptions['createConnection'],
+        agent,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -71,6 +71,20 @@ describe('KubeClient over HTTPS with client certificates', () => {
     expect(await c.list(SECRETS)).toEqual(expect.any(Array));
   });
 
+  it('keeps one connection (one SSH channel, one TLS handshake) for sequential requests', async () => {
+    let opened = 0;
+    const t = createHttpsTransport(creds(pki.admin), {
+      kind: 'stream', connect: () => ((opened += 1), channelTo(api.port)), verifyName: '127.0.0.1', describe: 'tunnel',
+    });
+    const c = new KubeClient({ transport: t, clock });
+    for (let i = 0; i < 5; i += 1) await c.list(SECRETS);
+    await c.call('POST', SECRETS, secret('two'));
+    expect(opened).toBe(1);
+    await t.close();
+    await c.list(SECRETS); // a closed transport still works: it opens a new connection
+    expect(opened).toBe(2);
+  });
+
   it('401: a client certificate from another CA names the identity used and what to check', async () => {
     const err = await direct(api.port, pki.foreignAdmin).list(SECRETS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
