@@ -51,6 +51,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const c = opts.color;
   let dryRun = false;
   let drawn = 0;
+  let quietHosts = 0;
   const live = new Map<string, string>();
   const clear = (): void => {
     if (opts.live && drawn > 0) opts.out.write(`\x1b[${drawn}A\x1b[J`);
@@ -84,6 +85,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'phase-start':
         live.clear();
+        quietHosts = 0;
         for (const h of e.hosts) live.set(h, 'waiting');
         print(paint(c, '1', `==> ${e.title} (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})`));
         return;
@@ -102,6 +104,11 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'host-done': {
         live.delete(e.host);
+        // Hosts with nothing to say are summed up once at phase-done.
+        if (e.changed === 0 && e.restarted.length === 0 && e.notes.length === 0) {
+          quietHosts += 1;
+          return;
+        }
         const what = dryRun
           ? `${e.changed} file${e.changed === 1 ? '' : 's'} would change${e.restarted.length ? `, would restart ${e.restarted.join(', ')}` : ''}`
           : `${e.changed === 0 ? 'no files changed' : `${e.changed} file${e.changed === 1 ? '' : 's'} changed`}${e.restarted.length ? `, restarted ${e.restarted.join(', ')}` : ''}`;
@@ -121,6 +128,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'phase-done':
         live.clear();
+        if (quietHosts > 0) print(`  ${quietHosts} host${quietHosts === 1 ? '' : 's'}: ${dryRun ? 'nothing would change' : 'no changes'}`);
+        quietHosts = 0;
         clear();
         return;
       case 'run-done':

@@ -8,6 +8,7 @@ import type { Artifact } from '../plan/types.js';
 import type { HostReader, RemoteFileStat } from './ssh/connection.js';
 import type { EmitEvent } from './events.js';
 import { describeStep, type Step, type StepStatus } from './phase.js';
+import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 
 /** Where a unit's "restart pending" marker lives, so an interrupted run still restarts it next time. */
 export const PENDING_RESTART_DIR = '/var/lib/kubesmith/pending-restart';
@@ -75,7 +76,7 @@ export async function dryRunSteps(
   state: HostRunState,
   opts: StepRunOptions,
 ): Promise<void> {
-  const stats = await host.stat(pathsToStat(steps), { signal: opts.signal });
+  const [stats, answers] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
   const emit = (step: Step, status: StepStatus, detail?: string): void =>
     opts.emit({
       type: 'step',
@@ -86,8 +87,9 @@ export async function dryRunSteps(
       ...(detail === undefined ? {} : { detail }),
       ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
     });
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
     if (opts.signal.aborted) return;
+    const pre = answers.get(i);
     switch (step.kind) {
       case 'put': {
         const diff = diffArtifact(step.artifact, stats.get(step.artifact.path));
@@ -99,17 +101,16 @@ export async function dryRunSteps(
         break;
       }
       case 'mkdir': {
-        const r = await host.probe(['stat', '-c', '%a', step.path], { signal: opts.signal });
-        const ok = r.exitCode === 0 && parseInt(r.stdout.trim(), 8) === step.mode;
+        const ok = pre?.exitCode === 0 && parseInt(pre.stdout.trim(), 8) === step.mode;
         emit(step, ok ? 'unchanged' : 'changed', ok ? undefined : 'would create');
         break;
       }
       case 'systemd':
-        await dryRunSystemd(host, step, state, stats, opts, emit);
+        dryRunSystemd(step, state, stats, pre, emit);
         break;
       case 'exec': {
         if (!inputsChanged(state, step.ifChanged)) emit(step, 'skipped', 'no input changed');
-        else if (step.unless && (await host.probe(step.unless, { signal: opts.signal })).exitCode === 0)
+        else if (step.unless && pre?.exitCode === 0)
           emit(step, 'unchanged');
         else emit(step, 'changed', `would run (${step.why})`);
         break;
@@ -121,14 +122,13 @@ export async function dryRunSteps(
   }
 }
 
-async function dryRunSystemd(
-  host: HostReader,
+function dryRunSystemd(
   step: Extract<Step, { kind: 'systemd' }>,
   state: HostRunState,
   stats: ReadonlyMap<string, RemoteFileStat>,
-  opts: StepRunOptions,
+  pre: ProbeAnswer | undefined,
   emit: (step: Step, status: StepStatus, detail?: string) => void,
-): Promise<void> {
+): void {
   const conditional = step.when === 'changed';
   switch (step.action) {
     case 'daemon-reload':
@@ -146,13 +146,12 @@ async function dryRunSystemd(
       return;
     }
     case 'enable': {
-      const r = await host.probe(['systemctl', 'is-enabled', step.unit], { signal: opts.signal, sudo: false });
-      emit(step, r.stdout.trim() === 'enabled' ? 'unchanged' : 'changed', r.stdout.trim() === 'enabled' ? undefined : 'would enable');
+      const enabled = pre?.stdout.trim() === 'enabled';
+      emit(step, enabled ? 'unchanged' : 'changed', enabled ? undefined : 'would enable');
       return;
     }
     case 'start': {
-      const r = await host.probe(['systemctl', 'is-active', step.unit], { signal: opts.signal, sudo: false });
-      const active = ['active', 'activating', 'reloading'].includes(r.stdout.trim());
+      const active = state.restarted.includes(step.unit) || ['active', 'activating', 'reloading'].includes(pre?.stdout.trim() ?? '');
       emit(step, active ? 'unchanged' : 'changed', active ? undefined : 'would start');
       return;
     }

@@ -12,6 +12,7 @@ import type { HostWriter, RemoteFileStat } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import { InternalError, RemoteCommandError } from '../shared/errors.js';
 import { describeStep, type Step, type StepStatus } from './phase.js';
+import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 import {
   diffArtifact,
   inputsChanged,
@@ -47,11 +48,11 @@ export async function executeSteps(
   state: HostRunState,
   opts: ExecutorOptions,
 ): Promise<void> {
-  const stats = await host.stat(pathsToStat(steps), { signal: opts.signal });
-  for (const step of steps) {
+  const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
+  for (const [i, step] of steps.entries()) {
     opts.signal.throwIfAborted();
     try {
-      const [status, detail] = await executeStep(host, step, state, stats, opts);
+      const [status, detail] = await executeStep(host, step, state, stats, pre.get(i), opts);
       opts.emit({
         type: 'step',
         phase: opts.phase,
@@ -75,23 +76,23 @@ async function executeStep(
   step: Step,
   state: HostRunState,
   stats: ReadonlyMap<string, RemoteFileStat>,
+  pre: ProbeAnswer | undefined,
   opts: ExecutorOptions,
 ): Promise<Outcome> {
   switch (step.kind) {
     case 'put':
       return put(host, step.artifact, stats.get(step.artifact.path), state, opts);
     case 'mkdir': {
-      const r = await host.probe(['stat', '-c', '%a', step.path], { signal: opts.signal });
-      if (r.exitCode === 0 && parseInt(r.stdout.trim(), 8) === step.mode) return ['unchanged'];
+      if (pre?.exitCode === 0 && parseInt(pre.stdout.trim(), 8) === step.mode) return ['unchanged'];
       await run(host, ['mkdir', '-p', '-m', step.mode.toString(8), step.path], opts);
       await run(host, ['chmod', step.mode.toString(8), step.path], opts);
       return ['changed', 'created'];
     }
     case 'systemd':
-      return systemd(host, step, state, stats, opts);
+      return systemd(host, step, state, stats, pre, opts);
     case 'exec': {
       if (!inputsChanged(state, step.ifChanged)) return ['skipped', 'no input changed'];
-      if (step.unless && (await host.probe(step.unless, { signal: opts.signal })).exitCode === 0) return ['unchanged'];
+      if (step.unless && pre?.exitCode === 0) return ['unchanged'];
       const r = await host.exec(step.argv, { signal: opts.signal });
       if (r.exitCode === 0) return ['changed'];
       if (step.tolerate !== undefined) return ['warning', `${step.tolerate} (exit ${r.exitCode}: ${lastLine(r.stderr)})`];
@@ -154,6 +155,7 @@ async function systemd(
   step: Extract<Step, { kind: 'systemd' }>,
   state: HostRunState,
   stats: ReadonlyMap<string, RemoteFileStat>,
+  pre: ProbeAnswer | undefined,
   opts: ExecutorOptions,
 ): Promise<Outcome> {
   const noBlock = step.noBlock === true ? ['--no-block'] : [];
@@ -166,8 +168,7 @@ async function systemd(
       return ['changed', 'reloaded'];
     }
     case 'enable': {
-      const r = await host.probe(['systemctl', 'is-enabled', step.unit], { signal: opts.signal, sudo: false });
-      if (r.stdout.trim() === 'enabled') return ['unchanged'];
+      if (pre?.stdout.trim() === 'enabled') return ['unchanged'];
       await run(host, ['systemctl', 'enable', step.unit], opts);
       return ['changed', 'enabled'];
     }
@@ -181,8 +182,8 @@ async function systemd(
       return ['changed', 'restarted'];
     }
     case 'start': {
-      const r = await host.probe(['systemctl', 'is-active', step.unit], { signal: opts.signal, sudo: false });
-      if (['active', 'activating', 'reloading'].includes(r.stdout.trim())) return ['unchanged'];
+      // Restarted a moment ago in this run (which also starts it), or already running.
+      if (state.restarted.includes(step.unit) || ['active', 'activating', 'reloading'].includes(pre?.stdout.trim() ?? '')) return ['unchanged'];
       await run(host, ['systemctl', 'start', ...noBlock, step.unit], opts);
       return ['changed', 'started'];
     }

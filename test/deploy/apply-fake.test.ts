@@ -47,7 +47,7 @@ function fakeFleet(plan: ClusterPlan): Map<string, FakeHost> {
     plan.hosts.map((h) => {
       const f = new FakeHost(h.host.name);
       f.seed('/etc/hosts', '127.0.0.1 localhost\n');
-      f.on((a) => a[0] === 'sh', ok()) // unless-probes: already satisfied
+      f.on((a) => a[0] === 'sh' && a[2]?.startsWith('run() {') !== true, ok()) // unless-probes: already satisfied
         .on((a) => a[0] === 'sh' && a[2]?.startsWith('echo @os') === true, () => ok(FACTS(h.host.name)))
         .on((a) => a[1] === '--version', (a) => (a[0]?.includes('etcd') || a[0]?.includes('containerd') ? ok(`${a[0]} version 1`) : { exitCode: 1, stdout: '', stderr: 'kubesmith test stub' }))
         .on('systemd-analyze verify', ok())

@@ -122,7 +122,7 @@ export class FakeHost implements HostConnection {
     return this.builtin(argv);
   }
 
-  private builtin(argv: readonly string[]): CommandResult {
+  private builtin(argv: readonly string[]): CommandResult | Promise<CommandResult> {
     const [cmd, ...args] = argv;
     const last = args[args.length - 1] ?? '';
     switch (cmd) {
@@ -160,8 +160,17 @@ export class FakeHost implements HostConnection {
         if (f) this.files.set(last, { ...f, owner: args[0] ?? 'root:root' });
         return f ? ok() : fail(1, `chown: cannot access '${last}'`);
       }
-      case 'stat':
+      case 'stat': {
+        if (args[1] === '%n|%a|%U:%G|%s') {
+          const paths = args.slice(2);
+          const lines = paths.flatMap((p) => {
+            const f = this.files.get(p);
+            return f ? [`${p}|${f.mode.toString(8)}|${f.owner}|${f.content.length}\n`] : [];
+          });
+          return { exitCode: lines.length === paths.length ? 0 : 1, stdout: lines.join(''), stderr: '' };
+        }
         return this.dirs.has(last) ? ok('755\n') : this.files.has(last) ? ok(`${this.files.get(last)?.mode.toString(8)}\n`) : fail(1, 'stat: No such file');
+      }
       case 'sh':
         return this.shell(args);
       case 'systemctl':
@@ -171,8 +180,17 @@ export class FakeHost implements HostConnection {
     }
   }
 
-  /** Only the executor's pending-restart marker script is understood. */
-  private shell(args: readonly string[]): CommandResult {
+  /** The executor's pending-restart marker script and the batched pre-probe runner are understood. */
+  private async shell(args: readonly string[]): Promise<CommandResult> {
+    if (args[1]?.startsWith('run() {')) {
+      let out = '';
+      for (const line of args[1].split('\n').slice(1)) {
+        const [, i, ...argv] = shellWords(line);
+        const r = await this.run(argv);
+        out += `@@ ${i} ${r.exitCode}\n${r.stdout.replace(/\n+$/, '')}\n@@.\n`;
+      }
+      return ok(out);
+    }
     if (args[1]?.startsWith('mkdir -p -m 700 "$1" && shift && touch')) {
       const [, , , dir, ...markers] = args;
       this.mkdirs(dir ?? '/');
@@ -202,6 +220,28 @@ export class FakeHost implements HostConnection {
         return fail(1, `systemctl ${args[0]}: not supported by FakeHost`);
     }
   }
+}
+
+/** Splits a POSIX-quoted command line (plain words and '...' with '\\'' escapes), as shQuote writes them. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let cur: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? '';
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      cur = (cur ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '\\') {
+      cur = (cur ?? '') + (line[i + 1] ?? '');
+      i += 1;
+    } else if (/\s/.test(c)) {
+      if (cur !== undefined) words.push(cur);
+      cur = undefined;
+    } else cur = (cur ?? '') + c;
+  }
+  if (cur !== undefined) words.push(cur);
+  return words;
 }
 
 function sha(b: Buffer): string {

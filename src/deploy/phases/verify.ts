@@ -1,12 +1,32 @@
 /**
- * verify: the final read-only pass. Every planned file is in place (sha256, mode, owner) and every
- * unit that was started is still active; drift is reported per host.
+ * verify: the final read-only pass. Every planned file is in place with its mode, owner and size
+ * (content hashes were compared by the phase that shipped it, moments ago; re-hashing hundreds of
+ * MB of binaries here would double a no-change re-apply), and every unit that was started is
+ * still active. Drift is reported per host.
  */
+import type { Artifact } from '../../plan/types.js';
 import type { Phase } from '../phase.js';
-import { diffArtifact } from '../dry-run.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 
 const SERVICE_PHASES: readonly ShippingPhase[] = ['etcd', 'control-plane', 'nodes'];
+
+function sizeOf(a: Artifact): number | undefined {
+  return typeof a.content === 'string' ? new TextEncoder().encode(a.content).length : a.content.size;
+}
+
+/** Lines "path|mode|owner|size" -> drift descriptions for the planned artifacts. */
+export function driftOf(artifacts: readonly Artifact[], statOut: string): readonly string[] {
+  const seen = new Map(statOut.split('\n').filter(Boolean).map((l) => {
+    const [path = '', mode = '', owner = '', size = ''] = l.split('|');
+    return [path, { mode: parseInt(mode, 8), owner, size: Number(size) }] as const;
+  }));
+  return artifacts.flatMap((a) => {
+    const s = seen.get(a.path);
+    if (!s) return [`${a.path} (missing)`];
+    const d = [s.mode !== a.mode ? `mode ${s.mode.toString(8)}` : '', s.owner !== a.owner ? `owner ${s.owner}` : '', sizeOf(a) !== undefined && s.size !== sizeOf(a) ? `size ${s.size}` : ''].filter(Boolean);
+    return d.length > 0 ? [`${a.path} (${d.join(', ')})`] : [];
+  });
+}
 
 /** Confirms the end state on every host. */
 export const verify: Phase = {
@@ -15,19 +35,16 @@ export const verify: Phase = {
   hosts: (plan) => plan.hosts,
   plan: () => [],
   verify: async (host, { host: planned, facts }, ctx) => {
-    const stats = await host.stat(planned.artifacts.map((a) => a.path), { signal: ctx.signal });
-    const drift = planned.artifacts.flatMap((a) => {
-      const d = diffArtifact(a, stats.get(a.path));
-      return d === undefined ? [] : [`${a.path} (${d})`];
-    });
-    if (drift.length > 0) throw new Error(`${drift.length} file(s) not as planned: ${drift.slice(0, 5).join(', ')}`);
     const started = SERVICE_PHASES.flatMap((p) => [...unitBinaries(planned, p)].filter(([, bin]) => facts.runnable?.get(bin) !== undefined).map(([u]) => u));
-    if (started.length > 0) {
-      const r = await host.probe(['systemctl', 'is-active', ...started], { signal: ctx.signal, sudo: false });
-      const states = r.stdout.trim().split('\n');
-      const down = started.flatMap((u, i) => (states[i] === 'active' ? [] : [`${u} (${states[i] ?? 'unknown'})`]));
-      if (down.length > 0) throw new Error(`not active: ${down.join(', ')}; see \`journalctl -u <unit>\` on the host`);
-    }
-    return [`${planned.artifacts.length} files in place, ${started.length} units active`];
+    const [st, active] = await Promise.all([
+      host.probe(['stat', '-c', '%n|%a|%U:%G|%s', ...planned.artifacts.map((a) => a.path)], { signal: ctx.signal }),
+      started.length > 0 ? host.probe(['systemctl', 'is-active', ...started], { signal: ctx.signal, sudo: false }) : Promise.resolve(undefined),
+    ]);
+    const drift = driftOf(planned.artifacts, st.stdout);
+    if (drift.length > 0) throw new Error(`${drift.length} file(s) not as planned: ${drift.slice(0, 5).join(', ')}`);
+    const states = active?.stdout.trim().split('\n') ?? [];
+    const down = started.flatMap((u, i) => (states[i] === 'active' ? [] : [`${u} (${states[i] ?? 'unknown'})`]));
+    if (down.length > 0) throw new Error(`not active: ${down.join(', ')}; see \`journalctl -u <unit>\` on the host`);
+    return [`${planned.artifacts.length} files in place, ${started.length} unit${started.length === 1 ? '' : 's'} active`];
   },
 };

@@ -87,7 +87,7 @@ describe('prepare-hosts', () => {
     if (!host) throw new Error('no host');
     const tolerant = (facts: HostFacts): string[] =>
       prepareHosts.plan({ plan, host, facts, activeHosts: [] }).flatMap((s: Step) => (s.kind === 'exec' && s.tolerate ? [describeStep(s)] : []));
-    expect(tolerant({ container: 'lxc' })).toContain('run modprobe br_netfilter');
+    expect(tolerant({ container: 'lxc' })).toContain('run modprobe -a overlay br_netfilter ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack');
     expect(tolerant({ container: 'lxc' })).toContain('run sysctl -p /etc/sysctl.d/99-kubernetes.conf');
     expect(tolerant({})).toEqual([]);
   });
