@@ -18,6 +18,6 @@ export const NODE_PKI_SOURCES: PkiSources = { clock: NodeClock, entropy: NodeEnt
  */
 export async function generatePki(inv: Inventory, dir: string = pkiStateDir(inv), opts: { persist?: boolean; sources?: PkiSources } = {}): Promise<EnsureResult> {
   const r = await ensurePki(inv, loadCatalogue(), loadPkiState(dir), opts.sources ?? NODE_PKI_SOURCES);
-  if (opts.persist !== false) await savePkiState(dir, r.writes);
+  if (opts.persist !== false) savePkiState(dir, r.writes);
   return r;
 }

@@ -5,7 +5,6 @@
  * file, nor a new key beside its old certificate.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
@@ -120,25 +119,14 @@ function recover(dir: string, names: readonly string[]): void {
   for (const n of names) if (n.endsWith('.pending') && n.startsWith('.')) rmSync(join(dir, n), { force: true });
 }
 
-/** Writes and fsyncs one file (async: the pool overlaps the fsyncs of a whole save). */
-async function writeDurableAsync(path: string, content: string, mode: number): Promise<void> {
-  const fh = await open(path, 'w', mode);
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Creates the dir (0700) if needed and writes every file, all-or-nothing across a crash (see recover). */
-export async function savePkiState(dir: string, writes: readonly PkiWrite[]): Promise<void> {
+export function savePkiState(dir: string, writes: readonly PkiWrite[]): void {
   if (writes.length === 0) return;
   try {
     mkdirPrivate(dir);
     checkPrivate(dir, 'directory');
     recover(dir, readdirSync(dir));
-    await Promise.all(writes.map((w) => writeDurableAsync(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644)));
+    for (const w of writes) writeDurable(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644);
     fsyncDir(dir);
     writeDurable(join(dir, COMMIT_MARKER), writes.map((w) => w.name).join('\n'), 0o600);
     fsyncDir(dir);

@@ -14,9 +14,9 @@ describe('pki-store', () => {
     expect(pkiStateDir(exampleInventory({ source: '/srv/clusters/inventory.yaml' }))).toBe('/srv/clusters/.kubesmith/demo/pki');
   });
 
-  it('creates every directory 0700 and writes keys 0600, certificates 0644, leaving no temp files', async () => {
+  it('creates every directory 0700 and writes keys 0600, certificates 0644, leaving no temp files', () => {
     const dir = newDir();
-    await savePkiState(dir, [
+    savePkiState(dir, [
       { name: 'a.key', content: 'KEY', secret: true },
       { name: 'a.crt', content: 'CERT', secret: false },
     ]);

@@ -32,7 +32,7 @@ export const pkiRenewCommand: Command = {
     const dir = pkiStateDir(inv);
     const req = { names: ctx.positionals, all, reuseKeys: boolOpt(ctx, 'reuse-keys') };
     const r = await renewCerts(req, inv, loadCatalogue(), loadPkiState(dir), NODE_PKI_SOURCES);
-    await savePkiState(dir, r.writes);
+    savePkiState(dir, r.writes);
     const restarts = [...new Set(r.renewed.flatMap((x) => x.restarts))].sort();
     if (boolOpt(ctx, 'json')) {
       println(ctx, JSON.stringify({ stateDir: dir, renewed: r.renewed.map((x) => ({ ...x, notAfter: x.notAfter.toISOString() })), restart: restarts }, null, 2));
