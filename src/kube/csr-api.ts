@@ -55,7 +55,13 @@ export async function setCsrCondition(
     message,
     lastUpdateTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
-  const body = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } };
+  // List items carry no apiVersion/kind (only the list does), so they are set explicitly here.
+  const body = {
+    ...csr,
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] },
+  };
   const res = await client.attempt('PUT', `${CSR_PATH}/${encodeURIComponent(csr.metadata.name)}/approval`, body, [404, 409]);
   return res.status === 404 ? 'gone' : res.status === 409 ? 'conflict' : 'updated';
 }

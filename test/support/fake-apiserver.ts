@@ -128,7 +128,8 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
       const items = [...objects.entries()]
         .filter(([k]) => k.startsWith(`${collection}/`) && !k.slice(collection.length + 1).includes('/'))
         .map(([, o]) => o)
-        .filter((o) => selector.every(([k, v]) => (o.metadata['labels'] as Record<string, string> | undefined)?.[k ?? ''] === v));
+        .filter((o) => selector.every(([k, v]) => (o.metadata['labels'] as Record<string, string> | undefined)?.[k ?? ''] === v))
+        .map(({ apiVersion: _v, kind: _k, ...item }) => item); // as the real apiserver: only the list has apiVersion/kind
       return [200, { kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items }];
     }
     if (method === 'GET') return live ? [200, live] : [404, notFound];
