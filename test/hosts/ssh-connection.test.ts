@@ -32,7 +32,7 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
   let h1: TestHost, h2: TestHost, h3: TestHost;
   let root1: Ssh2Connection;
   const inv = (h: TestHost, ssh: Partial<SshSettings> = {}): InventoryHost =>
-    aHost(h.name, h.ip, ['worker'], { identityFile: g.keyFile, knownHostsFile: g.knownHostsFile, agent: false, connectTimeoutSeconds: 5, ...ssh });
+    aHost(h.name, h.ip, ['worker'], { ...g.ssh, connectTimeoutSeconds: 5, ...ssh });
   const tmpKnownHosts = (content = ''): string => {
     const f = join(mkdtempSync(join(tmpdir(), 'ks-kh-')), 'known_hosts');
     writeFileSync(f, content);
@@ -205,9 +205,35 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
         const err = await c.writeFile('/opt/nope/x', new Uint8Array([1]), { mode: 0o644, owner: 'root:root', sha256: sha(new Uint8Array([1])) }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(RemoteCommandError);
         expect((err as RemoteCommandError).detail.join('\n')).toMatch(/Permission denied/);
-        expect((err as RemoteCommandError).hint).toContain('ssh.sudo');
+        expect((err as RemoteCommandError).hint).toContain('set ssh.sudo: true');
       } finally {
         await c.close();
+      }
+    });
+  });
+
+  describe('sudo setups kubesmith cannot use', () => {
+    it('explains requiretty and password-protected sudo instead of hanging', async () => {
+      const root3 = await Ssh2Connection.connect(inv(h3), NO_AGENT);
+      const deploy3 = await Ssh2Connection.connect(inv(h3, { user: 'deploy', sudo: true }), NO_AGENT);
+      const put = (path: string, text: string): Promise<void> =>
+        root3.writeFile(path, new TextEncoder().encode(text), { mode: 0o440, owner: 'root:root', sha256: sha(text) });
+      const attempt = (): Promise<unknown> =>
+        deploy3.writeFile('/opt/x', new Uint8Array([1]), { mode: 0o644, owner: 'root:root', sha256: sha(new Uint8Array([1])) }).catch((e: unknown) => e);
+      try {
+        await put('/etc/sudoers.d/zz-tty', 'Defaults:deploy requiretty\n');
+        expect((await attempt()) as RemoteCommandError).toMatchObject({ hint: expect.stringContaining('!requiretty') });
+        await root3.exec(['rm', '/etc/sudoers.d/zz-tty']);
+        await put('/etc/sudoers.d/deploy', 'deploy ALL=(ALL) ALL\n');
+        const err = (await attempt()) as RemoteCommandError;
+        expect(err).toBeInstanceOf(RemoteCommandError);
+        expect(err.hint).toContain('NOPASSWD');
+        await expect(acquireRemoteLock(deploy3)).rejects.toMatchObject({ hint: expect.stringContaining('NOPASSWD') });
+      } finally {
+        await put('/etc/sudoers.d/deploy', 'deploy ALL=(ALL) NOPASSWD:ALL\n');
+        await root3.exec(['rm', '-f', '/etc/sudoers.d/zz-tty']);
+        await deploy3.close();
+        await root3.close();
       }
     });
   });

@@ -62,6 +62,13 @@ export interface TestHostGroup {
   /** The machine's address on the bridge (hosts' default gateway). */
   readonly gateway: string;
   readonly user: string | undefined;
+  /** SshSettings overrides for an InventoryHost of this group: aHost(h.name, h.ip, roles, group.ssh). */
+  readonly ssh: {
+    readonly identityFile: string;
+    readonly knownHostsFile: string;
+    readonly agent: false;
+    readonly hostKeyPolicy: 'strict';
+  };
   host(name: string): TestHost;
   shutdown(): Promise<void>;
 }
@@ -130,6 +137,7 @@ async function bootGroup(rec: GroupRecord, slot: Slot, names: readonly string[],
   await Promise.all(hosts.map((h, i) => startHost(ctx, rec.hosts[i]!, h, deadline)));
   return {
     hosts, keyFile, knownHostsFile, bridge: rec.bridge, gateway, user: opts.withUser,
+    ssh: { identityFile: keyFile, knownHostsFile, agent: false, hostKeyPolicy: 'strict' },
     host: (name) => hosts.find((h) => h.name === name) ?? fail(`test hosts: no host named ${name}`),
     shutdown: async () => finish(rec),
   };

@@ -72,9 +72,7 @@ export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = d
       hint: 'install util-linux (it provides flock) on the host; kubesmith does not run unlocked',
     });
   }
-  throw new RemoteCommandError(conn.name, `take the deploy lock ${LOCK_FILE}`, 1, stderr || `unexpected reply: ${status}`, {
-    hint: conn.usesSudo ? 'check that the ssh user may run sudo without a password (sudo -n true)' : 'check that the user can write /run/lock',
-  });
+  throw conn.failed(`take the deploy lock ${LOCK_FILE}`, { exitCode: 1, stdout: '', stderr: stderr || `unexpected reply: ${status}` });
 }
 
 /** Reads the first status line ("kubesmith-lock: X") and what follows until exit. */

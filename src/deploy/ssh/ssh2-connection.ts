@@ -11,6 +11,7 @@ import { RemoteCommandError } from '../../shared/errors.js';
 import { ChannelLimit } from './channel-limit.js';
 import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, WriteMeta } from './connection.js';
 import { openClient } from './open-client.js';
+import { privilegeHint } from './privilege-hint.js';
 import { commandLine, quoteArgv } from './quote.js';
 import { runChannel } from './run-channel.js';
 import type { Client } from './ssh2-lib.js';
@@ -68,7 +69,7 @@ export class Ssh2Connection implements HostConnection {
   async stat(paths: readonly string[], opts: RunOptions = {}): Promise<ReadonlyMap<string, RemoteFileStat>> {
     if (paths.length === 0) return new Map();
     const r = await this.run(statArgv(paths), opts, `stat ${paths.length} file(s)`);
-    if (r.exitCode !== 0) throw new RemoteCommandError(this.name, `stat ${paths.join(' ')}`, r.exitCode, r.stderr);
+    if (r.exitCode !== 0) throw this.failed(`stat ${paths.join(' ')}`, r);
     return parseStat(r.stdout, paths);
   }
 
@@ -81,13 +82,13 @@ export class Ssh2Connection implements HostConnection {
         hint: `the content arrived corrupted or its source changed since it was planned; ${path} was not touched. Run again`,
       });
     }
-    if (r.exitCode !== 0) {
-      const unprivileged = !this.usesSudo && this.host.ssh.user !== 'root';
-      throw new RemoteCommandError(
-        this.name, display, r.exitCode, r.stderr,
-        unprivileged ? { hint: `user ${this.host.ssh.user} may lack permission there; set ssh.sudo: true` } : {},
-      );
-    }
+    if (r.exitCode !== 0) throw this.failed(display, r);
+  }
+
+  /** A RemoteCommandError with a privilege hint when stderr shows a sudo/permission problem. */
+  failed(display: string, r: CommandResult): RemoteCommandError {
+    const hint = privilegeHint(r.stderr, this.host.ssh.user, this.usesSudo);
+    return new RemoteCommandError(this.name, display, r.exitCode, r.stderr, hint === undefined ? {} : { hint });
   }
 
   /**
