@@ -1,0 +1,3 @@
+module kubesmith/go-csr
+
+go 1.23
