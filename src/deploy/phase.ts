@@ -85,6 +85,8 @@ export interface PhaseInput {
   readonly facts: HostFacts;
   /** Hosts taking part in this run (after --limit and failed connections). */
   readonly activeHosts: readonly string[];
+  /** Remote paths changed on this host so far in this run (for verify: skip re-checking unchanged units). */
+  readonly changedPaths?: ReadonlySet<string>;
 }
 
 /** Time budget and cancellation for gather/verify. */

@@ -34,11 +34,13 @@ export function shQuote(arg: string): string {
 const RUNNER = `run() { i=$1; shift; out=$("$@" 2>/dev/null); rc=$?; printf '@@ %s %s\\n%s\\n@@.\\n' "$i" "$rc" "$out"; }`;
 
 /** Runs every step's probe at once; answers are keyed by step index. */
-export async function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
-  const lines = steps.flatMap((s, i) => {
-    const argv = preProbeOf(s);
-    return argv ? [`run ${i} ${argv.map(shQuote).join(' ')}`] : [];
-  });
+export function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
+  return batchProbe(host, steps.map(preProbeOf), signal);
+}
+
+/** Runs several read-only commands in one remote shell; answers keyed by position (undefined entries skipped). */
+export async function batchProbe(host: HostReader, argvs: readonly (readonly string[] | undefined)[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
+  const lines = argvs.flatMap((argv, i) => (argv ? [`run ${i} ${argv.map(shQuote).join(' ')}`] : []));
   if (lines.length === 0) return new Map();
   const r = await host.probe(['sh', '-c', [RUNNER, ...lines].join('\n')], { signal });
   return parseAnswers(r.stdout);

@@ -192,7 +192,7 @@ async function runHostPhase(
   const changed0 = state.changed;
   const restarted0 = state.restarted.length;
   await execute(conn, phase.plan(input), state);
-  const notes = !req.dryRun && phase.verify ? await phase.verify(readOnly(conn), input, ctx) : [];
+  const notes = !req.dryRun && phase.verify ? await phase.verify(readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
 }
 

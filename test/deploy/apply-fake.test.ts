@@ -49,7 +49,13 @@ function fakeFleet(plan: ClusterPlan): Map<string, FakeHost> {
       f.seed('/etc/hosts', '127.0.0.1 localhost\n');
       f.on((a) => a[0] === 'sh' && a[2]?.startsWith('run() {') !== true, ok()) // unless-probes: already satisfied
         .on((a) => a[0] === 'sh' && a[2]?.startsWith('echo @os') === true, () => ok(FACTS(h.host.name)))
-        .on((a) => a[1] === '--version', (a) => (a[0]?.includes('etcd') || a[0]?.includes('containerd') ? ok(`${a[0]} version 1`) : { exitCode: 1, stdout: '', stderr: 'kubesmith test stub' }))
+        .on(
+          (a) => a.includes('--version'),
+          (a) => {
+            const bin = a[a.indexOf('--version') - 1] ?? '';
+            return bin.includes('etcd') || bin.includes('containerd') ? ok(`${bin} version 1`) : { exitCode: 1, stdout: 'kubesmith test stub', stderr: '' };
+          },
+        )
         .on('systemd-analyze verify', ok())
         .on('test -d /sys/module', ok())
         .on((a) => a.includes('endpoint') && a.includes('health'), () => ok(JSON.stringify(etcdIps.map((endpoint) => ({ endpoint, health: true, took: '2ms' })))))

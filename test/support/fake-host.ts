@@ -207,8 +207,12 @@ export class FakeHost implements HostConnection {
         return ok();
       case 'is-enabled':
         return this.unit(unitName).enabled ? ok('enabled\n') : fail(1, '', 'disabled\n');
-      case 'is-active':
-        return this.unit(unitName).active ? ok('active\n') : fail(3, '', 'inactive\n');
+      case 'is-active': {
+        // Like systemctl: one line per unit, exit 0 only when all are active.
+        const names = args.slice(1).filter((a) => !a.startsWith('-'));
+        const states = names.map((n) => (this.unit(n).active ? 'active' : 'inactive'));
+        return { exitCode: states.every((x) => x === 'active') ? 0 : 3, stdout: states.map((x) => `${x}\n`).join(''), stderr: '' };
+      }
       case 'enable':
         this.unit(unitName).enabled = true;
         return ok();

@@ -8,18 +8,18 @@ import type { PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { HostFacts, PhaseContext, Step } from '../phase.js';
 import { putSteps } from '../phase.js';
+import { batchProbe } from '../pre-probe.js';
 import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_artifacts.js';
 
-/** Reads `<binary> --version` for each unit binary (first output line, or undefined when it fails). */
+/** Reads `<binary> --version` (nginx: -v) for each unit binary in one round trip: first line, or undefined when it fails. */
 export async function probeRunnable(host: HostReader, binaries: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
+  const bins = [...new Set(binaries)];
+  const answers = await batchProbe(host, bins.map((b) => ['sh', '-c', '"$0" "$1" 2>&1', b, b.endsWith('/nginx') ? '-v' : '--version']), ctx.signal);
   const runnable = new Map<string, string | undefined>();
-  await Promise.all(
-    [...new Set(binaries)].map(async (b) => {
-      const r = await host.probe([b, '--version'], { signal: ctx.signal, timeoutMs: 15_000 });
-      const line = `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] ?? '';
-      runnable.set(b, r.exitCode === 0 ? line : undefined);
-    }),
-  );
+  bins.forEach((b, i) => {
+    const a = answers.get(i);
+    runnable.set(b, a?.exitCode === 0 ? (a.stdout.trim().split('\n')[0] ?? '') : undefined);
+  });
   return { runnable };
 }
 
@@ -41,10 +41,15 @@ export function serviceSteps(host: PlannedHost, phase: ShippingPhase, facts: Hos
   return steps;
 }
 
-/** `systemd-analyze verify` on the phase's unit files: the "units in place and valid" check. */
-export async function verifyUnitFiles(host: HostReader, planned: PlannedHost, phase: ShippingPhase, ctx: PhaseContext): Promise<readonly string[]> {
-  const files = [...unitBinaries(planned, phase).keys()].flatMap((u) => unitFile(planned, u)?.path ?? []);
+/**
+ * `systemd-analyze verify` on the phase's unit files: the "units in place and valid" check. Runs
+ * when a unit file or a binary it starts changed in this run (a no-change re-apply skips it).
+ */
+export async function verifyUnitFiles(host: HostReader, planned: PlannedHost, phase: ShippingPhase, ctx: PhaseContext, changed: ReadonlySet<string>): Promise<readonly string[]> {
+  const units = [...unitBinaries(planned, phase)];
+  const files = units.flatMap(([u]) => unitFile(planned, u)?.path ?? []);
   if (files.length === 0) return [];
+  if (!files.some((f) => changed.has(f)) && !units.some(([, bin]) => changed.has(bin))) return [];
   const r = await host.probe(['systemd-analyze', 'verify', ...files], { signal: ctx.signal, timeoutMs: 60_000 });
   const own = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => files.some((f) => l.includes(f)));
   // Only findings about our own files count: verify also loads dependencies the host ships.

@@ -15,7 +15,7 @@ export const controlPlane: Phase = {
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'control-plane').values()], ctx),
   plan: ({ host, facts }) => serviceSteps(host, 'control-plane', facts),
   verify: async (host, input, ctx) => [
-    ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx)),
+    ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'control-plane', input.plan.inventory.cluster.apiServer.port, ctx)),
   ],
 };

@@ -16,6 +16,6 @@ export const etcd: Phase = {
   hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('etcd')),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'etcd').values()], ctx),
   plan: ({ host, facts }) => serviceSteps(host, 'etcd', facts, true),
-  verify: (host, { host: planned }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx),
+  verify: (host, { host: planned, changedPaths }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx, changedPaths ?? new Set()),
   report: etcdReport,
 };

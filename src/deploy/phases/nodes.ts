@@ -16,7 +16,7 @@ export const nodes: Phase = {
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx),
   plan: ({ host, facts }) => serviceSteps(host, 'nodes', facts),
   verify: async (host, input, ctx) => [
-    ...(await verifyUnitFiles(host, input.host, 'nodes', ctx)),
+    ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),
   ],
 };
