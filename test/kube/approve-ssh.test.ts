@@ -13,7 +13,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { savePkiState } from '../../src/state/pki-store.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { servingCsr } from '../support/kubelet-csr.js';
-import { startLocalSshd, unavailableReason, type LocalSshd } from './support/local-sshd.js';
+import { freePort, startLocalSshd, unavailableReason, type LocalSshd } from './support/local-sshd.js';
 import { makeTestPki } from './support/test-pki.js';
 
 const CSR = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
@@ -80,6 +80,23 @@ describe.skipIf(skip !== undefined)('kubesmith approve through SSH to the first 
     expect(code).toBe(0);
     expect(out).toMatch(new RegExp(`${csr.name}\\s.*Approved\\s+approved\\s+serving certificate for node01`));
     expect(api.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toEqual([`${CSR}/${csr.name}/approval`]);
+  });
+
+  it('skips a control-plane host that does not answer SSH and uses the next one', async () => {
+    const closed = await freePort();
+    const inv = readFileSync(join(dir, 'inventory.yaml'), 'utf8').replace(
+      '  - { name: master01,',
+      `  - { name: master00, address: 127.0.0.1, internalIP: 192.168.80.9, roles: [control-plane], ssh: { port: ${closed} } }\n  - { name: master01,`,
+    );
+    writeFileSync(join(dir, 'two-masters.yaml'), inv);
+    const before = api.requests.length;
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await runCli(['approve', '-i', 'two-masters.yaml'], { stdout, stderr: new PassThrough(), env: {}, cwd: dir, signal: new AbortController().signal });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^NAME\s+AGE/);
+    expect(api.requests.length).toBeGreaterThan(before);
   });
 
   it('refuses an unknown SSH host key before any API request (the path really is SSH)', async () => {

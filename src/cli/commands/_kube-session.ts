@@ -13,7 +13,7 @@ import type { ApiTunnel } from '../../kube/types.js';
 import { parseToken } from '../../pki/bootstrap-token.js';
 import type { BootstrapToken } from '../../pki/types.js';
 import type { Clock } from '../../shared/clock.js';
-import { StateError, UsageError } from '../../shared/errors.js';
+import { InternalError, SshError, StateError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
 import { loadPkiState, pkiStateDir } from '../../state/pki-store.js';
 import { stringOpt, type CommandContext, type OptionSpec } from '../command.js';
@@ -81,6 +81,30 @@ function credentialsFrom(inventory: Inventory): { creds: TlsCredentials; token?:
   return { creds: { caPem: ca, certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { token } : {}) };
 }
 
+/**
+ * SSH to the first control-plane host that answers. Only unreachable hosts are skipped: an auth or
+ * host-key failure stops at once (trying the next host would hide a security problem).
+ */
+async function firstReachable(inventory: Inventory, deps: SessionDeps, ctx: CommandContext): Promise<ApiTunnel> {
+  const hosts = hostsWithRole(inventory, 'control-plane');
+  if (hosts.length === 0) throw new UsageError(`${inventory.source}: no control-plane host to reach the apiserver through`, { hint: 'pass --server' });
+  const skipped: string[] = [];
+  for (const [i, host] of hosts.entries()) {
+    try {
+      return await deps.openTunnel(inventory, host.name, ctx.env, ctx.signal);
+    } catch (err) {
+      if (!(err instanceof SshError) || err.code !== 'E_SSH_CONNECT' || i === hosts.length - 1) {
+        if (skipped.length > 0 && err instanceof SshError) {
+          throw new SshError(err.code, err.host, err.message.replace(`${err.host}: `, ''), { ...(err.hint ? { hint: err.hint } : {}), detail: skipped, cause: err });
+        }
+        throw err;
+      }
+      skipped.push(`skipped ${err.message}`);
+    }
+  }
+  throw new InternalError('firstReachable: no control-plane host was tried');
+}
+
 /** Loads the inventory (-i) and credentials, then connects as --server or the SSH tunnel says. */
 export async function openKubeSession(ctx: CommandContext, deps: SessionDeps, retryForMs: number): Promise<KubeSession> {
   const serverText = stringOpt(ctx, 'server');
@@ -95,9 +119,7 @@ export async function openKubeSession(ctx: CommandContext, deps: SessionDeps, re
   if (server) {
     target = { kind: 'direct', ...server };
   } else {
-    const leader = hostsWithRole(inventory, 'control-plane')[0];
-    if (!leader) throw new UsageError(`${inventory.source}: no control-plane host to reach the apiserver through`, { hint: 'pass --server' });
-    tunnel = await deps.openTunnel(inventory, leader.name, ctx.env, ctx.signal);
+    tunnel = await firstReachable(inventory, deps, ctx);
     target = { kind: 'stream', connect: tunnel.connect, verifyName: tunnel.verifyName, describe: tunnel.describe };
   }
   const client = new KubeClient({ transport: createHttpsTransport(creds, target), clock: deps.clock, signal: ctx.signal, retryForMs });
