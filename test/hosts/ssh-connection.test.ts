@@ -353,6 +353,20 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
       expect(retries).toBeGreaterThanOrEqual(2);
     });
 
+    it('reports a dropped connection as a retryable E_SSH_CONNECT, in flight and afterwards', async () => {
+      const c = await Ssh2Connection.connect(inv(h2), NO_AGENT);
+      try {
+        const sessionPid = (await c.exec(['sh', '-c', 'echo $PPID'])).stdout.trim(); // sshd's per-connection process
+        const inFlight = c.exec(['sleep', '30']).catch((e: unknown) => e);
+        await new Promise((r) => setTimeout(r, 300));
+        await h2.ssh(`kill -9 ${sessionPid}`);
+        expect(await inFlight).toMatchObject({ code: 'E_SSH_CONNECT', retryable: true });
+        await expect(c.exec(['true'])).rejects.toMatchObject({ code: 'E_SSH_CONNECT' });
+      } finally {
+        await c.close();
+      }
+    });
+
     it('reconnects to a host that comes back up before the deadline', async () => {
       await h3.stop();
       const attempts: string[] = [];

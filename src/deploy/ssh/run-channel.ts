@@ -28,7 +28,7 @@ export interface ChannelCommand {
   readonly killSession: (sid: number) => Promise<void>;
 }
 
-const SID_HEADER = /^kubesmith-sid (\d+)\n/;
+const SID_HEADER = /(^|\n)kubesmith-sid (\d+)\n/;
 
 /** Output beyond this per stream is dropped (a probe is not a file transfer). */
 const MAX_OUTPUT = 32 * 1024 * 1024;
@@ -37,13 +37,13 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 export function runChannel(client: Client, c: ChannelCommand): Promise<CommandResult> {
   if (c.signal?.aborted) return Promise.reject(new Interrupted(`${c.host}: interrupted before: ${c.display}`));
   return new Promise((resolve, reject) => {
-    client.exec(`echo "kubesmith-sid $$" >&2; exec ${c.command}`, (err, ch) => {
-      if (err) {
-        reject(new SshError('E_SSH_CONNECT', c.host, `cannot open a channel for: ${c.display}: ${err.message}`, { cause: err }));
-        return;
-      }
-      collect(ch, c).then(resolve, reject);
-    });
+    const fail = (err: Error): void =>
+      reject(new SshError('E_SSH_CONNECT', c.host, `cannot open a channel for: ${c.display}: ${err.message}`, { cause: err }));
+    try {
+      client.exec(`echo "kubesmith-sid $$" >&2; exec ${c.command}`, (err, ch) => (err ? fail(err) : collect(ch, c).then(resolve, reject)));
+    } catch (err) {
+      fail(err as Error); // ssh2 throws "Not connected" once the connection is gone
+    }
   });
 }
 
@@ -62,10 +62,11 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
       head += d.toString('latin1');
       const m = SID_HEADER.exec(head);
       if (m) {
-        sid = Number(m[1]);
-        errOut.push(Buffer.from(head.slice(m[0].length), 'latin1'));
+        // Anything a shell startup file printed before the header stays in stderr.
+        sid = Number(m[2]);
+        errOut.push(Buffer.from(head.slice(0, m.index + m[1]!.length) + head.slice(m.index + m[0].length), 'latin1'));
         if (killWhenKnown) void c.killSession(sid).catch(() => undefined);
-      } else if (head.length > 64 || head.includes('\n')) {
+      } else if (head.length > 4096) {
         errOut.push(Buffer.from(head, 'latin1')); // no header: not a POSIX login shell
         sid = -1;
       }
@@ -92,6 +93,7 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
     );
     ch.on('close', () => {
       clearTimeout(timer);
+      if (sid === undefined) errOut.push(Buffer.from(head, 'latin1'));
       c.signal?.removeEventListener('abort', onAbort);
       if (c.stdin !== undefined && !(c.stdin instanceof Uint8Array)) {
         c.stdin.unpipe(ch);

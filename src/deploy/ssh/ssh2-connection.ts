@@ -98,7 +98,11 @@ export class Ssh2Connection implements HostConnection {
   openChannel(argv: readonly string[], sudo: boolean): Promise<ClientChannel> {
     const command = commandLine(argv, sudo && this.usesSudo);
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      try {
+        this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      } catch (err) {
+        reject(err as Error); // "Not connected"
+      }
     });
   }
 
