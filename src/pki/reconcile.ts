@@ -82,7 +82,7 @@ function caDecision(spec: CertSpec, ex: Reconciled['existing'], inv: Inventory, 
 }
 
 /** Why a valid, CA-signed leaf no longer fits the inventory, or undefined. */
-function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date): string | undefined {
+function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date, caNotAfter: Date | undefined): string | undefined {
   if (info.commonName !== spec.commonName) return `subject CN is "${info.commonName}", want "${spec.commonName}"`;
   if (!sameList(info.organizations, spec.organizations)) return `subject O is [${info.organizations.join(', ')}], want [${spec.organizations.join(', ')}]`;
   const diff = sanDiff(spec.sans, info.sans);
@@ -90,6 +90,8 @@ function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date):
   if (!sameList(info.usages, spec.usages)) return `usages are [${info.usages.join(', ')}], want [${spec.usages.join(', ')}]`;
   if (info.algorithm !== inv.pki.keyAlgorithm) return `key is ${info.algorithm}, inventory wants ${inv.pki.keyAlgorithm}`;
   const left = info.notAfter.getTime() - now.getTime();
+  // Already clamped to its CA: re-issuing cannot extend it, and would repeat on every run.
+  if (caNotAfter !== undefined && info.notAfter.getTime() >= caNotAfter.getTime()) return undefined;
   if (left <= 0) return `expired on ${date(info.notAfter)}`;
   if (left < RENEW_WITHIN_DAYS * DAY_MS) return `expires within ${RENEW_WITHIN_DAYS} days (${date(info.notAfter)})`;
   return undefined;
@@ -108,8 +110,10 @@ function leafDecision(spec: CertSpec, ex: Reconciled['existing'], ca: Reconciled
         hint: `files from another PKI were mixed in; restore the right file, or re-sign it with \`kubesmith pki renew ${spec.id}\`; nothing was written`,
       });
     }
-    const drift = driftReason(spec, ex.info, inv, now);
-    return drift ? { action: 'renew', reason: drift } : { action: 'keep', reason: `valid until ${date(ex.info.notAfter)}` };
+    const drift = driftReason(spec, ex.info, inv, now, caInfo?.notAfter);
+    if (drift) return { action: 'renew', reason: drift };
+    const withCa = caInfo !== undefined && ex.info.notAfter.getTime() >= caInfo.notAfter.getTime() ? `; ends with its CA ${ca.spec.id}, which must be rotated by hand` : '';
+    return { action: 'keep', reason: `valid until ${date(ex.info.notAfter)}${withCa}` };
   })();
   if (d.action !== 'keep' && ca.existing !== undefined && ca.existing.keyPem === undefined && ca.decision.action === 'keep') {
     return { id: spec.id, action: 'blocked', reason: `${d.reason}; needs the ${ca.spec.id} key, which is not in the state dir (keyless mode)` };

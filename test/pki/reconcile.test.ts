@@ -72,6 +72,16 @@ describe('pki generate reconciliation', () => {
     expect(a['service-account']).toBe('keep');
   });
 
+  it('does not re-issue, run after run, a leaf already clamped to a CA that ends soon', async () => {
+    const dir = newDir();
+    const inv = exampleInventory();
+    const short = { ...inv, pki: { ...inv.pki, caValidityDays: 40 } };
+    await run(short, dir);
+    const r = await run(short, dir, new Date(T0.getTime() + 20 * DAY));
+    expect(r.decisions.find((d) => d.id === 'apiserver')).toMatchObject({ action: 'keep', reason: expect.stringContaining('ends with its CA kubernetes-ca') });
+    expect(r.decisions.find((d) => d.id === 'kubernetes-ca')!.reason).toContain('WARNING: expires within 30 days');
+  });
+
   it('re-issues a token that expires within the hour', async () => {
     const dir = newDir();
     await run(exampleInventory(), dir);
