@@ -61,11 +61,14 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
       const ca = await cas.get(r.spec.signer ?? '');
       if (!ca) throw new PkiError(`${r.spec.id}: its CA ${r.spec.signer} has no key`); // reconcile marks these blocked
       const m = await issueLeaf(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, ca, sources);
-      writes.push(...pairWrites(r.spec.id, m.certPem, m.keyPem));
-      return { id: r.spec.id, ...m };
+      return { id: r.spec.id, ...m, fresh: true };
     }),
   );
-  for (const m of issued) if (m) certs.set(m.id, m);
+  for (const m of issued) {
+    if (!m) continue;
+    certs.set(m.id, { id: m.id, certPem: m.certPem, ...(m.keyPem !== undefined ? { keyPem: m.keyPem } : {}) });
+    if ('fresh' in m) writes.push(...pairWrites(m.id, m.certPem, m.keyPem)); // catalogue order, whatever finished first
+  }
 
   const stored = state.serviceAccount;
   const saPair = saJob ? await saJob : { privatePem: stored.privatePem!, publicPem: stored.publicPem ?? publicPemOf(stored.privatePem!) };
