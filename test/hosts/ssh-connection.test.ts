@@ -4,6 +4,7 @@
  * user, known_hosts policies, a bastion, the deploy lock (including kill -9 of its holder) and
  * connect retries.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -335,6 +336,22 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
   });
 
   describe('connecting and retries', () => {
+    it('logs in through an ssh-agent when no identity file is set', async () => {
+      const sock = join(mkdtempSync(join(tmpdir(), 'ks-agent-')), 'agent.sock');
+      const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+      try {
+        await expect.poll(() => existsSync(sock)).toBe(true);
+        await runOk('env', [`SSH_AUTH_SOCK=${sock}`, 'ssh-add', '-q', g.keyFile]);
+        const host = aHost(h1.name, h1.ip, ['worker'], { knownHostsFile: g.knownHostsFile, agent: true });
+        const c = await Ssh2Connection.connect(host, { env: { SSH_AUTH_SOCK: sock } });
+        expect((await c.exec(['hostname'])).stdout.trim()).toBe(h1.name);
+        await c.close();
+        await expect(Ssh2Connection.connect(host, NO_AGENT)).rejects.toMatchObject({ code: 'E_SSH_AUTH', message: expect.stringContaining('no key to log in with') });
+      } finally {
+        agent.kill();
+      }
+    });
+
     it('does not retry an authentication failure', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ks-key-'));
       await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
