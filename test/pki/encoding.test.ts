@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../../src/inventory/types.js';
+import { KEY_ALGORITHMS, type Inventory } from '../../src/inventory/types.js';
 import { createLeaf, loadSigner } from '../../src/pki/x509-write.js';
 import { BACKDATE_MS } from '../../src/pki/issue.js';
 import { certSpecs } from '../../src/pki/specs.js';
@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const withPki = (over: Partial<Inventory['pki']>): Inventory => ({ ...exampleInventory(), pki: { ...exampleInventory().pki, ...over } });
 
-describe.each(['rsa-2048', 'ecdsa-p256'] as const)('every certificate (%s)', (alg) => {
+describe.each(KEY_ALGORITHMS)('every certificate (%s)', (alg) => {
   const inv = withPki({ keyAlgorithm: alg });
   const bundleP = pkiFixture(inv, { now: NOW });
 

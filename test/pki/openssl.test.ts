@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../../src/inventory/types.js';
+import { KEY_ALGORITHMS, type Inventory } from '../../src/inventory/types.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 import { pkiFixture } from '../support/pki-fixture.js';
 import { writeBundle } from '../support/pki-files.js';
@@ -17,7 +17,7 @@ function verify(args: string[]): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
 }
 
-describe.each(['rsa-2048', 'ecdsa-p384'] as const)('openssl verify (%s)', (alg) => {
+describe.each(KEY_ALGORITHMS)('openssl verify (%s)', (alg) => {
   it('accepts every certificate against its CA, for each of its purposes', async () => {
     const inv: Inventory = { ...exampleInventory(), pki: { ...exampleInventory().pki, keyAlgorithm: alg } };
     const { certs } = writeBundle(inv, await pkiFixture(inv), mkdtempSync(join(tmpdir(), 'kubesmith-openssl-')));
