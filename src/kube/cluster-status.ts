@@ -79,8 +79,9 @@ function nodeRow(inventory: Inventory, node: NodeObject | undefined, name: strin
 
 /** Asks the apiserver; a failing /readyz is reported, not thrown. */
 export async function gatherStatus(client: KubeClient, inventory: Inventory, token: BootstrapToken | undefined, now: Date): Promise<ClusterStatus> {
-  const readyz = await client.probe('/readyz');
+  // /version first: it retries while the apiserver comes up; /readyz is then asked once, as is.
   const version = (await client.call<{ gitVersion?: string }>('GET', '/version')).gitVersion ?? '<unknown>';
+  const readyz = await client.probe('/readyz');
   const nodes = await client.list<NodeObject>('/api/v1/nodes');
   const names = [...nodeHosts(inventory).map((h) => h.name), ...nodes.map((n) => n.metadata.name)];
   const rows = [...new Set(names)].map((n) => nodeRow(inventory, nodes.find((o) => o.metadata.name === n), n, now));

@@ -34,7 +34,7 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
   const { client, inventory, token } = session;
   try {
     const json = boolOpt(ctx, 'json');
-    let lastTable = '';
+    let lastKey = '';
     const outcome = await approveCsrs({
       client,
       inventory,
@@ -47,9 +47,10 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
       ...(token ? { bootstrapTokenIds: [token.id] } : {}),
       onRound: (round) => {
         if (json) return;
-        const table = formatCsrTable(round.rows);
-        if (table !== lastTable) ctx.stdout.write(`${lastTable === '' ? '' : '\n'}${table}`);
-        lastTable = table;
+        // Reprint only when a CSR, its condition or its decision changed (AGE alone does not count).
+        const key = JSON.stringify(round.rows.map(({ age: _age, ...rest }) => rest));
+        if (key !== lastKey) ctx.stdout.write(`${lastKey === '' ? '' : '\n'}${formatCsrTable(round.rows)}`);
+        lastKey = key;
       },
     });
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(outcome), null, 2)}\n`);
