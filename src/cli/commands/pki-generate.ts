@@ -16,8 +16,9 @@ export const pkiGenerateCommand: Command = {
   ].join('\n'),
   options: { inventory: INVENTORY_OPTION, json: JSON_OPTION },
   async run(ctx) {
+    const modules = Promise.all([import('../../state/pki-flow.js'), import('../../state/pki-store.js')]); // load while the inventory parses
     const inv = await readInventory(ctx);
-    const [{ generatePki }, { pkiStateDir }] = await Promise.all([import('../../state/pki-flow.js'), import('../../state/pki-store.js')]);
+    const [{ generatePki }, { pkiStateDir }] = await modules;
     const dir = pkiStateDir(inv);
     const r = await generatePki(inv, dir);
     if (boolOpt(ctx, 'json')) {
