@@ -16,7 +16,9 @@ export function sshTransport(env: Readonly<Record<string, string | undefined>>, 
     lock: async (conn) => {
       if (!(conn instanceof Ssh2Connection)) throw new InternalError(`${conn.name}: the SSH transport can only lock its own connections`);
       const l = await acquireRemoteLock(conn, holder);
-      return { release: () => l.release() };
+      // Ending the lock channel frees the flock at once; we do not wait for its close event
+      // (the runner closes the connection right after, which ends the channel in any case).
+      return { release: async () => void (l.held() ? l.release().catch(() => undefined) : undefined) };
     },
   };
 }

@@ -49,24 +49,88 @@ export async function executeSteps(
   opts: ExecutorOptions,
 ): Promise<void> {
   const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
-  for (const [i, step] of steps.entries()) {
+  const emit = (step: Step, status: StepStatus, detail: string | undefined): void =>
+    opts.emit({
+      type: 'step',
+      phase: opts.phase,
+      host: host.name,
+      step: describeStep(step),
+      status,
+      ...(detail === undefined ? {} : { detail }),
+      ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
+    });
+  for (let i = 0; i < steps.length; ) {
     opts.signal.throwIfAborted();
+    let j = i;
+    while (steps[j]?.kind === 'put') j += 1;
+    if (j > i) {
+      await putBatch(host, steps.slice(i, j) as PutStep[], state, stats, opts, emit);
+      i = j;
+      continue;
+    }
+    const step = steps[i] as Step;
     try {
       const [status, detail] = await executeStep(host, step, state, stats, pre.get(i), opts);
-      opts.emit({
-        type: 'step',
-        phase: opts.phase,
-        host: host.name,
-        step: describeStep(step),
-        status,
-        ...(detail === undefined ? {} : { detail }),
-        ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
-      });
+      emit(step, status, detail);
     } catch (err) {
       if (opts.signal.aborted) throw err;
       throw new StepFailed(describeStep(step), err instanceof Error ? err : new Error(String(err)));
     }
+    i += 1;
   }
+}
+
+type PutStep = Extract<Step, { kind: 'put' }>;
+
+/** Files written at once per host: enough to hide round-trip latency, below sshd's MaxSessions. */
+const PARALLEL_WRITES = 6;
+
+/**
+ * Consecutive puts: unchanged ones are reported, the pending-restart markers of all changed ones
+ * are created in one command, then the changed files are written in parallel. Every write
+ * settles before the first failure is thrown, so nothing is left in flight.
+ */
+async function putBatch(
+  host: HostWriter,
+  batch: readonly PutStep[],
+  state: HostRunState,
+  stats: ReadonlyMap<string, RemoteFileStat>,
+  opts: ExecutorOptions,
+  emit: (step: Step, status: StepStatus, detail: string | undefined) => void,
+): Promise<void> {
+  const changed = batch.flatMap((step) => {
+    const diff = diffArtifact(step.artifact, stats.get(step.artifact.path));
+    if (diff === undefined) emit(step, 'unchanged', undefined);
+    return diff === undefined ? [] : [{ step, diff }];
+  });
+  if (changed.length === 0) return;
+  const units = [...new Set(changed.flatMap((c) => c.step.artifact.restarts))];
+  // Mark restarts pending on the host first: if we die between the write and the restart, the
+  // next apply sees an unchanged file but still restarts the unit.
+  if (units.length > 0) {
+    try {
+      await run(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && shift && touch "$@"', 'sh', PENDING_RESTART_DIR, ...units.map(pendingMarker)], opts);
+    } catch (err) {
+      throw new StepFailed(`mark ${units.join(', ')} for restart`, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  const failures: StepFailed[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let k = next++; k < changed.length && failures.length === 0 && !opts.signal.aborted; k = next++) {
+      const { step, diff } = changed[k] as (typeof changed)[number];
+      try {
+        await put(host, step.artifact, stats.get(step.artifact.path), opts);
+        recordChange(state, step.artifact);
+        emit(step, 'changed', diff);
+      } catch (err) {
+        failures.push(new StepFailed(describeStep(step), err instanceof Error ? err : new Error(String(err))));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, changed.length) }, worker));
+  opts.signal.throwIfAborted();
+  if (failures[0]) throw failures[0];
 }
 
 type Outcome = readonly [StepStatus, string?];
@@ -81,7 +145,7 @@ async function executeStep(
 ): Promise<Outcome> {
   switch (step.kind) {
     case 'put':
-      return put(host, step.artifact, stats.get(step.artifact.path), state, opts);
+      throw new InternalError('put steps run in batches');
     case 'mkdir': {
       if (pre?.exitCode === 0 && parseInt(pre.stdout.trim(), 8) === step.mode) return ['unchanged'];
       await run(host, ['mkdir', '-p', '-m', step.mode.toString(8), step.path], opts);
@@ -103,32 +167,15 @@ async function executeStep(
   }
 }
 
-async function put(
-  host: HostWriter,
-  a: Artifact,
-  stat: RemoteFileStat | undefined,
-  state: HostRunState,
-  opts: ExecutorOptions,
-): Promise<Outcome> {
-  const diff = diffArtifact(a, stat);
-  if (diff === undefined) return ['unchanged'];
+async function put(host: HostWriter, a: Artifact, stat: RemoteFileStat | undefined, opts: ExecutorOptions): Promise<void> {
   if (a.sha256 === undefined) throw new InternalError(`${a.id}: binary not resolved from the bundle before apply`);
-  // Mark restarts pending on the host first: if we die between the write and the restart, the
-  // next apply sees an unchanged file but still restarts the unit.
-  if (a.restarts.length > 0) {
-    const markers = a.restarts.map(pendingMarker);
-    await run(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && shift && touch "$@"', 'sh', PENDING_RESTART_DIR, ...markers], opts);
-  }
   if (stat && stat.sha256 === a.sha256) {
     // Only mode/owner differ: fix them in place instead of re-uploading.
     await run(host, ['chmod', a.mode.toString(8), a.path], opts);
     await run(host, ['chown', a.owner, a.path], opts);
   } else {
-    await run(host, ['mkdir', '-p', parentOf(a.path)], opts);
-    await upload(host, a, opts);
+    await upload(host, a, opts); // writeFile creates missing parent directories
   }
-  recordChange(state, a);
-  return ['changed', diff];
 }
 
 async function upload(host: HostWriter, a: Artifact, opts: ExecutorOptions): Promise<void> {
@@ -205,8 +252,4 @@ function commandError(host: string, argv: readonly string[], code: number, stder
 
 function lastLine(s: string): string {
   return s.trim().split('\n').pop() ?? '';
-}
-
-function parentOf(path: string): string {
-  return path.slice(0, path.lastIndexOf('/')) || '/';
 }

@@ -83,13 +83,13 @@ export interface ApplyEnv {
 }
 
 /** Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. */
-export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number } = {}): Promise<ApplyEnv> {
+export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[] } = {}): Promise<ApplyEnv> {
   buildCli();
   const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
   const bundleDir = join(dir, 'bundle');
   mkdirSync(bundleDir);
   const real = process.env.KUBESMITH_E2E_K8S_BUNDLE;
-  const bundle = buildTestBundle(bundleDir, { ...(opts.padBytes ? { padBytes: opts.padBytes } : {}), ...(real ? { kubeTarball: real } : {}) });
+  const bundle = buildTestBundle(bundleDir, { ...(opts.padBytes ? { padBytes: opts.padBytes } : {}), ...(opts.padOnly ? { padOnly: opts.padOnly } : {}), ...(real ? { kubeTarball: real } : {}) });
   const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: 120_000 });
   const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {
     const user = over.user ?? opts.withUser ?? 'root';

@@ -94,10 +94,9 @@ export class FakeHost implements HostConnection {
     if (content instanceof Readable) for await (const c of content) chunks.push(Buffer.from(c as Uint8Array));
     else chunks.push(Buffer.from(content));
     const data = Buffer.concat(chunks);
-    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-    if (!this.dirs.has(dir)) throw new Error(`${this.name}: ${dir}: No such file or directory`);
     if (this.failWritesTo?.test(path)) throw new Error(`${this.name}: write ${path}: injected failure`);
     if (sha(data) !== meta.sha256) throw new Error(`${this.name}: ${path}: sha256 mismatch after transfer: expected ${meta.sha256}, got ${sha(data)}`);
+    this.mkdirs(path.slice(0, path.lastIndexOf('/')));
     this.files.set(path, { content: data, mode: meta.mode, owner: meta.owner });
   }
 

@@ -69,6 +69,12 @@ export function describeHostConnectionContract(label: string, open: () => Promis
       expect(ls.stdout.split('\n').filter((n) => n.includes('kubesmith-tmp'))).toEqual([]);
     });
 
+    it('creates missing parent directories', async () => {
+      const path = `${t.dir}/new/sub/three.conf`;
+      await t.conn.writeFile(path, Buffer.from('3'), { mode: 0o644, owner: 'root:root', sha256: sha('3') });
+      expect((await t.conn.stat([path])).get(path)?.size).toBe(1);
+    });
+
     it('exec runs mutating commands and reports their exit code', async () => {
       const path = `${t.dir}/two.conf`;
       expect((await t.conn.exec(['rm', '-f', path])).exitCode).toBe(0);

@@ -9,8 +9,8 @@
  *   kube-proxy, ...) binary in any registry reachable here, so these are STUB SCRIPTS that only
  *   exercise file placement and unit verification; they exit 1 and say so. Set
  *   KUBESMITH_E2E_K8S_BUNDLE to a real kubernetes-server tarball to use real binaries instead.
- * `padBytes` appends incompressible bytes after each stub's `exit` (a big "binary" for interrupted
- * upload tests and the bench).
+ * `padBytes` appends incompressible bytes after each stub's `exit` (only the `padOnly` ones when
+ * given): a big "binary" for interrupted-upload tests and the bench.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ function versionOf(text: string): string {
 }
 
 /** Builds the bundle into `dir` (created). */
-export function buildTestBundle(dir: string, opts: { padBytes?: number; kubeTarball?: string } = {}): TestBundle {
+export function buildTestBundle(dir: string, opts: { padBytes?: number; padOnly?: readonly string[]; kubeTarball?: string } = {}): TestBundle {
   mkdirSync(dir, { recursive: true });
   const work = join(dir, '.work');
   mkdirSync(work, { recursive: true });
@@ -95,7 +95,7 @@ export function buildTestBundle(dir: string, opts: { padBytes?: number; kubeTarb
         `#!/bin/sh\n# kubesmith TEST STUB for ${name}: no real Kubernetes binary is available here.\n` +
           `# It only exercises file placement and unit verification.\necho "kubesmith test stub: ${name} is not a real binary" >&2\nexit 1\n`,
       );
-      if (opts.padBytes) sh('sh', ['-c', `head -c ${opts.padBytes} /dev/urandom >> "$0"`, f]);
+      if (opts.padBytes && (opts.padOnly === undefined || opts.padOnly.includes(name))) sh('sh', ['-c', `head -c ${opts.padBytes} /dev/urandom >> "$0"`, f]);
       chmodSync(f, 0o755);
     }
     sh('sh', ['-c', `tar -cf - --owner=0 --group=0 --numeric-owner kubernetes | gzip -1 > "$0"`, join(dir, k8s)], work);
