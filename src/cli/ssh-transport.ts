@@ -15,10 +15,11 @@ export function sshTransport(env: Readonly<Record<string, string | undefined>>, 
     connect: (host, signal) => connectWithRetry(host, { signal, env, deadline: Date.now() + 2 * host.ssh.connectTimeoutSeconds * 1000 }),
     lock: async (conn) => {
       if (!(conn instanceof Ssh2Connection)) throw new InternalError(`${conn.name}: the SSH transport can only lock its own connections`);
-      const l = await acquireRemoteLock(conn, holder);
-      // Ending the lock channel frees the flock at once; we do not wait for its close event
-      // (the runner closes the connection right after, which ends the channel in any case).
-      return { release: async () => void (l.held() ? l.release().catch(() => undefined) : undefined) };
+      await acquireRemoteLock(conn, holder);
+      // The lock lives as long as its channel; the runner closes the connection right after
+      // releasing, which ends the channel and frees the flock on the host. (RemoteLock.release()
+      // would also wait up to 10 s on a timer that keeps the process alive, delaying the exit.)
+      return { release: async () => undefined };
     },
   };
 }
