@@ -6,6 +6,7 @@ import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { pkiFilesForHost } from '../pki/install.js';
 import type { PkiBundle, PkiDecision, PkiFile } from '../pki/types.js';
 import type { ResolvedBinaries } from '../render/binaries.js';
+import { memoSha256 } from '../render/artifact.js';
 import { clusterManifests } from '../render/cluster-manifests.js';
 import { createEngine, type TemplateEngine, type TemplateSources } from '../render/engine.js';
 import { planHost } from '../render/host-files.js';
@@ -43,6 +44,7 @@ export function buildPlan(input: PlanInput): ClusterPlan {
     etcd: version(inv.cluster.etcdVersion, 'cluster.etcdVersion'),
     binaries: input.binaries,
     pkiFiles: input.pkiFiles ?? pkiFilesForHost,
+    sha256: memoSha256(),
   };
   const hosts = inv.hosts.map((h) => planHost(ctx, h));
   for (const h of hosts) assertUniquePaths(h.host.name, h.artifacts.map((a) => a.path));

@@ -17,8 +17,21 @@ export interface ArtifactSpec {
   readonly mode?: number;
 }
 
+/** sha256 of text, remembered per plan: identical files (common across workers) are hashed once. */
+export function memoSha256(): (content: string) => string {
+  const seen = new Map<string, string>();
+  return (content) => {
+    let h = seen.get(content);
+    if (h === undefined) {
+      h = sha256Hex(content);
+      seen.set(content, h);
+    }
+    return h;
+  };
+}
+
 /** A rendered text file. */
-export function textArtifact(spec: ArtifactSpec, content: string): Artifact {
+export function textArtifact(spec: ArtifactSpec, content: string, hash: (content: string) => string = sha256Hex): Artifact {
   return {
     id: `${spec.path}@${spec.host}`,
     host: spec.host,
@@ -26,7 +39,7 @@ export function textArtifact(spec: ArtifactSpec, content: string): Artifact {
     phase: spec.phase,
     path: spec.path,
     content,
-    sha256: sha256Hex(content),
+    sha256: hash(content),
     mode: spec.mode ?? (spec.secret ? MODE.secret : MODE.file),
     owner: 'root:root',
     secret: spec.secret,

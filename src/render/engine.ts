@@ -11,7 +11,11 @@ import { TemplateError } from '../shared/errors.js';
 /** Template sources by name, e.g. "units/etcd.service.hbs" -> text. Loaded by src/state/load-templates.ts. */
 export type TemplateSources = ReadonlyMap<string, string>;
 
-/** Renders named templates against view models; compiled templates are cached per engine. */
+/**
+ * Renders named templates against view models; compiled templates are cached per engine, and so
+ * are results: views are plain data, so equal views render equal text (most worker files are
+ * identical across a large cluster; rendering them once keeps 500 hosts fast).
+ */
 export interface TemplateEngine {
   render(name: string, view: object): string;
 }
@@ -41,8 +45,12 @@ export function createEngine(sources: TemplateSources): TemplateEngine {
     });
   }
   const compiled = new Map<string, { tpl: Handlebars.TemplateDelegate; text: string }>();
+  const rendered = new Map<string, string>();
   return {
     render(name, view) {
+      const key = `${name}\u0000${JSON.stringify(view)}`;
+      const hit = rendered.get(key);
+      if (hit !== undefined) return hit;
       let entry = compiled.get(name);
       if (!entry) {
         const text = sources.get(name);
@@ -55,7 +63,9 @@ export function createEngine(sources: TemplateSources): TemplateEngine {
         compiled.set(name, entry);
       }
       try {
-        return entry.tpl(view);
+        const text = entry.tpl(view);
+        rendered.set(key, text);
+        return text;
       } catch (err) {
         throw templateError(name, err, () => blockParams(hb, entry.text));
       }

@@ -52,6 +52,7 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
           mode: f.mode,
         },
         f.content,
+        ctx.sha256,
       ),
     ),
     ...binariesForHost(ctx.inv, host, ctx.layout).map((b) =>
@@ -62,6 +63,7 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
         textArtifact(
           { host: host.name, kind: f.kind, phase: f.phase, path: f.path, secret: f.secret, restarts: f.restarts },
           ctx.engine.render(f.template, f.view),
+          ctx.sha256,
         ),
       ),
     ),

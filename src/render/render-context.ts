@@ -17,6 +17,8 @@ export interface RenderContext {
   readonly etcd: Version;
   readonly binaries: ResolvedBinaries | undefined;
   readonly pkiFiles: (inv: Inventory, bundle: PkiBundle, host: InventoryHost) => readonly PkiFile[];
+  /** sha256 of text (memoized per plan). */
+  readonly sha256: (content: string) => string;
 }
 
 /** A rendered text file before it becomes an Artifact (host and kind filled in by the caller). */
