@@ -96,6 +96,13 @@ describe('kubesmith status', () => {
     for (const [n, ip] of [['master01', '192.168.80.10'], ['master02', '192.168.80.20'], ['node01', '192.168.80.11'], ['node02', '192.168.80.12']] as const) {
       api.put(NODES, node(n, ip, 'True'));
     }
+    // status also requires live leader Leases (src/status/verdict.ts); renewed just now.
+    for (const c of ['kube-controller-manager', 'kube-scheduler']) {
+      api.put('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', {
+        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: c, namespace: 'kube-system' },
+        spec: { holderIdentity: `master01_${c}`, leaseDurationSeconds: 15, renewTime: new Date().toISOString() },
+      });
+    }
     const r = await status('--json');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out) as { healthy: boolean; nodes: Array<{ name: string; status: string; problem?: string }>; csrs: unknown; readyz: unknown };

@@ -1,0 +1,131 @@
+/**
+ * What `kubesmith status` reports, section by section. Every section carries its own error, so an
+ * unreachable host or API degrades that section only; the verdict (verdict.ts) reads them all.
+ * The same shape is printed by --json.
+ */
+import type { CsrRow } from '../kube/csr-table.js';
+
+/** kube-apiserver /readyz as answered through one control-plane host (or --server). */
+export interface ApiserverRow {
+  /** Inventory host, or the --server URL. */
+  readonly host: string;
+  readonly endpoint: string;
+  readonly ready: boolean;
+  /** "ok", the failed checks ("[-]etcd failed: reason withheld"), or why it could not be asked. */
+  readonly detail: string;
+}
+
+/** One etcd member as its own host's etcdctl sees it. */
+export interface EtcdMemberRow {
+  readonly host: string;
+  readonly endpoint: string;
+  readonly healthy: boolean;
+  /** etcdctl's "took" of the health check, e.g. "9.2ms". */
+  readonly took?: string;
+  /** Hex member id (etcdctl prints decimal uint64; kept exact, see etcd.ts). */
+  readonly memberId?: string;
+  readonly leaderId?: string;
+  readonly isLeader?: boolean;
+  readonly version?: string;
+  readonly dbSizeBytes?: number;
+  readonly raftTerm?: number;
+  readonly error?: string;
+}
+
+/** The etcd section; `skipped` when SSH is not used (--server). */
+export interface EtcdSection {
+  readonly members: readonly EtcdMemberRow[];
+  readonly skipped?: string;
+}
+
+/** The current holder of a leader-election Lease (kube-controller-manager, kube-scheduler). */
+export interface LeaderRow {
+  readonly component: string;
+  /** "master01_3f6c..." as the component writes it; undefined when the lease is missing. */
+  readonly holder?: string;
+  /** RFC 3339 renewTime. */
+  readonly renewTime?: string;
+  /** Seconds since the last renewal. */
+  readonly renewedAgoSeconds?: number;
+  readonly leaseDurationSeconds?: number;
+  /** True when renewTime + leaseDurationSeconds is in the past (nobody holds it). */
+  readonly expired: boolean;
+  readonly error?: string;
+}
+
+/** One node, registered and/or in the inventory (columns of `kubectl get nodes` plus what is wrong). */
+export interface NodeRow {
+  readonly name: string;
+  /** Ready, NotReady, Unknown (kubectl's STATUS, ",SchedulingDisabled" when cordoned), or "missing". */
+  readonly status: string;
+  readonly roles: string;
+  readonly version: string;
+  readonly internalIP: string;
+  readonly age: string;
+  /** Pressure/unavailable conditions that are True: MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable. */
+  readonly conditions: readonly string[];
+  readonly inInventory: boolean;
+  readonly problem?: string;
+}
+
+/** Pending CSRs with the decision `kubesmith approve` would take. */
+export interface CsrSection {
+  readonly pending: number;
+  readonly approvable: number;
+  /** Kubelet CSRs that fail a check: left for a human. */
+  readonly leftForHuman: number;
+  readonly rows: readonly CsrRow[];
+  readonly error?: string;
+}
+
+/** One certificate from the local PKI state (pki/check.ts). */
+export interface CertRow {
+  readonly id: string;
+  readonly kind: 'ca' | 'leaf';
+  readonly expires?: string;
+  readonly residual: string;
+  /** ok, expiring (within the warning window), expired, missing, not signed by its CA. */
+  readonly status: 'ok' | 'expiring' | 'expired' | 'missing' | 'not signed by its CA';
+}
+
+/** The certificate expiry summary. */
+export interface CertSection {
+  readonly total: number;
+  readonly ok: number;
+  /** Days within which a certificate counts as expiring. */
+  readonly warnDays: number;
+  readonly soonest?: { readonly id: string; readonly expires: string; readonly residual: string };
+  /** Every certificate that is not ok. */
+  readonly attention: readonly CertRow[];
+  readonly error?: string;
+}
+
+/** The bootstrap token kubesmith issued. */
+export interface TokenInfo {
+  readonly id: string;
+  readonly expires: string;
+  readonly expired: boolean;
+}
+
+/** The whole report (also the --json document). */
+export interface StatusReport {
+  /** False when anything listed in `problems` is present; see verdict.ts for the rules. */
+  readonly healthy: boolean;
+  /** Why it is not healthy, one line each. */
+  readonly problems: readonly string[];
+  /** Worth knowing but not unhealthy (pending CSRs, expiring certificates, expired token). */
+  readonly warnings: readonly string[];
+  /** The API connection the cluster-wide sections used. */
+  readonly endpoint: string;
+  readonly identity: string;
+  readonly version: string;
+  readonly readyz: { readonly ok: boolean; readonly detail: string };
+  readonly apiservers: readonly ApiserverRow[];
+  readonly etcd: EtcdSection;
+  readonly leaders: readonly LeaderRow[];
+  readonly nodes: readonly NodeRow[];
+  readonly nodesError?: string;
+  readonly csrs: CsrSection;
+  readonly token?: TokenInfo;
+  readonly certificates: CertSection;
+}
