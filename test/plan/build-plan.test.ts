@@ -75,3 +75,30 @@ describe('buildPlan per-host file sets', () => {
     expect(restarts('/opt/kubernetes/cfg/bootstrap.kubeconfig')).toEqual([]);
   });
 });
+
+describe('API endpoint design', () => {
+  const unitText = (plan: ClusterPlan, host: string, unit: string): string =>
+    plan.hosts.find((h) => h.host.name === host)!.artifacts.find((a) => a.path === `/etc/systemd/system/${unit}`)?.content as string;
+
+  it('local-proxy: apiserver binds its internalIP so the proxy can own 127.0.0.1:6443 on every node', async () => {
+    const plan = await planFor(exampleInventory());
+    expect(unitText(plan, 'master01', 'kube-apiserver.service')).toContain('--bind-address=192.168.80.10 ');
+    for (const h of plan.hosts) expect(h.units).toContain('kubesmith-apiserver-proxy.service');
+    const conf = plan.hosts[0]!.artifacts.find((a) => a.path.endsWith('apiserver-proxy.conf'))!.content as string;
+    expect(conf).toContain('listen 127.0.0.1:6443;');
+    expect(conf).toContain('server 192.168.80.10:6443');
+    expect(conf).toContain('server 192.168.80.20:6443');
+    // controller-manager and scheduler talk to their own apiserver, not through the proxy
+    const cm = plan.hosts[1]!.artifacts.find((a) => a.path.endsWith('kube-controller-manager.kubeconfig'))!.content as string;
+    expect(cm).toContain('server: https://192.168.80.20:6443');
+  });
+
+  it('vip and none: apiserver binds 0.0.0.0 and no node runs the local proxy', async () => {
+    const base = exampleInventory();
+    for (const ha of ['vip', 'none'] as const) {
+      const plan = await planFor(exampleInventory({ cluster: { ...base.cluster, apiServer: { ...base.cluster.apiServer, ha, vip: '192.168.80.88' } } }));
+      expect(unitText(plan, 'master01', 'kube-apiserver.service')).toContain('--bind-address=0.0.0.0 ');
+      for (const h of plan.hosts) expect(h.units).not.toContain('kubesmith-apiserver-proxy.service');
+    }
+  });
+});

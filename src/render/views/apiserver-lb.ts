@@ -8,6 +8,7 @@ import type { Inventory, InventoryHost } from '../../inventory/types.js';
 import { hostsWithRole } from '../../inventory/types.js';
 import { apiserverUpstreams } from '../endpoints.js';
 import type { RemoteLayout } from '../layout.js';
+import { InternalError } from '../../shared/errors.js';
 import type { UnitView } from './unit-view.js';
 
 /**
@@ -80,13 +81,15 @@ export interface KeepalivedView {
  */
 export function keepalivedView(inv: Inventory, host: InventoryHost): KeepalivedView {
   const index = hostsWithRole(inv, 'loadbalancer').findIndex((h) => h.name === host.name);
+  const vip = inv.cluster.apiServer.vip;
+  if (vip === undefined) throw new InternalError('apiServer.ha is vip but no vip is set (validation should have caught this)');
   return {
     routerId: host.name,
     state: index === 0 ? 'MASTER' : 'BACKUP',
     priority: 150 - 10 * Math.max(index, 0),
     interface: 'eth0',
     virtualRouterId: 51,
-    vip: inv.cluster.apiServer.vip ?? '',
+    vip,
     checkCommand: '/bin/systemctl is-active --quiet kubesmith-apiserver-lb.service',
   };
 }
