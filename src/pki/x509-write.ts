@@ -5,6 +5,7 @@
  * SKI copied, UTCTime/GeneralizedTime without fractional seconds, 4/16-byte IP SANs.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { PkiError } from '../shared/errors.js';
 import { ipBytes } from '../shared/net.js';
 import { bits, children, directoryString, integer, NULL, octets, oid, readNode, seq, set, time, tlv, TRUE } from './der.js';
 import type { Usage } from './profile-types.js';
@@ -52,10 +53,13 @@ function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array
 
 function sanExtension(t: CertTemplate): Uint8Array[] {
   const names = [
-    ...t.dns.map((d) => tlv(0x82, new TextEncoder().encode(d))), // [2] dNSName
+    ...t.dns.map((d) => {
+      if (!/^[\x21-\x7e]+$/.test(d)) throw new PkiError(`${t.commonName}: SAN "${d}" is not an ASCII DNS name (IA5String)`);
+      return tlv(0x82, new TextEncoder().encode(d)); // [2] dNSName
+    }),
     ...t.ips.map((ip) => {
       const b = ipBytes(ip);
-      if (!b) throw new Error(`not an IP address: ${ip}`);
+      if (!b) throw new PkiError(`${t.commonName}: SAN "${ip}" is not an IP address`);
       return tlv(0x87, b); // [7] iPAddress: 4 or 16 raw bytes
     }),
   ];
