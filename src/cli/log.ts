@@ -20,7 +20,7 @@ export interface RunLog {
 }
 
 /** pino redact paths: keys that may hold key material or tokens. */
-export const REDACT_PATHS = ['*.keyPem', '*.privateKeyPem', '*.privatePem', '*.secret', '*.token', '*.content', 'bootstrapToken.secret'];
+export const REDACT_PATHS = ['keyPem', 'privateKeyPem', 'privatePem', 'secret', 'token', 'content', ...['keyPem', 'privateKeyPem', 'privatePem', 'secret', 'token', 'content'].map((k) => `*.${k}`), 'bootstrapToken.secret'];
 
 /** "2026-11-22T07-55-01-123Z": sortable and safe in file names. */
 export function logFileStamp(d: Date): string {

@@ -1,0 +1,105 @@
+/**
+ * The deploy benchmark (run through bench/deploy/run.mjs). One run, same hosts, same files:
+ * 1. push N MB of incompressible binaries to every host with kubesmith (push.mjs: the executor
+ *    and ssh2 transport, atomic sha256-verified writes), with OpenSSH scp (one per host, all in
+ *    parallel) and with Ansible's copy module (ansible-playbook, forks = hosts);
+ * 2. `kubesmith apply` twice on the same hosts, timing the second (no-change) run end to end;
+ * 3. kubesmith's peak RSS while streaming (push.mjs's maxRSS).
+ * Ratios, not absolute numbers, are the result: the machine is shared.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { canBootHosts } from '../../test/support/test-hosts.js';
+import { fileSha256 } from '../../test/support/test-bundle.js';
+import { runCli, setupApplyEnv, summaryOf, type ApplyEnv } from '../../test/hosts/apply-env.js';
+import { sshArgs } from '../../test/support/test-hosts.js';
+
+const HOSTS = Number(process.env.BENCH_HOSTS ?? 5);
+const MB = Number(process.env.BENCH_MB ?? 320);
+const FILES = 4;
+let env: ApplyEnv | undefined;
+afterAll(async () => env?.group.shutdown());
+
+/** Wall seconds of a child process; rejects on a non-zero exit. */
+function timed(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ seconds: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - t0) / 1000, stdout: out }) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}${out.slice(-2000)}`))));
+  });
+}
+
+it.skipIf(!canBootHosts().ok)(`deploy benchmark: ${HOSTS} hosts, ${MB} MB`, async () => {
+  const names = Array.from({ length: HOSTS }, (_, i) => (i === 0 ? 'cp1' : `wk${i}`));
+  env = await setupApplyEnv(names.map((name, i) => ({ name, roles: i < 3 ? ['etcd', i === 0 ? 'control-plane' : 'worker'] : ['worker'] })));
+  const group = env.group;
+  const dir = join(env.dir, 'bench-files');
+  mkdirSync(dir, { recursive: true });
+  const per = Math.floor((MB * 1024 * 1024) / FILES);
+  const files = await Promise.all(
+    Array.from({ length: FILES }, async (_, i) => {
+      const local = join(dir, `binary-${i}`);
+      execFileSync('sh', ['-c', `head -c ${per} /dev/urandom > "$0"`, local]);
+      return { local, remote: `/opt/bench/kubesmith/binary-${i}`, size: per, sha256: await fileSha256(local) };
+    }),
+  );
+  const clean = (): Promise<unknown> => Promise.all(group.hosts.map((h) => h.ssh('rm -rf /opt/bench && mkdir -p /opt/bench/scp /opt/bench/ansible && sync')));
+  const totalBytes = per * FILES * HOSTS;
+
+  // 1a. kubesmith
+  await clean();
+  const cfg = join(env.dir, 'push.json');
+  writeFileSync(cfg, JSON.stringify({ hosts: group.hosts.map((h) => ({ name: h.name, ip: h.ip })), keyFile: group.keyFile, knownHostsFile: group.knownHostsFile, files, uploads: HOSTS }));
+  const push = JSON.parse((await timed(process.execPath, [new URL('./push.mjs', import.meta.url).pathname, cfg])).stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; maxRssMb: number };
+  // 1b. scp, one process per host, all in parallel
+  await clean();
+  const t0 = performance.now();
+  await Promise.all(group.hosts.map((h) => timed('scp', ['-q', ...sshArgs(group.keyFile, group.knownHostsFile, 10), ...files.map((f) => f.local), `root@${h.ip}:/opt/bench/scp/`])));
+  const scpSeconds = (performance.now() - t0) / 1000;
+  // 1c. Ansible copy module
+  await clean();
+  const inv = join(env.dir, 'ansible.ini');
+  writeFileSync(
+    inv,
+    `[bench]\n${group.hosts.map((h) => `${h.name} ansible_host=${h.ip}`).join('\n')}\n[bench:vars]\nansible_user=root\nansible_ssh_private_key_file=${group.keyFile}\n` +
+      `ansible_ssh_common_args='-o UserKnownHostsFile=${group.knownHostsFile} -o StrictHostKeyChecking=yes'\nansible_python_interpreter=/usr/bin/python3\n`,
+  );
+  const play = join(env.dir, 'copy.yml');
+  writeFileSync(play, `- hosts: bench\n  gather_facts: false\n  tasks:\n    - copy: { src: "{{ item }}", dest: /opt/bench/ansible/, mode: "0755" }\n      loop: ${JSON.stringify(files.map((f) => f.local))}\n`);
+  const ansible = await timed('ansible-playbook', ['-i', inv, play, '-f', String(HOSTS)], { env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+
+  // 2. no-change re-apply of the whole cluster
+  const first = await env.apply();
+  expect(first.code, first.stderr).toBe(0);
+  const t1 = performance.now();
+  const second = await runCli(['apply', '-i', env.inventory], env.dir);
+  const reapplySeconds = (performance.now() - t1) / 1000;
+  expect(second.code, second.stderr).toBe(0);
+  expect(summaryOf(second).every((s) => s.changed === 0 && s.restarted.length === 0)).toBe(true);
+
+  const mbps = (s: number): string => `${(totalBytes / 1e6 / s).toFixed(0)} MB/s`;
+  const rows = [
+    ['kubesmith (executor + ssh2)', push.seconds.toFixed(1), mbps(push.seconds), `${(push.seconds / push.seconds).toFixed(2)}x`],
+    ['OpenSSH scp (parallel)', scpSeconds.toFixed(1), mbps(scpSeconds), `${(push.seconds / scpSeconds).toFixed(2)}x`],
+    ['Ansible copy module', ansible.seconds.toFixed(1), mbps(ansible.seconds), `${(push.seconds / ansible.seconds).toFixed(2)}x`],
+  ];
+  const table = [
+    `deploy bench: ${HOSTS} hosts x ${FILES} files = ${((per * FILES) / 1e6).toFixed(0)} MB per host, ${(totalBytes / 1e6).toFixed(0)} MB total`,
+    'TOOL                          SECONDS  THROUGHPUT   TIME vs kubesmith',
+    ...rows.map((r) => `${(r[0] ?? '').padEnd(30)}${(r[1] ?? '').padStart(7)}  ${(r[2] ?? '').padStart(10)}   ${r[3] ?? ''}`),
+    '',
+    `kubesmith throughput / scp:     ${(scpSeconds / push.seconds).toFixed(2)}  (target >= 0.9)`,
+    `Ansible time / kubesmith time:  ${(ansible.seconds / push.seconds).toFixed(1)}  (target >= 5)`,
+    `no-change re-apply, ${HOSTS} hosts:  ${reapplySeconds.toFixed(1)} s end to end (target < 3 s)`,
+    `kubesmith peak RSS streaming:   ${push.maxRssMb.toFixed(0)} MB (target < 250 MB)`,
+    `machine load average: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`,
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  writeFileSync(join(new URL('.', import.meta.url).pathname, 'last-run.txt'), `${table}\n`);
+});
