@@ -29,6 +29,12 @@ export function writeRenderTree(outDir: string, files: readonly TreeFile[]): num
   if (existsSync(out) && !statSync(out).isDirectory()) {
     throw new StateError(`${out}: exists and is not a directory`, { hint: 'choose another --out directory' });
   }
+  // The tree is replaced as a whole: never do that to a directory that is not an earlier render.
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'PLAN.md'))) {
+    throw new StateError(`${out}: not empty and not an earlier kubesmith render (no PLAN.md); refusing to replace it`, {
+      hint: 'pass a new or empty directory, or the --out directory of an earlier render',
+    });
+  }
   const tmp = `${out}.kubesmith-tmp`;
   const old = `${out}.kubesmith-old`;
   rmSync(tmp, { recursive: true, force: true });

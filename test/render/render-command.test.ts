@@ -71,6 +71,13 @@ describe('kubesmith render', () => {
     }
   });
 
+  it('refuses to replace a non-empty directory that is not an earlier render', async () => {
+    const r = await cli(['render', '-i', 'inventory.yaml', '--out', '.'], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not empty and not an earlier kubesmith render \(no PLAN\.md\); refusing to replace it/);
+    expect(statSync(join(dir, 'inventory.yaml')).isFile()).toBe(true);
+  });
+
   it('requires --out and names a bad --diff directory', async () => {
     expect((await cli(['render', '-i', 'inventory.yaml'], dir)).err).toMatch(/--out DIR is required/);
     const r = await cli(['render', '-i', 'inventory.yaml', '--out', 'x', '--diff', 'nope'], dir);
