@@ -7,15 +7,13 @@
 import type { Duplex } from 'node:stream';
 import { openClient } from '../../deploy/ssh/open-client.js';
 import { hostsWithRole, type Inventory } from '../../inventory/types.js';
-import { KubeClient } from '../../kube/client.js';
-import { createHttpsTransport, type TlsCredentials, type TransportTarget } from '../../kube/https-transport.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { ApiTunnel } from '../../kube/types.js';
-import { parseToken } from '../../pki/bootstrap-token.js';
 import type { BootstrapToken } from '../../pki/types.js';
 import type { Clock } from '../../shared/clock.js';
-import { InternalError, SshError, StateError, UsageError } from '../../shared/errors.js';
+import { InternalError, SshError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
-import { loadPkiState, pkiStateDir } from '../../state/pki-store.js';
+import { apiThroughHost, directApi, loadApiCredentials, type ApiCredentials, type ClientOptions, type OpenedApi } from '../api-access.js';
 import { stringOpt, type CommandContext, type OptionSpec } from '../command.js';
 
 /** --server for commands that talk to the API. */
@@ -67,31 +65,17 @@ export async function openSshTunnel(inventory: Inventory, hostName: string, env:
   };
 }
 
-/** The cluster CA and the admin client certificate from the local PKI state (and the token, if any). */
-function credentialsFrom(inventory: Inventory): { creds: TlsCredentials; token?: BootstrapToken } {
-  const state = loadPkiState(pkiStateDir(inventory));
-  const ca = state.pairs.get('kubernetes-ca')?.certPem;
-  const admin = state.pairs.get('admin');
-  if (!ca || !admin?.certPem || !admin.keyPem) {
-    throw new StateError(`${state.dir}: no kubernetes CA or admin certificate in the PKI state`, {
-      hint: 'run `kubesmith pki generate -i <inventory>` (or `kubesmith apply`) first',
-    });
-  }
-  const token = state.bootstrapTokenJson === undefined ? undefined : parseToken(state.bootstrapTokenJson);
-  return { creds: { caPem: ca, certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { token } : {}) };
-}
-
 /**
  * SSH to the first control-plane host that answers. Only unreachable hosts are skipped: an auth or
  * host-key failure stops at once (trying the next host would hide a security problem).
  */
-async function firstReachable(inventory: Inventory, deps: SessionDeps, ctx: CommandContext): Promise<ApiTunnel> {
+async function firstReachable(inventory: Inventory, creds: ApiCredentials, deps: SessionDeps, ctx: CommandContext, o: ClientOptions): Promise<OpenedApi> {
   const hosts = hostsWithRole(inventory, 'control-plane');
   if (hosts.length === 0) throw new UsageError(`${inventory.source}: no control-plane host to reach the apiserver through`, { hint: 'pass --server' });
   const skipped: string[] = [];
   for (const [i, host] of hosts.entries()) {
     try {
-      return await deps.openTunnel(inventory, host.name, ctx.env, ctx.signal);
+      return await apiThroughHost(inventory, host.name, creds, deps.openTunnel, ctx.env, o);
     } catch (err) {
       if (!(err instanceof SshError) || err.code !== 'E_SSH_CONNECT' || i === hosts.length - 1) {
         if (skipped.length > 0 && err instanceof SshError) {
@@ -113,15 +97,8 @@ export async function openKubeSession(ctx: CommandContext, deps: SessionDeps, re
     throw new UsageError(`--server ${serverText} is not an https://HOST[:PORT] URL`, { hint: 'e.g. --server https://192.168.80.10:6443' });
   }
   const { inventory } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
-  const { creds, token } = credentialsFrom(inventory);
-  let tunnel: ApiTunnel | undefined;
-  let target: TransportTarget;
-  if (server) {
-    target = { kind: 'direct', ...server };
-  } else {
-    tunnel = await firstReachable(inventory, deps, ctx);
-    target = { kind: 'stream', connect: tunnel.connect, verifyName: tunnel.verifyName, describe: tunnel.describe };
-  }
-  const client = new KubeClient({ transport: createHttpsTransport(creds, target), clock: deps.clock, signal: ctx.signal, retryForMs });
-  return { inventory, client, ...(token ? { token } : {}), close: async () => tunnel?.close() };
+  const creds = loadApiCredentials(inventory);
+  const o: ClientOptions = { clock: deps.clock, signal: ctx.signal, retryForMs };
+  const api = server ? directApi(creds, server, o) : await firstReachable(inventory, creds, deps, ctx, o);
+  return { inventory, client: api.client, ...(creds.token ? { token: creds.token } : {}), close: () => api.close() };
 }
