@@ -11,6 +11,7 @@ import { applyManifests, manifestObjects } from '../../src/kube/manifests.js';
 import { BOOTSTRAP_GROUP } from '../../src/pki/bootstrap-token.js';
 import type { BootstrapToken } from '../../src/pki/types.js';
 import type { ClusterManifest } from '../../src/plan/types.js';
+import type { ApiTransport } from '../../src/kube/types.js';
 import { clusterManifests } from '../../src/render/cluster-manifests.js';
 import { createEngine } from '../../src/render/engine.js';
 import { remoteLayout } from '../../src/render/layout.js';
@@ -31,11 +32,12 @@ const SECRETS = '/api/v1/namespaces/kube-system/secrets';
 const CRB = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings';
 let api: FakeApiServer;
 let client: KubeClient;
+let transport: ApiTransport;
 
 beforeAll(async () => {
   const pki = makeTestPki();
   api = await startFakeApiServer(pki);
-  const transport = createHttpsTransport(
+  transport = createHttpsTransport(
     { caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem },
     { kind: 'direct', host: '127.0.0.1', port: api.port },
   );
@@ -153,6 +155,32 @@ describe('applyManifests', () => {
     expect(first.every((o) => o.result === 'created')).toBe(true);
     expect(first.map((o) => o.id)).toEqual(expect.arrayContaining(['Namespace/kube-flannel', 'DaemonSet/kube-flannel/kube-flannel-ds', 'Deployment/kube-system/coredns', 'Service/kube-system/kube-dns']));
     expect((await applyManifests(client, addons)).every((o) => o.result === 'unchanged')).toBe(true);
+  });
+
+  it('re-reads and retries when the object changes between its GET and PUT (409 Conflict)', async () => {
+    const manifest: ClusterManifest = {
+      id: 'cm',
+      secret: false,
+      yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: racy, namespace: kube-system }\ndata: { a: "2" }\n',
+    };
+    const CMS = '/api/v1/namespaces/kube-system/configmaps';
+    api.put(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'racy', namespace: 'kube-system' }, data: { a: '1' } });
+    let raced = false;
+    const inner = transport;
+    const racing: ApiTransport = {
+      ...inner,
+      request: async (req) => {
+        if (req.method === 'PUT' && !raced) {
+          raced = true; // someone else writes first: our resourceVersion is now stale
+          api.put(CMS, { ...api.objects.get(`${CMS}/racy`)!, data: { a: 'other' } });
+        }
+        return inner.request(req);
+      },
+    };
+    const racingClient = new KubeClient({ transport: racing, clock: { now: () => new Date() } });
+    expect(await applyManifests(racingClient, [manifest])).toEqual([{ manifest: 'cm', id: 'ConfigMap/kube-system/racy', result: 'updated' }]);
+    expect(api.objects.get(`${CMS}/racy`)).toMatchObject({ data: { a: '2' } });
+    expect(api.requests.filter((r) => r.path === `${CMS}/racy` && r.method === 'PUT').map((r) => r.status)).toEqual([409, 200]);
   });
 
   it('reports a malformed manifest as a kubesmith bug naming the manifest', () => {
