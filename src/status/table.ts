@@ -22,14 +22,16 @@ const textOf = (c: Cell | undefined): string => (c === undefined ? '' : typeof c
 /** Columns separated by three spaces (kubectl's look); the last column is not padded. */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, color: boolean): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => textOf(r[i]).length)));
-  const line = (cells: readonly Cell[]): string =>
-    cells
+  // Trailing empty cells are dropped and the last kept cell is not padded, so no line ends in blanks.
+  const line = (cells: readonly Cell[]): string => {
+    const kept = cells.slice(0, cells.findLastIndex((c) => textOf(c) !== '') + 1);
+    return kept
       .map((c, i) => {
         const text = textOf(c);
-        const padded = i === cells.length - 1 ? text : text.padEnd(widths[i] ?? 0);
+        const padded = i === kept.length - 1 ? text : text.padEnd(widths[i] ?? 0);
         return paint(padded, typeof c === 'string' ? undefined : c.tone, color);
       })
-      .join('   ')
-      .trimEnd();
+      .join('   ');
+  };
   return [line(headers), ...rows.map(line)].join('\n');
 }

@@ -25,6 +25,8 @@ export interface FakeApiServerOptions {
   readonly port?: number;
   /** Answer 503 to the first N requests (the apiserver is starting). */
   readonly unavailableFirst?: number;
+  /** What GET /readyz answers (status tests: a failing check). @default 200 "ok" */
+  readonly readyz?: { readonly status: number; readonly body: string };
   /** Sign approved CSRs with the test CA, as kube-controller-manager's signer would. @default false */
   readonly signer?: boolean;
 }
@@ -99,7 +101,7 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
   const handle = (method: string, url: URL, body: Obj | undefined): [number, unknown] => {
     const path = url.pathname;
     if (method === 'GET' && path === '/version') return [200, { major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' }];
-    if (method === 'GET' && path === '/readyz') return [200, 'ok'];
+    if (method === 'GET' && path === '/readyz') return opts.readyz ? [opts.readyz.status, opts.readyz.body] : [200, 'ok'];
     const approval = new RegExp(`^${CSR}/([^/]+)/approval$`).exec(path);
     if (approval && method === 'PUT' && body) {
       const key = `${CSR}/${approval[1]}`;
