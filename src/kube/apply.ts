@@ -51,6 +51,7 @@ export function containsDesired(have: unknown, want: unknown): boolean {
   return have === want;
 }
 
+/** What applyObject did to one object. */
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
 /** Makes the object exist as described; idempotent. Bindings whose roleRef changed are recreated (roleRef is immutable). */

@@ -6,6 +6,7 @@ import type { CsrObject } from '../pki/csr.js';
 import type { KubeClient } from './client.js';
 import type { CertificateSigningRequest } from './types.js';
 
+/** The CertificateSigningRequest collection. */
 export const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 /** Every CSR in the cluster. */

@@ -14,6 +14,7 @@ import type { KubeObject } from './types.js';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'kubesmith' } as const;
 /** Marks bootstrap token Secrets kubesmith created. */
 export const TOKEN_LABEL = 'kubesmith.io/bootstrap-token';
+/** The Secret type of bootstrap tokens (bootstrap-tokens.md). */
 export const BOOTSTRAP_TOKEN_TYPE = 'bootstrap.kubernetes.io/token';
 
 /** One applied object and what happened to it. */

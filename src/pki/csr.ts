@@ -8,7 +8,9 @@ import { nodeHosts, type Inventory, type InventoryHost } from '../inventory/type
 import { formatIp, isIp, parseIp } from '../shared/net.js';
 import { parseCsr, type ParsedCsr } from './_x509-csr.js';
 
+/** Signer of kubelet client certificates (auto-approved by kube-controller-manager through RBAC). */
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+/** Signer of kubelet serving certificates (never auto-approved). */
 export const SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
 const NODE_PREFIX = 'system:node:';
 const BOOTSTRAP_PREFIX = 'system:bootstrap:';
@@ -50,6 +52,7 @@ export interface CsrContext {
   readonly denyUnknown?: boolean;
 }
 
+/** Which kubelet certificate a CSR asks for; 'other' for any other signer. */
 export type CsrKind = 'client' | 'serving' | 'other';
 
 /** The verdict for one CSR, with a reason specific enough to act on. */

@@ -91,6 +91,7 @@ function timeoutError(o: ApproveOutcome, timeoutText: string): PhaseError {
   });
 }
 
+/** The `approve` command. */
 export const approveCommand: Command = {
   name: 'approve',
   summary: 'approve kubelet CSRs that match the inventory (client and serving), and only those',
