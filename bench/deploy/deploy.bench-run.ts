@@ -20,7 +20,7 @@ const HOSTS = Number(process.env.BENCH_HOSTS ?? 5);
 const MB = Number(process.env.BENCH_MB ?? 320);
 const FILES = 4;
 let env: ApplyEnv | undefined;
-afterAll(async () => env?.group.shutdown());
+afterAll(async () => env?.close());
 
 /** Wall seconds of a child process; rejects on a non-zero exit. */
 function timed(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ seconds: number; stdout: string }> {

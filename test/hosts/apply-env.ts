@@ -3,7 +3,7 @@
  * write an inventory for them, and run the real CLI (dist/cli/main.js) as a child process.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootHosts, type TestHostGroup } from '../support/test-hosts.js';
@@ -80,6 +80,8 @@ export interface ApplyEnv {
   apply(extra?: readonly string[], inventory?: string): Promise<CliRun>;
   /** Writes another inventory variant (same hosts) and returns its path. */
   writeInventory(name: string, over?: { knownHostsFile?: string; user?: string }): string;
+  /** Shuts the hosts down and removes the work dir (bundle, state, logs). */
+  close(): Promise<void>;
 }
 
 /** Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. */
@@ -129,6 +131,10 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
     stateDir: join(dir, '.kubesmith', 'e2e'),
     apply: (extra = [], inv = inventory) => runCli(['apply', '-i', inv, ...extra], dir),
     writeInventory: write,
+    close: async () => {
+      await group.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

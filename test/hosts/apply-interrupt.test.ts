@@ -26,7 +26,7 @@ describe.skipIf(!can.ok)('interrupted apply and sudo user on real hosts', () => 
     env = await setupApplyEnv(HOSTS, { withUser: 'deploy', padBytes: 200 * 1024 * 1024, padOnly: ['kube-apiserver'] });
   });
   afterAll(async () => {
-    await env?.group.shutdown();
+    await env?.close();
   });
 
   it('SIGKILL during a large upload leaves no partial binary, and the next apply converges', async () => {

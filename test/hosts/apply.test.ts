@@ -26,7 +26,7 @@ describe.skipIf(!can.ok)('apply on real hosts', () => {
     env = await setupApplyEnv(HOSTS);
   });
   afterAll(async () => {
-    await env?.group.shutdown();
+    await env?.close();
   });
 
   it('first apply: a healthy 3-member TLS etcd cluster, containerd running, units verified', async () => {
