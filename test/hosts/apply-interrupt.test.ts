@@ -66,6 +66,22 @@ describe.skipIf(!can.ok)('interrupted apply and sudo user on real hosts', () => 
     expect(summaryOf(again).map((s) => [s.host, s.changed, s.restarted.length])).toEqual(HOSTS.map((h) => [h.name, 0, 0]));
   });
 
+  it('Ctrl-C (SIGINT) stops cleanly with exit 130 and the next apply converges', async () => {
+    await env.group.host('wk1').ssh('rm -f /usr/local/bin/containerd /opt/etcd/bin/etcdctl');
+    const child = spawnCli(['apply', '-i', env.inventory], env.dir);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('==> Install binaries')) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/interrupted/i);
+    const run = await env.apply();
+    expect(run.code, run.stderr).toBe(0);
+    expect(summaryOf(run).find((s) => s.host === 'wk1')?.changed).toBeGreaterThanOrEqual(1);
+  });
+
   it('the non-root sudo user deployed the same result: root-owned files, healthy etcd', async () => {
     expect(env.group.user).toBe('deploy');
     const st = await env.group.host('wk1').ssh('stat -c "%U:%G %a" /opt/etcd/ssl/server-key.pem /opt/etcd/bin/etcd');

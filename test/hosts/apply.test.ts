@@ -63,9 +63,15 @@ describe.skipIf(!can.ok)('apply on real hosts', () => {
   it('dry-run reads only: no lock, no writes, every step reported', async () => {
     // Hold the deploy lock on cp1 from outside: a dry-run must not need it, an apply must refuse.
     const holder = env.group.host('cp1').ssh('flock -n /run/lock/kubesmith.lock -c "echo held >/run/lock/kubesmith.owner; sleep 20"');
+    for (const h of env.group.hosts) await h.ssh('touch /tmp/before-dry-run');
     await new Promise((r) => setTimeout(r, 1500));
     const dry = await env.apply(['--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
+    for (const h of env.group.hosts) {
+      // Nothing written anywhere kubesmith writes: not a file, not a temp file, not a marker.
+      const newer = await h.ssh('find /opt /etc /usr/local /var/lib/kubesmith /run/lock -xdev -newer /tmp/before-dry-run -type f 2>/dev/null');
+      expect(newer.stdout.trim(), `${h.name} files written during dry-run`).toBe('');
+    }
     expect(dry.stderr).toContain('nothing is written to any host and no lock is taken');
     expect(dry.stderr).toMatch(/cp1: unchanged: put \/opt\/etcd\/bin\/etcd/);
     const locked = await env.apply();

@@ -4,8 +4,9 @@
  */
 import type { HostFacts } from '../phase.js';
 
-/** Kernel modules Kubernetes networking needs (classic guide; ipvs only with proxyMode ipvs). */
+/** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
+/** kube-proxy's ipvs mode (proxyMode ipvs, the classic guide's choice). */
 export const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack'] as const;
 
 /** The probe script (POSIX sh; runs through sudo so `ss -p` can name processes). */

@@ -9,9 +9,11 @@ import type { Phase, PhaseInput, Step } from '../phase.js';
 import { textFile } from './_text-file.js';
 import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
 
-/** https://kubernetes.io/docs/setup/production-environment/container-runtimes/#prerequisite-ipv4-forwarding-optional */
+/** sysctl.d file; https://kubernetes.io/docs/setup/production-environment/container-runtimes/#prerequisite-ipv4-forwarding-optional */
 export const SYSCTL_PATH = '/etc/sysctl.d/99-kubernetes.conf';
+/** Bridged pod traffic must traverse iptables (kube-proxy, flannel) and nodes must forward. */
 export const SYSCTL_TEXT = 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n';
+/** Modules loaded at boot by systemd-modules-load. */
 export const MODULES_PATH = '/etc/modules-load.d/kubernetes.conf';
 const BEGIN = '# BEGIN kubesmith hosts';
 const END = '# END kubesmith hosts';
