@@ -139,6 +139,8 @@ describe('kubesmith approve', () => {
     const [code] = await Promise.all([runApprove(ctx, deps()), late()]);
     expect(code).toBe(0);
     expect(o.err()).toContain('4/4 nodes have issued client and serving certificates\n');
+    // The first round sees nothing from node01/node02 yet (their CSRs come 300 ms later).
+    expect(o.err()).toMatch(/^waiting for certificates: master01 \(.+\), master02 \(.+\), node01 \(client, serving\), node02 \(client, serving\)\n/);
     expect(api.requests.filter((q) => q.path.endsWith('/approval'))).toHaveLength(8);
   });
 

@@ -34,13 +34,15 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
   const { client, inventory, token } = session;
   try {
     const json = boolOpt(ctx, 'json');
+    const watch = boolOpt(ctx, 'watch');
     let lastKey = '';
+    let lastWaiting = '';
     const outcome = await approveCsrs({
       client,
       inventory,
       clock: deps.clock,
       denyUnknown: boolOpt(ctx, 'deny-unknown'),
-      watch: boolOpt(ctx, 'watch'),
+      watch,
       timeoutMs,
       pollMs: deps.pollMs,
       signal: ctx.signal,
@@ -51,6 +53,12 @@ export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAUL
         const key = JSON.stringify(round.rows.map(({ age: _age, ...rest }) => rest));
         if (key !== lastKey) ctx.stdout.write(`${lastKey === '' ? '' : '\n'}${formatCsrTable(round.rows)}`);
         lastKey = key;
+        const waiting = round.nodes
+          .filter((n) => !n.client || !n.serving)
+          .map((n) => `${n.node} (${[n.client ? '' : 'client', n.serving ? '' : 'serving'].filter(Boolean).join(', ')})`)
+          .join(', ');
+        if (watch && waiting !== '' && waiting !== lastWaiting) ctx.stderr.write(`waiting for certificates: ${waiting}\n`);
+        lastWaiting = waiting;
       },
     });
     if (json) ctx.stdout.write(`${JSON.stringify(jsonReport(outcome), null, 2)}\n`);
