@@ -14,7 +14,7 @@ import { collectCsrs } from './csrs.js';
 import { collectEtcd, type EtcdctlPaths, type EtcdTarget } from './etcd.js';
 import { collectNodes } from './nodes.js';
 import type { ApiserverRow, CertSection, CsrSection, LeaderRow, NodeRow, StatusReport } from './types.js';
-import { findings } from './verdict.js';
+import { findings, NO_API } from './verdict.js';
 
 /** Everything the collectors read. */
 export interface StatusSources {
@@ -60,7 +60,7 @@ export async function collectStatus(src: StatusSources): Promise<StatusReport> {
   const etcdWork = 'skipped' in src.etcd ? Promise.resolve(undefined) : collectEtcd(src.etcd, src.etcdPaths, src.signal);
   const apiservers = await Promise.all(src.apiservers.map(probeApiserver));
   const { client, row } = pickClient(src.apiservers, apiservers);
-  const none = 'no apiserver could be reached (see the apiserver rows)';
+  const none = NO_API;
   const [version, leaders, nodes, csrs] = await Promise.all([
     client ? settle(() => client.call<{ gitVersion?: string }>('GET', '/version')) : Promise.resolve({ error: none }),
     client ? collectLeaders(client, src.now) : Promise.resolve<readonly LeaderRow[]>([]),

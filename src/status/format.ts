@@ -63,10 +63,13 @@ function sections(r: StatusReport, color: boolean, now: Date): string[] {
   else {
     const soonest = k.soonest ? `; soonest: ${k.soonest.id} in ${k.soonest.residual} (${k.soonest.expires})` : '';
     out.push(`Certs:  ${k.ok}/${k.total} ok (local PKI state, warning at ${k.warnDays}d)${soonest}`);
-    if (k.attention.length > 0) {
+    const listed = k.attention.filter((x) => x.status !== 'missing');
+    const missing = k.attention.filter((x) => x.status === 'missing').map((x) => x.id);
+    if (listed.length > 0) {
       const t = (s: string): Tone => (s === 'expired' || s === 'not signed by its CA' ? 'bad' : 'warn');
-      out.push(renderTable(['CERTIFICATE', 'STATUS', 'EXPIRES', 'RESIDUAL'], k.attention.map((x) => [x.id, tone(x.status, t(x.status)), x.expires ?? '-', x.residual]), color));
+      out.push(renderTable(['CERTIFICATE', 'STATUS', 'EXPIRES', 'RESIDUAL'], listed.map((x) => [x.id, tone(x.status, t(x.status)), x.expires ?? '-', x.residual]), color));
     }
+    if (missing.length > 0) out.push(paint(`missing from the local state: ${missing.join(', ')}`, 'warn', color));
   }
   return out;
 }

@@ -10,6 +10,9 @@
  */
 import type { StatusReport } from './types.js';
 
+/** The section error when no apiserver could be asked at all (reported once, not per section). */
+export const NO_API = 'no apiserver could be reached (see the apiserver rows)';
+
 type Findings = Pick<StatusReport, 'problems' | 'warnings'>;
 type Sections = Omit<StatusReport, 'healthy' | 'problems' | 'warnings'>;
 
@@ -28,22 +31,26 @@ export function findings(s: Sections): Findings {
   const warnings: string[] = [];
   for (const a of s.apiservers) if (!a.ready) problems.push(`apiserver ${a.host}: ${a.detail}`);
   etcdFindings(s, problems, warnings);
-  for (const l of s.leaders) {
+  const apiDown = s.nodesError === NO_API;
+  if (apiDown) problems.push(`cluster API: ${NO_API}: leaders, nodes and CSRs unknown`);
+  for (const l of apiDown ? [] : s.leaders) {
     if (l.expired) problems.push(`${l.component}: no leader (${l.error ?? `lease last renewed ${l.renewTime ?? 'never'} by ${l.holder ?? 'nobody'}`})`);
   }
-  if (s.nodesError) problems.push(`nodes: ${s.nodesError}`);
+  if (s.nodesError && !apiDown) problems.push(`nodes: ${s.nodesError}`);
   for (const n of s.nodes) {
     const bad = n.status === 'missing' || !n.status.startsWith('Ready') || n.conditions.length > 0;
     if (n.problem) (n.inInventory && bad ? problems : warnings).push(`node ${n.name}: ${n.problem}`);
   }
-  if (s.csrs.error) problems.push(`CSRs: ${s.csrs.error}`);
+  if (s.csrs.error && !apiDown) problems.push(`CSRs: ${s.csrs.error}`);
   if (s.csrs.pending > 0) warnings.push(`${s.csrs.pending} CSR(s) pending: ${s.csrs.approvable} kubesmith would approve (\`kubesmith approve\`), ${s.csrs.leftForHuman} left for a human`);
   if (s.token?.expired) warnings.push(`bootstrap token ${s.token.id} expired at ${s.token.expires}; \`kubesmith apply\` issues a new one when nodes join`);
   const c = s.certificates;
   if (c.error) problems.push(`certificates: ${c.error}`);
-  for (const r of c.attention) {
+  for (const r of c.attention.filter((x) => x.status !== 'missing')) {
     const line = `certificate ${r.id}: ${r.status}${r.expires ? ` (expires ${r.expires})` : ''}`;
     (r.status === 'expired' || r.status === 'not signed by its CA' ? problems : warnings).push(line);
   }
+  const missing = c.attention.filter((x) => x.status === 'missing').map((x) => x.id);
+  if (missing.length > 0) warnings.push(`${missing.length} certificate(s) missing from the local PKI state (${missing.join(', ')}): \`kubesmith pki generate\` issues them`);
   return { problems, warnings };
 }
