@@ -75,14 +75,14 @@ function floor(files) {
   const dir = mkdtempSync(join(BENCH_DIR, 'kubesmith-floor-'));
   const spec = join(dir, 'spec.json');
   writeFileSync(spec, JSON.stringify(files));
-  const script = `const fs=require('fs'),p=require('path');const fl=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));const root=p.join(p.dirname(process.argv[1]),'t');
+  // Each run writes a fresh directory (deleting trees between runs costs discard I/O on some disks).
+  const script = `const fs=require('fs'),p=require('path');const fl=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));const root=p.join(p.dirname(process.argv[1]),process.argv[2]);
 for(const d of [...new Set(fl.map(f=>p.dirname(p.join(root,f.rel))))].sort())fs.mkdirSync(d,{recursive:true,mode:0o700});
 for(const f of fl)fs.writeFileSync(p.join(root,f.rel),'x'.repeat(f.size),{mode:f.mode});`;
   try {
     const ms = Array.from({ length: RUNS }, (_, i) => {
-      rmSync(join(dir, 't'), { recursive: true, force: true });
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, ['-e', script, spec]);
+      const r = spawnSync(process.execPath, ['-e', script, spec, `t${i}`]);
       if (r.status !== 0) throw new Error(String(r.stderr));
       return performance.now() - t0;
     });
