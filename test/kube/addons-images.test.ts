@@ -1,0 +1,120 @@
+/**
+ * imageImportSteps' argv run against a REAL containerd (Debian's 1.6, a private instance on its own
+ * socket and root, CRI plugin off): an OCI image-layout tarball built here (gzip layer, config with
+ * rootfs.diff_ids, manifest, index.json with the io.containerd.image.name annotation) is absent,
+ * imported into k8s.io with --snapshotter native, then present and unpacked for that snapshotter;
+ * importing again succeeds (idempotent). Only ctr's path, the socket and the tarball's location are
+ * swapped for this machine's. Needs root (containerd); skipped with the reason otherwise.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageImportSteps, type ImageImportStep } from '../../src/kube/addons.js';
+import { exampleInventory } from '../support/inventory-builder.js';
+
+const CTR = '/usr/bin/ctr';
+const root = process.getuid?.() === 0;
+const have = existsSync('/usr/bin/containerd') && existsSync(CTR);
+const reason = !have ? 'containerd/ctr not installed (apt-get install containerd)' : !root ? 'containerd needs root' : '';
+if (reason && process.env.CI === 'true') throw new Error(`real containerd image import test cannot run in CI: ${reason}`);
+if (reason) console.warn(`skipping the real containerd image import test: ${reason}`);
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** Writes a one-layer OCI image-layout tarball named `image` to `file`. */
+function ociTarball(dir: string, image: string, file: string): void {
+  const work = join(dir, 'build');
+  const layout = join(work, 'layout');
+  const blobs = join(layout, 'blobs', 'sha256');
+  mkdirSync(join(work, 'rootfs'), { recursive: true });
+  mkdirSync(blobs, { recursive: true });
+  writeFileSync(join(work, 'rootfs', 'hello.txt'), 'generated for testing purposes only\n');
+  const tar = spawnSync('tar', ['-C', join(work, 'rootfs'), '-cf', '-', 'hello.txt']);
+  if (tar.status !== 0) throw new Error(`tar: ${tar.stderr.toString()}`);
+  const layerTar = tar.stdout;
+  const layer = gzipSync(layerTar);
+  const blob = (content: Buffer): { digest: string; size: number } => {
+    const hex = sha(content);
+    writeFileSync(join(blobs, hex), content);
+    return { digest: `sha256:${hex}`, size: content.length };
+  };
+  const layerRef = blob(layer);
+  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layerTar)}`] } })));
+  const manifest = blob(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layerRef }],
+  })));
+  writeFileSync(join(layout, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': image, 'org.opencontainers.image.ref.name': image.slice(image.lastIndexOf(':') + 1) } }],
+  }));
+  writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  const out = spawnSync('tar', ['-C', layout, '-cf', file, 'oci-layout', 'index.json', 'blobs']);
+  if (out.status !== 0) throw new Error(`tar: ${out.stderr.toString()}`);
+}
+
+let dir = '';
+let sock = '';
+let containerd: ChildProcess | undefined;
+let log = '';
+
+/** The step's argv with this machine's ctr, socket and tarball location. */
+function local(argv: readonly string[], step: ImageImportStep, file: string): string[] {
+  return argv.map((a, i) => (i === 0 ? CTR : argv[i - 1] === '--address' ? sock : a === step.remotePath ? file : a));
+}
+
+function run(argv: readonly string[]): { code: number; out: string; err: string } {
+  const [cmd, ...args] = argv;
+  const r = spawnSync(cmd ?? 'false', args, { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? 128, out: r.stdout, err: r.stderr };
+}
+
+describe.skipIf(reason !== '')('image import steps against a real containerd', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync('/tmp/ks-ctr-'); // short: the socket path must fit sun_path (108 bytes)
+    sock = join(dir, 'c.sock');
+    writeFileSync(join(dir, 'config.toml'), [
+      'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`, 'disabled_plugins = ["io.containerd.grpc.v1.cri"]', '[grpc]', `  address = "${sock}"`,
+    ].join('\n'));
+    containerd = spawn('/usr/bin/containerd', ['--config', join(dir, 'config.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    containerd.stderr?.on('data', (b: Buffer) => void (log = `${log}${b.toString()}`.slice(-8000)));
+    const deadline = Date.now() + 20_000;
+    while (run([CTR, '--address', sock, 'version']).code !== 0) {
+      if (Date.now() > deadline) throw new Error(`containerd did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    if (!containerd) return;
+    const gone = new Promise((r) => containerd?.once('exit', r));
+    containerd.kill('SIGTERM');
+    await gone;
+    spawnSync('rm', ['-rf', dir]);
+  });
+
+  it('is absent, imports into k8s.io unpacked for the native snapshotter, then present; a second import is harmless', () => {
+    const inv = exampleInventory();
+    const node01 = inv.hosts.find((h) => h.name === 'node01')!;
+    const steps = imageImportSteps({ inventory: { ...inv, containerd: { ...inv.containerd, snapshotter: 'native' } } }, node01);
+    const step = steps.find((s) => s.image.includes('/coredns'))!;
+    const file = join(dir, step.source.bundleFile);
+    ociTarball(dir, step.image, file);
+
+    expect(run(local(step.presentArgv, step, file)).out.trim()).toBe('');
+    const imported = run(local(step.importArgv, step, file));
+    expect(imported.code, `${imported.err}\n${log}`).toBe(0);
+    expect(run(local(step.presentArgv, step, file)).out.trim()).toBe(step.image);
+    const snaps = run([CTR, '--address', sock, '-n', 'k8s.io', 'snapshots', '--snapshotter', 'native', 'ls']);
+    expect(snaps.out.split('\n').filter((l) => l.startsWith('sha256:')).length).toBeGreaterThan(0); // unpacked where the CRI will look
+    const again = run(local(step.importArgv, step, file));
+    expect(again.code, again.err).toBe(0);
+    expect(run(local(step.presentArgv, step, file)).out.trim().split('\n')).toEqual([step.image]);
+    expect(readFileSync(file).length).toBeGreaterThan(0);
+  }, 60_000);
+});
