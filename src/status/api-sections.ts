@@ -15,9 +15,10 @@ export interface ApiserverTarget {
 /** The components that elect a leader through a Lease in kube-system (their --leader-elect default). */
 export const LEADER_COMPONENTS = ['kube-controller-manager', 'kube-scheduler'] as const;
 
-/** First line of an error, for a table cell. */
-export function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+/** First line of an error, for a table cell; a leading "<host>: " is dropped (the row names the host). */
+export function errorText(err: unknown, host?: string): string {
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  return host !== undefined && line.startsWith(`${host}: `) ? line.slice(host.length + 2) : line;
 }
 
 /** The failed checks of a /readyz body ("[-]etcd failed: reason withheld"), else its last line. */
@@ -30,12 +31,12 @@ export function readyzDetail(status: number, body: string): string {
 
 /** GET /readyz through one apiserver; never throws. */
 export async function probeApiserver(t: ApiserverTarget): Promise<ApiserverRow> {
-  if (t.client instanceof Error) return { host: t.host, endpoint: '-', ready: false, detail: errorText(t.client) };
+  if (t.client instanceof Error) return { host: t.host, endpoint: '-', ready: false, detail: errorText(t.client, t.host) };
   try {
     const res = await t.client.probe('/readyz');
     return { host: t.host, endpoint: t.client.endpoint, ready: res.status === 200, detail: readyzDetail(res.status, res.body) };
   } catch (err) {
-    return { host: t.host, endpoint: t.client.endpoint, ready: false, detail: errorText(err) };
+    return { host: t.host, endpoint: t.client.endpoint, ready: false, detail: errorText(err, t.host) };
   }
 }
 

@@ -103,6 +103,9 @@ export function parseEtcdJson<T>(text: string): readonly T[] {
 
 const hex = (decimal: string | undefined): string | undefined => (decimal === undefined ? undefined : BigInt(decimal).toString(16));
 
+/** SSH errors start with the host name; the row already names it. */
+const withoutHost = (text: string, host: string): string => (text.startsWith(`${host}: `) ? text.slice(host.length + 2) : text);
+
 /** The first meaningful line of stderr, for an error cell. */
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('{')) ?? '';
@@ -135,12 +138,12 @@ export function etcdMemberRow(host: string, endpoint: string, stdout: string, st
 
 /** Asks one member; an unreachable host or a failing command becomes an error row. */
 export async function probeEtcdMember(t: EtcdTarget, paths: EtcdctlPaths, signal?: AbortSignal): Promise<EtcdMemberRow> {
-  if (t.reader instanceof Error) return { host: t.host, endpoint: t.endpoint, healthy: false, error: firstLine(t.reader.message) };
+  if (t.reader instanceof Error) return { host: t.host, endpoint: t.endpoint, healthy: false, error: withoutHost(firstLine(t.reader.message), t.host) };
   try {
     const r = await t.reader.probe(etcdProbeArgv(paths, t.endpoint), { timeoutMs: 30_000, ...(signal ? { signal } : {}) });
     return etcdMemberRow(t.host, t.endpoint, r.stdout, r.stderr);
   } catch (err) {
-    return { host: t.host, endpoint: t.endpoint, healthy: false, error: firstLine(err instanceof Error ? err.message : String(err)) };
+    return { host: t.host, endpoint: t.endpoint, healthy: false, error: withoutHost(firstLine(err instanceof Error ? err.message : String(err)), t.host) };
   }
 }
 

@@ -88,7 +88,7 @@ describe('collectStatus', () => {
     expect(r.certificates.attention.map((c) => [c.id, c.status])).toEqual([['admin', 'expiring'], ['front-proxy-client', 'expired']]);
     expect(r.problems).toEqual([
       'apiserver master02: HTTP 500: [-]etcd failed: reason withheld',
-      'etcd master01: master01: ssh: connect ECONNREFUSED 192.168.80.10:22',
+      'etcd master01: ssh: connect ECONNREFUSED 192.168.80.10:22',
       'kube-scheduler: no leader (lease last renewed ' + String(r.leaders[1]?.renewTime) + ' by master02_77aa)',
       'node node01: DiskPressure: see `kubectl describe node node01`',
       expect.stringMatching(/^certificate front-proxy-client: expired \(expires /),
@@ -105,7 +105,7 @@ describe('collectStatus', () => {
     const src = await populated(now);
     // master01 unreachable over SSH: the cluster-wide sections use master02 although its /readyz fails.
     const r = await collectStatus({ ...src, apiservers: [{ host: 'master01', client: new Error('master01: ssh: handshake failed') }, src.apiservers[1]!] });
-    expect(r.apiservers[0]).toEqual({ host: 'master01', endpoint: '-', ready: false, detail: 'master01: ssh: handshake failed' });
+    expect(r.apiservers[0]).toEqual({ host: 'master01', endpoint: '-', ready: false, detail: 'ssh: handshake failed' });
     expect(r.readyz.ok).toBe(false);
     // master02's fake holds no Node objects but answers: every inventory node shows as not registered.
     expect(r.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['master01 missing', 'master02 missing', 'node01 missing', 'node02 missing']);

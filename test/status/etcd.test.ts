@@ -136,9 +136,9 @@ describe.skipIf(!have)('the etcd section against a real 3-member etcd', () => {
     const t = targets();
     const unreachable = { ...t[0]!, reader: new Error('master01: ssh: connect ETIMEDOUT 192.168.80.10:22\nmore detail') };
     const rows = await collectEtcd([unreachable, ...t.slice(1)], paths);
-    expect(rows[0]).toEqual({ host: 'master01', endpoint: endpoints[0], healthy: false, error: 'master01: ssh: connect ETIMEDOUT 192.168.80.10:22' });
+    expect(rows[0]).toEqual({ host: 'master01', endpoint: endpoints[0], healthy: false, error: 'ssh: connect ETIMEDOUT 192.168.80.10:22' });
     expect(rows.slice(1).every((r) => r.healthy)).toBe(true);
-    expect(verdictOf(rows)).toEqual(['etcd master01: master01: ssh: connect ETIMEDOUT 192.168.80.10:22']);
+    expect(verdictOf(rows)).toEqual(['etcd master01: ssh: connect ETIMEDOUT 192.168.80.10:22']);
 
     const wrong = await collectEtcd(t.slice(0, 1), { ...paths, cert: join(dir, 'admin.crt'), key: join(dir, 'admin.key') });
     expect(wrong[0]?.healthy).toBe(false);

@@ -78,12 +78,12 @@ describe('kubesmith status (command)', () => {
     expect(r.endpoint).toBe('https://127.0.0.1:6443 via ssh master01');
     expect(r.apiservers).toEqual([
       { host: 'master01', endpoint: 'https://127.0.0.1:6443 via ssh master01', ready: true, detail: 'ok' },
-      { host: 'master02', endpoint: '-', ready: false, detail: 'master02: cannot connect to 192.168.80.20:22: connect EHOSTUNREACH' },
+      { host: 'master02', endpoint: '-', ready: false, detail: 'cannot connect to 192.168.80.20:22: connect EHOSTUNREACH' },
     ]);
     expect(r.etcd.members.map((m) => [m.host, m.healthy, m.error])).toEqual([
-      ['master01', false, 'master01: cannot connect to 192.168.80.10:22: connect ETIMEDOUT'],
-      ['node01', false, 'node01: cannot connect to 192.168.80.11:22: connect ETIMEDOUT'],
-      ['node02', false, 'node02: cannot connect to 192.168.80.12:22: connect ETIMEDOUT'],
+      ['master01', false, 'cannot connect to 192.168.80.10:22: connect ETIMEDOUT'],
+      ['node01', false, 'cannot connect to 192.168.80.11:22: connect ETIMEDOUT'],
+      ['node02', false, 'cannot connect to 192.168.80.12:22: connect ETIMEDOUT'],
     ]);
     expect(r.leaders.every((l) => !l.expired)).toBe(true);
     expect(r.problems).toHaveLength(4); // master02's apiserver and three etcd members
@@ -97,7 +97,7 @@ describe('kubesmith status (command)', () => {
     expect(seen.some((s) => s.startsWith('tunnel'))).toBe(false);
     const lines = c.out().split('\n');
     expect(lines.find((l) => l.startsWith('master01 '))).toMatch(/^master01\s+-\s+failed\s+.*no kubernetes CA or admin certificate in the PKI state$/);
-    expect(c.out()).toMatch(/\nnode02\s+https:\/\/192\.168\.80\.12:2379\s+unreachable\s+-\s+-\s+-\s+-\s+node02: cannot connect/);
+    expect(c.out()).toMatch(/\nnode02\s+https:\/\/192\.168\.80\.12:2379\s+unreachable\s+-\s+-\s+-\s+-\s+cannot connect/);
     expect(c.out()).toContain('Certs:  0/19 ok');
     expect(c.out()).toContain('missing from the local state: kubernetes-ca, etcd-ca,');
     expect(c.out()).toContain('  problem: cluster API: no apiserver could be reached (see the apiserver rows): leaders, nodes and CSRs unknown\n');
