@@ -102,7 +102,10 @@ export interface ImageImportStep {
   readonly source: BinarySource;
   /** Where the tarball is copied on the host before import. */
   readonly remotePath: string;
-  /** Read-only probe: prints the image name when containerd already has it (skip the import then). */
+  /**
+   * Read-only probe for a deploy step's `unless`: exits 0 only when containerd already has the
+   * image (`ctr images ls -q` exits 0 either way, so its output is tested instead).
+   */
   readonly presentArgv: readonly string[];
   /** The import itself. */
   readonly importArgv: readonly string[];
@@ -137,7 +140,7 @@ export function imageImportSteps(plan: Pick<ClusterPlan, 'inventory'>, host: Inv
       image,
       source: { bundleFile: file, member: file },
       remotePath: `${dir}/${file}`,
-      presentArgv: [...ctr, 'images', 'ls', '-q', `name==${image}`],
+      presentArgv: ['sh', '-c', 'test -n "$("$@")"', 'sh', ...ctr, 'images', 'ls', '-q', `name==${image}`],
       // --snapshotter: unpack for the snapshotter the CRI uses (native inside containers, overlayfs otherwise).
       importArgv: [...ctr, 'images', 'import', '--snapshotter', inv.containerd.snapshotter, `${dir}/${file}`],
     };

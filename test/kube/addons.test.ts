@@ -145,7 +145,7 @@ describe('imageImportSteps', () => {
     const coredns = steps[3]!;
     expect(coredns.remotePath).toBe('/opt/kubernetes/images/coredns_v1.11.3.tar');
     expect(coredns.importArgv).toEqual(['/usr/local/bin/ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'import', '--snapshotter', 'native', '/opt/kubernetes/images/coredns_v1.11.3.tar']);
-    expect(coredns.presentArgv.slice(-4)).toEqual(['images', 'ls', '-q', 'name==registry.k8s.io/coredns/coredns:v1.11.3']);
+    expect(coredns.presentArgv).toEqual(['sh', '-c', 'test -n "$("$@")"', 'sh', '/usr/local/bin/ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'ls', '-q', 'name==registry.k8s.io/coredns/coredns:v1.11.3']);
     expect(coredns.source.member).toBe(coredns.source.bundleFile); // the whole file, as runc
   });
 
