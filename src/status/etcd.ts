@@ -120,7 +120,7 @@ export function etcdMemberRow(host: string, endpoint: string, stdout: string, st
   const s = parseEtcdJson<StatusJson>(statusText)[0]?.Status;
   const memberId = hex(s?.header?.member_id);
   const leaderId = hex(s?.leader);
-  const error = h?.error ?? (h === undefined || s === undefined ? firstLine(stderr) || 'etcdctl printed no answer' : undefined);
+  const error = (h?.error || undefined) ?? (h === undefined || s === undefined ? firstLine(stderr) || 'etcdctl printed no answer' : undefined);
   return {
     host,
     endpoint,
