@@ -4,7 +4,8 @@
 // generateKeyPair in parallel in one node process, and (b) the classic guide's way with the openssl
 // command line (genpkey + req + x509 per certificate, sequential, as the guide's script runs it).
 // Median of N interleaved runs. `cli --version` is the bare CLI startup (every command module loaded),
-// shown so the PKI's own share is visible. Usage: npm run build && node bench/pki/run.mjs [--runs 7] [--alg rsa-2048,ecdsa-p256]
+// shown so the PKI's own share is visible; `cmd alone` runs the pki generate command module in a
+// process that does not load the other commands (what lazy command loading would give). Usage: npm run build && node bench/pki/run.mjs [--runs 7] [--alg rsa-2048,ecdsa-p256]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,14 @@ const opts = alg.startsWith('rsa-')
   ? ['rsa', { modulusLength: Number(alg.slice(4)), publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } }]
   : ['ec', { namedCurve: alg === 'ecdsa-p384' ? 'secp384r1' : 'prime256v1', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'sec1', format: 'pem' } }];
 Promise.all(Array.from({ length: n }, () => new Promise((ok, ko) => generateKeyPair(opts[0], opts[1], (e) => (e ? ko(e) : ok())))));
+`;
+
+// The same command module run without the CLI's other commands loaded (what lazy command loading gives).
+const ALONE = `
+const { pkiGenerateCommand } = await import(${JSON.stringify(join(ROOT, 'dist/cli/commands/pki-generate.js'))});
+const inventory = process.argv[1];
+const code = await pkiGenerateCommand.run({ values: { inventory }, positionals: [], stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: new AbortController().signal, color: false, isTTY: false, debug: false });
+process.exitCode = code;
 `;
 
 /** The openssl CLI script issuing the same certificates (subjects, SANs, usages, signers) as kubesmith. */
@@ -95,12 +104,14 @@ for (const alg of ALGS) {
   const keys = specs.length; // one key per certificate, plus the service-account key pair
   const script = join(dir, 'openssl-pki.sh');
   writeFileSync(script, opensslScript(alg, specs));
-  const t = { kubesmith: [], floor: [], openssl: [], startup: [] };
+  const t = { kubesmith: [], floor: [], openssl: [], startup: [], alone: [] };
   for (let i = 0; i < RUNS; i++) {
     rmSync(join(dir, '.kubesmith'), { recursive: true, force: true });
     t.kubesmith.push(timed(process.execPath, [MAIN, 'pki', 'generate', '-i', join(dir, 'inventory.yaml')]));
     t.floor.push(timed(process.execPath, ['-e', FLOOR, alg, String(keys)]));
     t.startup.push(timed(process.execPath, [MAIN, '--version'])); // what the CLI costs before any command runs
+    rmSync(join(dir, '.kubesmith'), { recursive: true, force: true });
+    t.alone.push(timed(process.execPath, ['--input-type=module', '-e', ALONE, join(dir, 'inventory.yaml')]));
     const out = join(dir, `openssl-${i}`);
     mkdirSync(out);
     t.openssl.push(timed('bash', [script], { cwd: out }));
@@ -109,16 +120,16 @@ for (const alg of ALGS) {
   }
   const issued = readdirSync(join(dir, '.kubesmith/demo/pki')).filter((n) => n.endsWith('.key')).length;
   if (issued !== keys) throw new Error(`kubesmith wrote ${issued} keys, expected ${keys}`);
-  rows.push({ alg, keys, kubesmith: median(t.kubesmith), floor: median(t.floor), openssl: median(t.openssl), startup: median(t.startup) });
+  rows.push({ alg, keys, kubesmith: median(t.kubesmith), floor: median(t.floor), openssl: median(t.openssl), startup: median(t.startup), alone: median(t.alone) });
   rmSync(dir, { recursive: true, force: true });
 }
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`kubesmith pki generate (whole process, fresh state) vs floor and openssl CLI: median of ${RUNS} runs, ${new Date().toISOString()}`);
-console.log(['algorithm'.padEnd(11), pad('keys', 4), pad('kubesmith ms', 13), pad('floor ms', 9), pad('openssl ms', 11), pad('ks/floor', 9), pad('ks/openssl', 11), pad('cli --version ms', 17), '  target'].join(' '));
+console.log(['algorithm'.padEnd(11), pad('keys', 4), pad('kubesmith ms', 13), pad('floor ms', 9), pad('openssl ms', 11), pad('ks/floor', 9), pad('ks/openssl', 11), pad('cli --version ms', 17), pad('cmd alone ms', 13), '  target'].join(' '));
 for (const r of rows) {
   const target = r.alg === 'ecdsa-p256' ? `< 500 ms: ${r.kubesmith < 500 ? 'met' : 'MISSED'}` : r.alg === 'rsa-2048' ? `<= 1.25x floor: ${r.kubesmith / r.floor <= 1.25 ? 'met' : 'MISSED'}` : '';
-  console.log([r.alg.padEnd(11), pad(r.keys, 4), pad(r.kubesmith.toFixed(0), 13), pad(r.floor.toFixed(0), 9), pad(r.openssl.toFixed(0), 11), pad((r.kubesmith / r.floor).toFixed(2), 9), pad((r.kubesmith / r.openssl).toFixed(2), 11), pad(r.startup.toFixed(0), 17), `  ${target}`].join(' '));
+  console.log([r.alg.padEnd(11), pad(r.keys, 4), pad(r.kubesmith.toFixed(0), 13), pad(r.floor.toFixed(0), 9), pad(r.openssl.toFixed(0), 11), pad((r.kubesmith / r.floor).toFixed(2), 9), pad((r.kubesmith / r.openssl).toFixed(2), 11), pad(r.startup.toFixed(0), 17), pad(r.alone.toFixed(0), 13), `  ${target}`].join(' '));
 }
 mkdirSync(join(ROOT, 'bench/.work'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/.work/pki.json'), `${JSON.stringify({ runs: RUNS, rows }, null, 2)}\n`);
