@@ -8,7 +8,8 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
-import { StateError } from '../shared/errors.js';
+import { KubesmithError, StateError } from '../shared/errors.js';
+import { assertUnlocked, withDirLock } from './dir-lock.js';
 
 /** `<inventory dir>/.kubesmith/<cluster>/pki`. */
 export function pkiStateDir(inv: Inventory): string {
@@ -37,7 +38,8 @@ export function loadPkiState(dir: string): PkiState {
   }
   checkPrivate(dir, 'directory');
   if (names.some((n) => n === COMMIT_MARKER || n.endsWith('.pending'))) {
-    recover(dir, names); // an earlier save was interrupted
+    assertUnlocked(dir); // a live save is not an interrupted one
+    withDirLock(dir, () => recover(dir, readdirSync(dir))); // an earlier save was interrupted
     names = readdirSync(dir);
   }
   const read = (name: string): string | undefined => {
@@ -125,17 +127,19 @@ export function savePkiState(dir: string, writes: readonly PkiWrite[]): void {
   try {
     mkdirPrivate(dir);
     checkPrivate(dir, 'directory');
-    recover(dir, readdirSync(dir));
-    for (const w of writes) writeDurable(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644);
-    fsyncDir(dir);
-    writeDurable(join(dir, COMMIT_MARKER), writes.map((w) => w.name).join('\n'), 0o600);
-    fsyncDir(dir);
-    for (const w of writes) renameSync(join(dir, PENDING(w.name)), join(dir, w.name));
-    fsyncDir(dir);
-    rmSync(join(dir, COMMIT_MARKER));
-    fsyncDir(dir);
+    withDirLock(dir, () => {
+      recover(dir, readdirSync(dir));
+      for (const w of writes) writeDurable(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644);
+      fsyncDir(dir);
+      writeDurable(join(dir, COMMIT_MARKER), writes.map((w) => w.name).join('\n'), 0o600);
+      fsyncDir(dir);
+      for (const w of writes) renameSync(join(dir, PENDING(w.name)), join(dir, w.name));
+      fsyncDir(dir);
+      rmSync(join(dir, COMMIT_MARKER));
+      fsyncDir(dir);
+    });
   } catch (err) {
-    if (err instanceof StateError) throw err;
+    if (err instanceof KubesmithError) throw err;
     throw new StateError(`${dir}: cannot write the PKI state (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
       hint: 'check free space and permissions; files already written are complete and the next run converges',
       cause: err,

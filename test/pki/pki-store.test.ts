@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPkiState, pkiStateDir, savePkiState } from '../../src/state/pki-store.js';
+import { LockedError } from '../../src/shared/errors.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 
 const newDir = () => join(mkdtempSync(join(tmpdir(), 'kubesmith-store-')), '.kubesmith', 'demo', 'pki');
@@ -52,5 +53,19 @@ describe('pki-store', () => {
     expect(loadPkiState(dir).pairs.get('a')).toEqual({ certPem: 'OLD CERT', keyPem: 'OLD KEY' });
     expect(readdirSync(dir).sort()).toEqual(['a.crt', 'a.key']);
     expect(readFileSync(join(dir, 'a.key'), 'utf8')).toBe('OLD KEY');
+  });
+
+  it('refuses to save while another live kubesmith holds the lock, and takes over a stale lock', () => {
+    const dir = newDir();
+    savePkiState(dir, [{ name: 'a.crt', content: 'ONE', secret: false }]);
+    writeFileSync(join(dir, '.lock'), String(process.ppid)); // a live process that is not us
+    expect(() => savePkiState(dir, [{ name: 'a.crt', content: 'TWO', secret: false }])).toThrow(LockedError);
+    expect(readFileSync(join(dir, 'a.crt'), 'utf8')).toBe('ONE');
+    writeFileSync(join(dir, '.a.crt.pending'), 'HALF');
+    expect(() => loadPkiState(dir)).toThrow(/another kubesmith \(pid \d+\) is writing the PKI state/);
+    writeFileSync(join(dir, '.lock'), '999999999'); // its owner is gone
+    savePkiState(dir, [{ name: 'a.crt', content: 'THREE', secret: false }]);
+    expect(readdirSync(dir).sort()).toEqual(['a.crt']);
+    expect(readFileSync(join(dir, 'a.crt'), 'utf8')).toBe('THREE');
   });
 });
