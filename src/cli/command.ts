@@ -51,6 +51,9 @@ export const INVENTORY_OPTION: OptionSpec = {
 /** Common --json option. */
 export const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'print machine-readable JSON on stdout' };
 
+/** --server for commands that talk to kube-apiserver directly instead of through SSH. */
+export const SERVER_OPTION: OptionSpec = { type: 'string', description: 'reach the apiserver directly at this URL instead of through SSH' };
+
 /** Reads a string option, or the given default. */
 export function stringOpt(ctx: CommandContext, name: string, fallback: string): string;
 export function stringOpt(ctx: CommandContext, name: string): string | undefined;

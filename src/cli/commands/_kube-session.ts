@@ -17,7 +17,6 @@ import { apiThroughHost, directApi, loadApiCredentials, type ApiCredentials, typ
 import { stringOpt, type CommandContext, type OptionSpec } from '../command.js';
 
 /** --server for commands that talk to the API. */
-export const SERVER_OPTION: OptionSpec = { type: 'string', description: 'reach the apiserver directly at this URL instead of through SSH' };
 
 /** What a session needs from the outside world; tests replace parts of it. */
 export interface SessionDeps {

@@ -7,8 +7,8 @@ import { approveCsrs, type ApproveOutcome, type ApproveRound } from '../../kube/
 import { formatCsrTable } from '../../kube/csr-table.js';
 import { PhaseError, UsageError } from '../../shared/errors.js';
 import { NodeClock } from '../../state/node-sources.js';
-import { INVENTORY_OPTION, JSON_OPTION, boolOpt, stringOpt, type Command, type CommandContext } from '../command.js';
-import { openKubeSession, openSshTunnel, SERVER_OPTION, type SessionDeps } from './_kube-session.js';
+import { boolOpt, stringOpt, type CommandContext } from '../command.js';
+import { openKubeSession, openSshTunnel, type SessionDeps } from './_kube-session.js';
 
 /** What the command needs from the outside world; tests replace parts of it. */
 export interface ApproveDeps extends SessionDeps {
@@ -98,24 +98,3 @@ function timeoutError(o: ApproveOutcome, timeoutText: string): PhaseError {
     hint: 'check the kubelet on those hosts (`journalctl -u kubelet`): it needs the bootstrap kubeconfig and serverTLSBootstrap: true; CSRs left pending are listed above with their reason',
   });
 }
-
-/** The `approve` command. */
-export const approveCommand: Command = {
-  name: 'approve',
-  summary: 'approve kubelet CSRs that match the inventory (client and serving), and only those',
-  usage: '-i FILE [--watch] [--timeout 10m] [--deny-unknown] [--server https://HOST:PORT] [--json]',
-  description:
-    'Lists CertificateSigningRequests and approves those a kubelet of an inventory node sent: signer,\n' +
-    'requester, CN/O, SANs (node name and addresses only), usages and duration are all checked.\n' +
-    'Others stay pending with the reason shown (denied only with --deny-unknown; other signers are never touched).\n' +
-    'Talks to the apiserver through SSH to the first control-plane host, or directly with --server.',
-  options: {
-    inventory: INVENTORY_OPTION,
-    watch: { type: 'boolean', description: 'repeat until every node has an issued client and serving certificate' },
-    timeout: { type: 'string', description: 'with --watch: give up after this long', defaultText: '10m' },
-    'deny-unknown': { type: 'boolean', description: 'deny kubelet CSRs that fail a check instead of leaving them pending' },
-    server: SERVER_OPTION,
-    json: JSON_OPTION,
-  },
-  run: (ctx) => runApprove(ctx),
-};

@@ -5,8 +5,8 @@ import { applyCommand } from './apply.js';
 import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
-import { approveCommand } from './approve.js';
-import { statusCommand } from './status.js';
+import { approveCommand } from './approve-command.js';
+import { statusCommand } from './status-command.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 

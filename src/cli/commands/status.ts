@@ -21,8 +21,8 @@ import { collectStatus } from '../../status/collect.js';
 import { etcdctlPaths, etcdEndpoint, type EtcdTarget } from '../../status/etcd.js';
 import { formatStatusReport } from '../../status/format.js';
 import { apiThroughHost, directApi, loadApiCredentials, type ApiCredentials, type OpenedApi, type TunnelOpener } from '../api-access.js';
-import { INVENTORY_OPTION, JSON_OPTION, boolOpt, stringOpt, type Command, type CommandContext } from '../command.js';
-import { openSshTunnel, parseServer, SERVER_OPTION } from './_kube-session.js';
+import { boolOpt, stringOpt, type CommandContext } from '../command.js';
+import { openSshTunnel, parseServer } from './_kube-session.js';
 
 /** An opened host and how to let it go. */
 export interface OpenedHost {
@@ -105,17 +105,3 @@ export async function runStatus(ctx: CommandContext, deps: StatusDeps = DEFAULT_
     await Promise.allSettled(opened.map((o) => o.close()));
   }
 }
-
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'show etcd, apiservers, leaders, nodes, pending CSRs and certificate expiry in one view',
-  usage: '-i FILE [--server https://HOST:PORT] [--json]',
-  description:
-    'Read-only. etcd is asked on each etcd host over SSH (etcdctl with the healthcheck-client certificate);\n' +
-    'each control-plane apiserver through SSH to its 127.0.0.1:<port>, verified against the cluster CA.\n' +
-    'With --server the API is reached directly and etcd is not checked. An unreachable host or API is shown\n' +
-    'as an error row. Exit 0 when healthy; 1 when an apiserver, an etcd member, a leader, an inventory node\n' +
-    'or a certificate is unhealthy (pending CSRs, expiring certificates and an expired token only warn).',
-  options: { inventory: INVENTORY_OPTION, server: SERVER_OPTION, json: JSON_OPTION },
-  run: (ctx) => runStatus(ctx),
-};
