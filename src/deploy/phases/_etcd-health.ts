@@ -48,9 +48,14 @@ export async function etcdReport(readers: ReadonlyMap<string, HostReader>, plan:
   const endpointOf = (h: PlannedHost): string => `https://${h.host.internalIP}:2379`;
   const base = etcdctlArgv(plan, runner, members.map(endpointOf));
   if (!base) return undefined;
-  const health = await waitFor(reader, [...base, 'endpoint', 'health'], ctx, (out) => parseJson<Health>(out).every((h) => h.health));
+  const healthy = (out: string): boolean => parseJson<Health>(out).every((h) => h.health);
+  // Status in parallel with the first health probe; asked again only if health had to wait.
+  const [health, firstStatus] = await Promise.all([
+    waitFor(reader, [...base, 'endpoint', 'health'], ctx, healthy),
+    reader.probe([...base, 'endpoint', 'status'], { signal: ctx.signal, timeoutMs: 30_000 }),
+  ]);
   const healthRows = parseJson<Health>(health.output.slice(health.output.indexOf('[')));
-  const status = await reader.probe([...base, 'endpoint', 'status'], { signal: ctx.signal, timeoutMs: 30_000 });
+  const status = health.waited ? await reader.probe([...base, 'endpoint', 'status'], { signal: ctx.signal, timeoutMs: 30_000 }) : firstStatus;
   const statusRows = parseJson<Status>(status.stdout);
   const rows = members.map((m) => {
     const ep = endpointOf(m);

@@ -35,17 +35,16 @@ function readinessProbe(unit: string, planned: PlannedHost, apiPort: number): re
 
 /** Checks every started unit of the phase; throws when one is not ready by the deadline. */
 export async function checkReadiness(host: HostReader, planned: PlannedHost, facts: HostFacts, phase: ShippingPhase, apiPort: number, ctx: PhaseContext): Promise<readonly string[]> {
-  const notes: string[] = [];
-  for (const [unit, bin] of unitBinaries(planned, phase)) {
-    if (facts.runnable?.get(bin) === undefined) {
-      notes.push(`${unit}: readiness check skipped: ${bin} does not run (--version failed), so the unit was not started`);
-      continue;
-    }
-    const probe = readinessProbe(unit, planned, apiPort);
-    if (!probe) continue;
-    const r = await waitFor(host, probe, ctx);
-    if (!r.ok) throw new Error(`${unit} not ready: \`${probe.join(' ')}\`: ${r.output.split('\n').slice(-3).join(' ')}; see \`journalctl -u ${unit}\``);
-    notes.push(`${unit}: ready (${probe[probe.length - 1] === 'version' ? 'ctr version' : probe[probe.length - 1]})`);
-  }
-  return notes;
+  // All units are checked at once; notes keep the unit order.
+  const results = await Promise.all(
+    [...unitBinaries(planned, phase)].map(async ([unit, bin]): Promise<string | undefined> => {
+      if (facts.runnable?.get(bin) === undefined) return `${unit}: readiness check skipped: ${bin} does not run (--version failed), so the unit was not started`;
+      const probe = readinessProbe(unit, planned, apiPort);
+      if (!probe) return undefined;
+      const r = await waitFor(host, probe, ctx);
+      if (!r.ok) throw new Error(`${unit} not ready: \`${probe.join(' ')}\`: ${r.output.split('\n').slice(-3).join(' ')}; see \`journalctl -u ${unit}\``);
+      return `${unit}: ready (${probe[probe.length - 1] === 'version' ? 'ctr version' : probe[probe.length - 1]})`;
+    }),
+  );
+  return results.filter((n): n is string => n !== undefined);
 }

@@ -64,11 +64,11 @@ export async function waitFor(
   argv: readonly string[],
   ctx: PhaseContext,
   ok: (stdout: string) => boolean = () => true,
-): Promise<{ readonly ok: boolean; readonly output: string }> {
-  for (;;) {
+): Promise<{ readonly ok: boolean; readonly output: string; readonly waited: boolean }> {
+  for (let attempt = 0; ; attempt++) {
     const r = await host.probe(argv, { signal: ctx.signal, timeoutMs: 20_000 });
-    if (r.exitCode === 0 && ok(r.stdout)) return { ok: true, output: r.stdout };
-    if (ctx.clock.now().getTime() > ctx.deadline || ctx.signal.aborted) return { ok: false, output: `${r.stdout}${r.stderr}`.trim() };
+    if (r.exitCode === 0 && ok(r.stdout)) return { ok: true, output: r.stdout, waited: attempt > 0 };
+    if (ctx.clock.now().getTime() > ctx.deadline || ctx.signal.aborted) return { ok: false, output: `${r.stdout}${r.stderr}`.trim(), waited: true };
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
