@@ -19,6 +19,8 @@ import { sshArgs } from '../../test/support/test-hosts.js';
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5);
 const MB = Number(process.env.BENCH_MB ?? 320);
 const FILES = 4;
+/** kubesmith's upload cap (inventory concurrency.uploads): 2 per host overlaps one file's remote sha256 check with the next transfer. */
+const UPLOADS = Number(process.env.BENCH_UPLOADS ?? 2 * HOSTS);
 let env: ApplyEnv | undefined;
 afterAll(async () => env?.close());
 
@@ -55,7 +57,7 @@ it.skipIf(!canBootHosts().ok)(`deploy benchmark: ${HOSTS} hosts, ${MB} MB`, asyn
   // 1a. kubesmith
   await clean();
   const cfg = join(env.dir, 'push.json');
-  writeFileSync(cfg, JSON.stringify({ hosts: group.hosts.map((h) => ({ name: h.name, ip: h.ip })), keyFile: group.keyFile, knownHostsFile: group.knownHostsFile, files, uploads: HOSTS }));
+  writeFileSync(cfg, JSON.stringify({ hosts: group.hosts.map((h) => ({ name: h.name, ip: h.ip })), keyFile: group.keyFile, knownHostsFile: group.knownHostsFile, files, uploads: UPLOADS }));
   const push = JSON.parse((await timed(process.execPath, [new URL('./push.mjs', import.meta.url).pathname, cfg])).stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; maxRssMb: number };
   // 1b. scp, one process per host, all in parallel
   await clean();
@@ -90,7 +92,7 @@ it.skipIf(!canBootHosts().ok)(`deploy benchmark: ${HOSTS} hosts, ${MB} MB`, asyn
     ['Ansible copy module', ansible.seconds.toFixed(1), mbps(ansible.seconds), `${(push.seconds / ansible.seconds).toFixed(2)}x`],
   ];
   const table = [
-    `deploy bench: ${HOSTS} hosts x ${FILES} files = ${((per * FILES) / 1e6).toFixed(0)} MB per host, ${(totalBytes / 1e6).toFixed(0)} MB total`,
+    `deploy bench: ${HOSTS} hosts x ${FILES} files = ${((per * FILES) / 1e6).toFixed(0)} MB per host, ${(totalBytes / 1e6).toFixed(0)} MB total; kubesmith uploads=${UPLOADS}, ansible forks=${HOSTS}`,
     'TOOL                          SECONDS  THROUGHPUT   TIME vs kubesmith',
     ...rows.map((r) => `${(r[0] ?? '').padEnd(30)}${(r[1] ?? '').padStart(7)}  ${(r[2] ?? '').padStart(10)}   ${r[3] ?? ''}`),
     '',
