@@ -133,7 +133,9 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
     writeInventory: write,
     close: async () => {
       await group.shutdown();
-      rmSync(dir, { recursive: true, force: true });
+      // KUBESMITH_E2E_KEEP=1 keeps the bundle, state and run logs for a look afterwards.
+      if (process.env.KUBESMITH_E2E_KEEP === undefined) rmSync(dir, { recursive: true, force: true });
+      else console.log(`kept ${dir}`);
     },
   };
 }
