@@ -39,10 +39,21 @@ const OID_SAN = '2.5.29.17';
 const PEM_IN_BASE64 = /^LS0tLS1CRUdJT/; // base64("-----BEGIN"): Kubernetes' spec.request is base64(PEM)
 
 /** Parses a PEM, base64 DER or base64(PEM) CSR and verifies its self-signature. Throws on garbage. */
+/**
+ * Decodes the first CERTIFICATE REQUEST block ourselves, tolerating blank lines and headers the way
+ * Go's pem.Decode does (the library's PEM reader rejects a blank line before the END marker).
+ */
+function pemBodyToDer(text: string): Uint8Array | undefined {
+  const m = /-----BEGIN (?:NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (?:NEW )?CERTIFICATE REQUEST-----/.exec(text);
+  if (!m || m[1] === undefined) return undefined;
+  const body = m[1].split('\n').filter((l) => !l.includes(':')).join('').replace(/\s/g, '');
+  return new Uint8Array(Buffer.from(body, 'base64'));
+}
+
 export async function parseCsr(input: string): Promise<ParsedCsr> {
   const text = input.trim();
   const source = PEM_IN_BASE64.test(text) ? Buffer.from(text, 'base64').toString('utf8') : text;
-  const csr = new x509.Pkcs10CertificateRequest(source);
+  const csr = new x509.Pkcs10CertificateRequest(pemBodyToDer(source) ?? source);
   const san = csr.getExtension(OID_SAN);
   const names = san ? new x509.SubjectAlternativeNameExtension(san.rawData).names.items : [];
   const ofType = (t: string): string[] => names.filter((n) => n.type === t).map((n) => n.value);

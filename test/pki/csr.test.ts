@@ -155,3 +155,15 @@ describe('parseCsr', () => {
     expect(judgeCsr(csr, undefined, ctx).decision).toBe('done');
   });
 });
+
+describe('parseCsr PEM tolerance', () => {
+  // Go's pem.Decode accepts blank lines and headers inside a block; an approver must not be stricter
+  // than the apiserver that stored the request.
+  it('reads a PEM block with a blank line before END and CRLF line ends', async () => {
+    const pem = Buffer.from(await requestField({ commonName: 'system:node:node01', organizations: ['system:nodes'] }), 'base64').toString('utf8');
+    const odd = pem.replace('\n-----END', '\n\n-----END').replace(/\n/g, '\r\n');
+    const parsed = await parseCsr(odd);
+    expect(parsed.subject.commonName).toBe('system:node:node01');
+    expect(parsed.signatureValid).toBe(true);
+  });
+});
