@@ -4,7 +4,7 @@
  * `sudo -n --` for non-root users; writes are atomic (write-script.ts) and streamed.
  */
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { InventoryHost } from '../../inventory/types.js';
 import { RemoteCommandError } from '../../shared/errors.js';
@@ -100,6 +100,21 @@ export class Ssh2Connection implements HostConnection {
     return new Promise((resolve, reject) => {
       try {
         this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+      } catch (err) {
+        reject(err as Error); // "Not connected"
+      }
+    });
+  }
+
+  /**
+   * A byte stream to `host:port` as the remote host sees it (an SSH direct-tcpip channel, as
+   * `ssh -L`): the apiserver on the host's 127.0.0.1, without a second SSH connection. Such
+   * channels are not sessions, so sshd's MaxSessions does not count them.
+   */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch)));
       } catch (err) {
         reject(err as Error); // "Not connected"
       }
