@@ -24,7 +24,9 @@ export const applyCommand: Command = {
   usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--verbose]',
   description: [
     'Phases: connect, lock, gather-facts, preflight, prepare-hosts, binaries, certificates, etcd,',
-    'control-plane, nodes, verify. A host that fails does not stop the others; every failure is',
+    'control-plane, cluster-bootstrap, nodes, approve-kubelet-csrs, verify. The API phases (bootstrap',
+    'token and RBAC, flannel, CoreDNS; kubelet CSR approval) are skipped with the reason when the',
+    'bundle\'s Kubernetes binaries do not run. A host that fails does not stop the others; every failure is',
     'listed at the end. A second apply changes nothing and restarts nothing. Every command that',
     'touches hosts writes a JSON log to <inventory dir>/.kubesmith/<cluster>/logs/.',
   ].join('\n'),
@@ -42,7 +44,7 @@ export const applyCommand: Command = {
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const limit = listOpt(ctx, 'limit');
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundle }, { bundleNeeds }, { runPhases }, { APPLY_PHASES }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }] =
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundle }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }] =
       await Promise.all([
         import('../../pki/ensure.js'),
         import('../../state/load-catalogue.js'),
@@ -56,6 +58,7 @@ export const applyCommand: Command = {
         import('../../deploy/phases/index.js'),
         import('../../state/node-sources.js'),
         import('../ssh-transport.js'),
+        import('../apply-api.js'),
       ]);
     // PKI first and saved before any host is touched: a crash leaves a reusable CA, never
     // half-distributed material from an unsaved one. Dry-run computes but saves nothing.
@@ -81,15 +84,17 @@ export const applyCommand: Command = {
     log.info('apply', { inventory: inv.source, dryRun, only: listOpt(ctx, 'only') ?? [], skip: listOpt(ctx, 'skip') ?? [], limit: limit ?? [] });
     const only = listOpt(ctx, 'only');
     const skip = listOpt(ctx, 'skip');
+    // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
+    const api = applyApi(ctx.env);
     try {
       await runPhases({
         plan,
-        phases: APPLY_PHASES,
+        phases: applyPhases(api.access),
         ...(only ? { only } : {}),
         ...(skip ? { skip } : {}),
         ...(limit ? { limit } : {}),
         dryRun,
-        transport: sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`),
+        transport: api.record(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`)),
         emit: (e) => {
           reporter(e);
           log.event(e);

@@ -11,6 +11,21 @@ import { etcd } from './etcd.js';
 import { controlPlane } from './control-plane.js';
 import { nodes } from './nodes.js';
 import { verify } from './verify.js';
+import { clusterBootstrapPhase } from './cluster-bootstrap.js';
+import { approveKubeletCsrsPhase, type ApproveLoopOptions } from './approve-kubelet-csrs.js';
+import type { ApiAccess } from './_api-access.js';
 
 /** connect -> lock -> gather-facts -> preflight -> prepare-hosts -> binaries -> certificates -> etcd -> control-plane -> nodes -> verify. */
 export const APPLY_PHASES: readonly Phase[] = [connect, lock, gatherFacts, preflight, prepareHosts, binaries, certificates, etcd, controlPlane, nodes, verify];
+
+/**
+ * The apply program with the API phases: cluster-bootstrap after control-plane (token, RBAC,
+ * add-ons through the apiserver) and approve-kubelet-csrs after nodes. `kubesmith apply` runs this.
+ */
+export function applyPhases(access: ApiAccess, approve: ApproveLoopOptions = {}): readonly Phase[] {
+  return APPLY_PHASES.flatMap((p) => {
+    if (p.id === 'control-plane') return [p, clusterBootstrapPhase(access)];
+    if (p.id === 'nodes') return [p, approveKubeletCsrsPhase(access, approve)];
+    return [p];
+  });
+}

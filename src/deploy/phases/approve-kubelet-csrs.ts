@@ -1,0 +1,126 @@
+/**
+ * approve-kubelet-csrs: after the nodes phase started the kubelets, approve their certificate
+ * requests and wait for the nodes. Each round lists the CSRs and judges every one with decideCsr
+ * (pki-spec.md §3: only requests matching an inventory node, its IPs and kubesmith's bootstrap
+ * token are approved; others are left alone), until every node of the run has an issued client and
+ * serving certificate; then the Node objects must turn Ready (flannel up). Stragglers fail as
+ * their host, with the reason the API gives. Dry-run says what would be approved and calls nothing;
+ * nodes whose kubelet is a stub (not started) are skipped with that reason.
+ */
+import { approveRound, type NodeCertStatus } from '../../kube/approve-csrs.js';
+import { waitForNodesReady, type NodeReadiness } from '../../kube/addons.js';
+import { abortableSleep, type KubeClient } from '../../kube/client.js';
+import { hostsWithRole } from '../../inventory/types.js';
+import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
+import type { HostReader } from '../ssh/connection.js';
+import type { Phase, PhaseContext, PhaseReport } from '../phase.js';
+import { apiHost, gatherRunnable, notRunnableReason, unitBinary, withApi, type ApiAccess } from './_api-access.js';
+
+const KUBELET = 'kubelet.service';
+const APISERVER = 'kube-apiserver.service';
+
+/** Loop settings (tests poll faster). */
+export interface ApproveLoopOptions {
+  /** Pause between CSR rounds and Node polls. @default 3000 */
+  readonly pollMs?: number;
+}
+
+/** Rounds of approveRound until every named node has both certificates or the deadline passes. */
+export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, nodes: readonly string[], ctx: PhaseContext, pollMs: number): Promise<readonly NodeCertStatus[]> {
+  for (;;) {
+    const round = await approveRound({
+      client,
+      inventory: plan.inventory,
+      clock: ctx.clock,
+      bootstrapTokenIds: [plan.bootstrapToken.id],
+      denyUnknown: false,
+      watch: false,
+      timeoutMs: 0,
+      signal: ctx.signal,
+    });
+    const mine = round.nodes.filter((n) => nodes.includes(n.node));
+    if (mine.every((n) => n.client && n.serving) || ctx.clock.now().getTime() + pollMs > ctx.deadline) return mine;
+    // Approved CSRs need a moment for the signer: re-list soon after acting.
+    await abortableSleep(round.acted > 0 ? Math.min(pollMs, 500) : pollMs, ctx.signal);
+  }
+}
+
+/** Why a node's kubelet cannot take part, probed through its reader (the service phases' test). */
+async function kubeletSkip(reader: HostReader, planned: PlannedHost, ctx: PhaseContext): Promise<string | undefined> {
+  const bin = unitBinary(planned, 'nodes', KUBELET);
+  const facts = bin ? await gatherRunnable(reader, {}, [bin], ctx) : {};
+  return notRunnableReason(planned, facts, 'nodes', KUBELET);
+}
+
+/** The whole approval for the hosts of the run; a table plus per-host failures. */
+export async function approveReport(access: ApiAccess, hosts: ReadonlyMap<string, HostReader>, plan: ClusterPlan, ctx: PhaseContext, o: ApproveLoopOptions = {}): Promise<PhaseReport> {
+  const title = 'Kubelet certificates and node readiness';
+  const columns = ['NODE', 'CLIENT CERT', 'SERVING CERT', 'READY'];
+  const planned = (name: string): PlannedHost | undefined => plan.hosts.find((h) => h.host.name === name);
+  const skipped: string[][] = [];
+  const wanted: string[] = [];
+  for (const [name, reader] of hosts) {
+    const p = planned(name);
+    const why = p ? await kubeletSkip(reader, p, ctx) : `${name} is not in the plan`;
+    if (why) skipped.push([name, '-', '-', `skipped: ${why}`]);
+    else wanted.push(name);
+  }
+  const via = apiHost(plan, [...hosts.keys()]) ?? hostsWithRole(plan.inventory, 'control-plane')[0]?.name;
+  const viaReader = via === undefined ? undefined : hosts.get(via);
+  const viaPlanned = via === undefined ? undefined : planned(via);
+  const apiSkip = via === undefined ? 'the inventory has no control-plane host' : viaReader && viaPlanned ? await apiserverSkip(viaReader, viaPlanned, ctx) : undefined;
+  if (wanted.length === 0 || apiSkip) {
+    const reason = apiSkip ? `skipped: ${apiSkip}` : undefined;
+    return { title: `${title} (skipped)`, columns, rows: [...skipped, ...wanted.map((n) => [n, '-', '-', reason ?? ''])], failures: [] };
+  }
+  try {
+    return await withApi(access, plan, via as string, 'admin', ctx, async (client) => {
+      const certs = await approveUntilIssued(client, plan, wanted, ctx, o.pollMs ?? 3000);
+      const issued = certs.filter((c) => c.client && c.serving).map((c) => c.node);
+      const ready = issued.length === 0 ? [] : (await waitForNodesReady(client, issued, new Date(ctx.deadline), ctx.signal, { clock: ctx.clock, pollMs: o.pollMs ?? 3000 })).nodes;
+      return tabulate(title, columns, wanted, certs, ready, skipped);
+    });
+  } catch (err) {
+    const message = `approving kubelet certificates through ${via}: ${err instanceof Error ? err.message : String(err)}`;
+    return { title, columns, rows: [...wanted.map((n) => [n, '?', '?', 'API error']), ...skipped], failures: wanted.map((host) => ({ host, message })) };
+  }
+}
+
+async function apiserverSkip(reader: HostReader, p: PlannedHost, ctx: PhaseContext): Promise<string | undefined> {
+  const bin = unitBinary(p, 'control-plane', APISERVER);
+  return notRunnableReason(p, bin ? await gatherRunnable(reader, {}, [bin], ctx) : {}, 'control-plane', APISERVER);
+}
+
+function tabulate(title: string, columns: readonly string[], wanted: readonly string[], certs: readonly NodeCertStatus[], ready: readonly NodeReadiness[], skipped: readonly string[][]): PhaseReport {
+  const failures: { host: string; message: string }[] = [];
+  const rows = wanted.map((n) => {
+    const c = certs.find((x) => x.node === n);
+    const r = ready.find((x) => x.name === n);
+    const missing = [c?.client ? '' : 'client', c?.serving ? '' : 'serving'].filter(Boolean);
+    if (missing.length > 0) {
+      failures.push({ host: n, message: `no issued kubelet ${missing.join(' and ')} certificate by the deadline: is kubelet running and does its CSR match the inventory? see \`journalctl -u kubelet\` and \`kubesmith approve\`` });
+    } else if (r && !r.ready) {
+      failures.push({ host: n, message: `node not Ready by the deadline: ${r.reason ?? 'unknown'}` });
+    }
+    return [n, c?.client ? 'issued' : 'missing', c?.serving ? 'issued' : 'missing', r ? (r.ready ? 'Ready' : `NotReady: ${r.reason ?? ''}`) : '-'];
+  });
+  return { title, columns, rows: [...rows, ...skipped], failures };
+}
+
+/** The phase, talking to the API through `access`. */
+export function approveKubeletCsrsPhase(access: ApiAccess, o: ApproveLoopOptions = {}): Phase {
+  return {
+    id: 'approve-kubelet-csrs',
+    title: 'Approve kubelet certificates',
+    hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('worker') || h.host.roles.includes('control-plane')),
+    gather: (host, { host: planned, facts }, ctx) => {
+      const bin = unitBinary(planned, 'nodes', KUBELET);
+      return bin ? gatherRunnable(host, facts, [bin], ctx) : Promise.resolve({});
+    },
+    plan: ({ host, facts }) => {
+      const skip = notRunnableReason(host, facts, 'nodes', KUBELET);
+      return [{ kind: 'note', message: skip ? `kubelet CSRs not approved: ${skip}` : `API: approve ${host.host.name}'s kubelet client and serving CSRs that match the inventory, then wait for the node to be Ready` }];
+    },
+    report: (hosts, plan, ctx) => approveReport(access, hosts, plan, ctx, o),
+  };
+}
