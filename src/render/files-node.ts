@@ -2,6 +2,7 @@
 import type { InventoryHost } from '../inventory/types.js';
 import { CERT, type CredentialPaths } from './credentials.js';
 import { nodeServerUrl } from './endpoints.js';
+import { imageImportSteps } from '../kube/addons.js';
 import type { RenderContext, RoleFiles, TextFile } from './render-context.js';
 import { lbPaths, localProxyView, nginxUnitView } from './views/apiserver-lb.js';
 import { bootstrapKubeconfigView, certKubeconfigView } from './views/kubeconfig.js';
@@ -66,5 +67,8 @@ export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
       file(`${layout.unitDir}/kubesmith-apiserver-proxy.service`, 'unit', 'units/kubesmith-apiserver-proxy.service.hbs', nginxUnitView(conf), unit),
     );
   }
-  return { files };
+  // The pause, flannel and CoreDNS images come from the bundle: containerd imports them before
+  // kubelet starts (nothing is pulled; the manifests use imagePullPolicy IfNotPresent).
+  const data = imageImportSteps({ inventory: inv }, host).map((s) => ({ source: s.source, path: s.remotePath, phase: PHASE }));
+  return { files, data };
 }

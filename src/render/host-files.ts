@@ -58,6 +58,8 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
     ...binariesForHost(ctx.inv, host, ctx.layout).map((b) =>
       binaryArtifact({ host: host.name, phase: 'binaries', path: b.path, restarts: b.restarts }, b.source, ctx.binaries),
     ),
+    // Image tarballs are data: 0644, never executed.
+    ...roles.flatMap((r) => (r.data ?? []).map((d) => ({ ...binaryArtifact({ host: host.name, phase: d.phase, path: d.path, restarts: [] }, d.source, ctx.binaries), mode: 0o644 }))),
     ...roles.flatMap((r) =>
       r.files.map((f) =>
         textArtifact(

@@ -1,6 +1,7 @@
 /** Shared shapes of the per-host renderers (kept apart from host-files.ts to avoid import cycles). */
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { PkiBundle, PkiFile } from '../pki/types.js';
+import type { BinarySource } from '../plan/types.js';
 import type { Version } from '../shared/semver.js';
 import type { ArtifactSpec } from './artifact.js';
 import type { ResolvedBinaries } from './binaries.js';
@@ -32,7 +33,16 @@ export interface TextFile {
   readonly restarts: readonly string[];
 }
 
+/** A whole file copied from the bundle as data, not run (a container image tarball, mode 0644). */
+export interface DataFile {
+  readonly source: BinarySource;
+  readonly path: string;
+  readonly phase: string;
+}
+
 /** What one role contributes to a host. */
 export interface RoleFiles {
   readonly files: readonly TextFile[];
+  /** Bundle files copied as data (node roles: the image tarballs containerd imports). */
+  readonly data?: readonly DataFile[];
 }

@@ -19,7 +19,7 @@ describe('kubesmith plan', () => {
     expect(r.out).toMatch(/  etcd +Install etcd +3 host\(s\), 6 file\(s\)/);
     expect(r.out).toMatch(/  keep +apiserver +valid until/);
     expect(r.out).toContain('Files (no previous render: all new):');
-    expect(r.out).toMatch(/master01 \[control-plane, etcd\]: 54 files \(54 new\)/);
+    expect(r.out).toMatch(/master01 \[control-plane, etcd\]: 58 files \(58 new\)/);
     expect(r.out).not.toContain('BEGIN');
     expect(r.out).not.toMatch(/token: [a-z0-9]{6}\./);
   });
@@ -27,7 +27,7 @@ describe('kubesmith plan', () => {
   it('after a render: unchanged; after an inventory change: new and changed files, as JSON too', async () => {
     expect((await cli(['render', '-i', 'inventory.yaml', '--out', 'out'], dir)).code).toBe(0);
     const same = await cli(['plan', '-i', 'inventory.yaml'], dir);
-    expect(same.out).toMatch(/master01 \[control-plane, etcd\]: 54 files \(54 unchanged\)/);
+    expect(same.out).toMatch(/master01 \[control-plane, etcd\]: 58 files \(58 unchanged\)/);
 
     const inv = join(dir, 'inventory.yaml');
     const original = readFileSync(inv, 'utf8');

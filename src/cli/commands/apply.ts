@@ -44,7 +44,7 @@ export const applyCommand: Command = {
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const limit = listOpt(ctx, 'limit');
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundle }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }] =
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }] =
       await Promise.all([
         import('../../pki/ensure.js'),
         import('../../state/load-catalogue.js'),
@@ -52,7 +52,7 @@ export const applyCommand: Command = {
         import('../../state/paths.js'),
         import('../../state/load-templates.js'),
         import('../../plan/build-plan.js'),
-        import('../../state/bundle.js'),
+        import('../../state/bundle-images.js'),
         import('../../state/bundle-resolve.js'),
         import('../../deploy/runner.js'),
         import('../../deploy/phases/index.js'),
@@ -76,8 +76,11 @@ export const applyCommand: Command = {
     const wanted = new Set(limit ?? draft.hosts.map((h) => h.host.name));
     for (const n of limit ?? []) if (!draft.hosts.some((h) => h.host.name === n)) throw new UsageError(`--limit: unknown host "${n}"`);
     const needs = bundleNeeds({ ...draft, hosts: draft.hosts.filter((h) => wanted.has(h.host.name)) });
-    const binaries = await loadBundle({ dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs });
-    const plan = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, binaries });
+    // Image tarballs are required only with real Kubernetes binaries (a missing one fails here, before any host is touched).
+    const bundle = await loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs });
+    const built = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, binaries: bundle.binaries });
+    const plan = bundle.imagesSkipped === undefined ? built : withoutImages(built);
+    if (bundle.imagesSkipped !== undefined) ctx.stderr.write(`note: ${bundle.imagesSkipped}\n`);
 
     const log = openRunLog(stateDir(inv), NodeClock.now(), [pki.bundle.bootstrapToken.secret]);
     const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose') });
