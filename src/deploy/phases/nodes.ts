@@ -7,6 +7,7 @@ import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
+import { withImageImports } from './_image-imports.js';
 
 /** Installs and starts the node components. */
 export const nodes: Phase = {
@@ -14,7 +15,7 @@ export const nodes: Phase = {
   title: 'Install nodes',
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx),
-  plan: ({ host, facts }) => serviceSteps(host, 'nodes', facts),
+  plan: (input) => withImageImports(serviceSteps(input.host, 'nodes', input.facts), input),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),
