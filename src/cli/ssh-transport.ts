@@ -15,11 +15,9 @@ export function sshTransport(env: Readonly<Record<string, string | undefined>>, 
     connect: (host, signal) => connectWithRetry(host, { signal, env, deadline: Date.now() + 2 * host.ssh.connectTimeoutSeconds * 1000 }),
     lock: async (conn) => {
       if (!(conn instanceof Ssh2Connection)) throw new InternalError(`${conn.name}: the SSH transport can only lock its own connections`);
-      await acquireRemoteLock(conn, holder);
-      // The lock lives as long as its channel; the runner closes the connection right after
-      // releasing, which ends the channel and frees the flock on the host. (RemoteLock.release()
-      // would also wait up to 10 s on a timer that keeps the process alive, delaying the exit.)
-      return { release: async () => undefined };
+      // The lock lives as long as its channel: release() ends it and waits for the holder to
+      // exit, so the host is unlocked when apply returns (and sshd frees it if we die first).
+      return acquireRemoteLock(conn, holder);
     },
   };
 }

@@ -48,7 +48,7 @@ export async function executeSteps(
   state: HostRunState,
   opts: ExecutorOptions,
 ): Promise<void> {
-  const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
+  const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal, recordDigests: true }), runPreProbes(host, steps, opts.signal)]);
   const emit = (step: Step, status: StepStatus, detail: string | undefined): void =>
     opts.emit({
       type: 'step',

@@ -19,6 +19,15 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** Options of HostWriter.stat(). */
+export interface StatOptions extends RunOptions {
+  /**
+   * Store freshly computed sha256s in the host's digest cache (digest-cache.ts) so the next
+   * apply need not hash unchanged files again. Only writers may: a dry-run writes nothing.
+   */
+  readonly recordDigests?: boolean;
+}
+
 export interface RemoteFileStat {
   readonly sha256: string;
   readonly mode: number; // permission bits only, e.g. 0o644
@@ -44,6 +53,8 @@ export interface WriteMeta {
 
 /** Mutating view. Only the executor (and the ssh implementation) may reference it. */
 export interface HostWriter extends HostReader {
+  /** stat() that may also record digests (StatOptions.recordDigests). */
+  stat(paths: readonly string[], opts?: StatOptions): Promise<ReadonlyMap<string, RemoteFileStat>>;
   /** Runs a command; never throws on non-zero exit (the caller decides). */
   exec(argv: readonly string[], opts?: RunOptions & { readonly stdin?: Uint8Array }): Promise<CommandResult>;
   /**

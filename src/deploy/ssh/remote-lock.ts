@@ -56,7 +56,12 @@ export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = d
       held: () => open,
       release: async () => {
         if (open) ch.end();
-        await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
+        // Wait for the holder to exit, at most 10 s; the timer is cleared (and unref'd) so a
+        // released lock never keeps the CLI alive.
+        let timer: NodeJS.Timeout | undefined;
+        const giveUp = new Promise<void>((r) => (timer = setTimeout(r, 10_000)).unref());
+        await Promise.race([closed, giveUp]);
+        clearTimeout(timer);
       },
     };
   }

@@ -9,7 +9,7 @@ import type { ClientChannel } from 'ssh2';
 import type { InventoryHost } from '../../inventory/types.js';
 import { RemoteCommandError } from '../../shared/errors.js';
 import { ChannelLimit } from './channel-limit.js';
-import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, WriteMeta } from './connection.js';
+import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, StatOptions, WriteMeta } from './connection.js';
 import { openClient } from './open-client.js';
 import { privilegeHint } from './privilege-hint.js';
 import { commandLine, quoteArgv } from './quote.js';
@@ -66,9 +66,9 @@ export class Ssh2Connection implements HostConnection {
     return this.run(argv, opts, quoteArgv(argv), opts.stdin);
   }
 
-  async stat(paths: readonly string[], opts: RunOptions = {}): Promise<ReadonlyMap<string, RemoteFileStat>> {
+  async stat(paths: readonly string[], opts: StatOptions = {}): Promise<ReadonlyMap<string, RemoteFileStat>> {
     if (paths.length === 0) return new Map();
-    const r = await this.run(statArgv(paths), opts, `stat ${paths.length} file(s)`);
+    const r = await this.run(statArgv(paths, opts.recordDigests === true), opts, `stat ${paths.length} file(s)`);
     if (r.exitCode !== 0) throw this.failed(`stat ${paths.join(' ')}`, r);
     return parseStat(r.stdout, paths);
   }

@@ -2,24 +2,37 @@
  * stat() in one round trip: a small POSIX sh script prints "<index> <sha256> <mode> <owner> <size>"
  * for every argument that is an existing regular file (symlinks followed). Paths are passed as
  * arguments, never spliced into the script, and reported by index, so any byte in a name is safe.
+ * The sha256 comes from the host's digest cache when size, device, inode, mtime and ctime all
+ * match its entry (digest-cache.ts), else the file is hashed; with `record` a fresh hash is
+ * stored in the cache (apply only: a dry-run writes nothing, not even a cache entry).
  */
 import type { RemoteFileStat } from './connection.js';
+import { DIGEST_DIR, digestSh } from './digest-cache.js';
 import { shArgv } from './quote.js';
 
-const SCRIPT = `rc=0; i=0
+const SCRIPT = (record: boolean, dir: string): string => `${digestSh(dir)}
+one() {
+  st=$(stat -L -c '%a %U:%G %s' -- "$1") || return 1
+  keys=$(dkeys "$1") || keys=
+  if [ -n "$keys" ] && h=$(dlookup "$1" "$keys"); then :; else
+    h=$(sha256sum < "$1") || return 1
+    h=\${h%% *}
+    ${record ? '[ -n "$keys" ] && [ "$(dkeys "$1")" = "$keys" ] && drecord "$1" "$h" "$keys"' : ':'}
+  fi
+  printf '%s %s %s\\n' "$2" "$h" "$st"
+}
+rc=0; i=0
 for p in "$@"; do
   i=$((i+1))
   [ -f "$p" ] || continue
-  m=$(stat -L -c '%a %U:%G %s' -- "$p") || { rc=1; continue; }
-  h=$(sha256sum < "$p") || { rc=1; continue; }
-  printf '%s %s %s\\n' "$i" "\${h%% *}" "$m"
+  one "$p" "$i" || rc=1
 done
 exit $rc`;
 
-/** argv for the stat script. */
-export function statArgv(paths: readonly string[]): string[] {
+/** argv for the stat script; `record` stores fresh hashes in the digest cache in `digestDir`. */
+export function statArgv(paths: readonly string[], record = false, digestDir: string = DIGEST_DIR): string[] {
   for (const p of paths) if (!p.startsWith('/')) throw new TypeError(`stat: remote paths must be absolute: ${p}`);
-  return shArgv(SCRIPT, paths);
+  return shArgv(SCRIPT(record, digestDir), paths);
 }
 
 /** Parses the script's output into path -> stat. */

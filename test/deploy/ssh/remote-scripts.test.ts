@@ -1,11 +1,13 @@
 /**
  * The remote halves of writeFile() and stat(), run here with the local /bin/sh (dash) exactly as
  * the host's shell runs them: atomic replace, sha256 refusal, stale temp cleanup, modes, stat
- * output parsing. The same scripts run over SSH in test/hosts/ssh-connection.test.ts.
+ * output parsing, the one-pass hash, the digest cache and its invalidation. Every test passes its
+ * own digest cache directory (this may run as root: the machine's /var/lib/kubesmith stays
+ * untouched). The same scripts run over SSH in test/hosts/ssh-connection.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +16,11 @@ import { SHA_MISMATCH_EXIT, writeArgv } from '../../../src/deploy/ssh/write-scri
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const me = `${userInfo().username}:${spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim()}`;
-const run = (argv: readonly string[], input = ''): { code: number; stderr: string; stdout: string } => {
-  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8' });
+const digests = mkdtempSync(join(tmpdir(), 'ks-digests-'));
+const put = (target: string, body: string | Buffer, tmp = 'r1', mode = 0o644): ReturnType<typeof run> =>
+  run(writeArgv(target, tmp, { mode, owner: me, sha256: createHash('sha256').update(body).digest('hex') }, digests), body);
+const run = (argv: readonly string[], input: string | Buffer = ''): { code: number; stderr: string; stdout: string } => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', maxBuffer: 1 << 26 });
   return { code: r.status ?? -1, stderr: r.stderr, stdout: r.stdout };
 };
 
@@ -23,8 +28,8 @@ describe('write script', () => {
   it('creates parents, sets the mode and replaces the target', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     const target = join(dir, 'a/b/key.pem');
-    expect(run(writeArgv(target, 'r1', { mode: 0o600, owner: me, sha256: sha('one') }), 'one').code).toBe(0);
-    expect(run(writeArgv(target, 'r2', { mode: 0o640, owner: me, sha256: sha('two') }), 'two').code).toBe(0);
+    expect(run(writeArgv(target, 'r1', { mode: 0o600, owner: me, sha256: sha('one') }, digests), 'one').code).toBe(0);
+    expect(run(writeArgv(target, 'r2', { mode: 0o640, owner: me, sha256: sha('two') }, digests), 'two').code).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('two');
     expect(statSync(target).mode & 0o7777).toBe(0o640);
     expect(statSync(join(dir, 'a/b')).mode & 0o777).toBe(0o755 & ~process.umask());
@@ -35,7 +40,7 @@ describe('write script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     const target = join(dir, 'unit.service');
     writeFileSync(target, 'old');
-    const r = run(writeArgv(target, 'r1', { mode: 0o644, owner: me, sha256: sha('expected') }), 'truncated');
+    const r = run(writeArgv(target, 'r1', { mode: 0o644, owner: me, sha256: sha('expected') }, digests), 'truncated');
     expect(r.code).toBe(SHA_MISMATCH_EXIT);
     expect(r.stderr).toContain(`expected ${sha('expected')}`);
     expect(readFileSync(target, 'utf8')).toBe('old');
@@ -46,7 +51,7 @@ describe('write script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     writeFileSync(join(dir, 'f.kubesmith-tmp-dead01'), 'x');
     writeFileSync(join(dir, 'other.kubesmith-tmp-dead02'), 'y');
-    expect(run(writeArgv(join(dir, 'f'), 'r1', { mode: 0o644, owner: me, sha256: sha('z') }), 'z').code).toBe(0);
+    expect(run(writeArgv(join(dir, 'f'), 'r1', { mode: 0o644, owner: me, sha256: sha('z') }, digests), 'z').code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['f', 'other.kubesmith-tmp-dead02']);
   });
 
@@ -67,7 +72,7 @@ describe('stat script', () => {
     writeFileSync(odd, 'abc', { mode: 0o600 });
     writeFileSync(join(dir, 'b'), '');
     const paths = [join(dir, 'missing'), odd, dir, join(dir, 'b')];
-    const r = run(statArgv(paths));
+    const r = run(statArgv(paths, false, digests));
     expect(r.code).toBe(0);
     const s = parseStat(r.stdout, paths);
     expect(s.get(odd)).toEqual({ sha256: sha('abc'), mode: 0o600, owner: me, size: 3 });
@@ -77,5 +82,116 @@ describe('stat script', () => {
 
   it('insists on absolute paths', () => {
     expect(() => statArgv(['etc/x'])).toThrow(/absolute/);
+  });
+});
+
+describe('write script: one pass', () => {
+  it('hashes while receiving: 8 MB of binary content arrives intact, with a digest cache entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
+    const body = Buffer.alloc(8 << 20);
+    for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const r = put(join(dir, 'kubelet'), body, 'r1', 0o755);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'kubelet')).equals(body)).toBe(true);
+    expect(statSync(join(dir, 'kubelet')).mode & 0o7777).toBe(0o755);
+    expect(readdirSync(dir)).toEqual(['kubelet']);
+    const entry = readFileSync(join(digests, sha(join(dir, 'kubelet'))), 'utf8');
+    const st = spawnSync('stat', ['-c', '%s %d %i %.9Y %.9Z', join(dir, 'kubelet')], { encoding: 'utf8' }).stdout.trim();
+    expect(entry).toBe(`${st} ${createHash('sha256').update(body).digest('hex')}\n`);
+  });
+
+  it('short input (an interrupted upload) fails the check and leaves the old target, no temp file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
+    writeFileSync(join(dir, 'etcd'), 'old');
+    const full = 'x'.repeat(100_000);
+    const r = run(writeArgv(join(dir, 'etcd'), 'r1', { mode: 0o755, owner: me, sha256: sha(full) }, digests), full.slice(0, 60_000));
+    expect(r.code).toBe(SHA_MISMATCH_EXIT);
+    expect(readdirSync(dir)).toEqual(['etcd']);
+    expect(readFileSync(join(dir, 'etcd'), 'utf8')).toBe('old');
+  });
+
+  it('a temp file that cannot be stored fails even though the streamed sha256 matches', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
+    writeFileSync(join(dir, 'f'), 'old');
+    // tee cannot open a directory for writing (even as root); it still copies stdin to sha256sum.
+    mkdtempSync(join(dir, 'f.kubesmith-tmp-r9'));
+    const tmp = readdirSync(dir).find((n) => n.startsWith('f.kubesmith-tmp-r9'))!.slice('f.kubesmith-tmp-'.length);
+    const r = put(join(dir, 'f'), 'new', tmp);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not store the content in .*f\.kubesmith-tmp-r9/);
+    expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
+  });
+});
+
+describe('digest cache', () => {
+  const statOf = (path: string, record = false, cache = digests): string | undefined =>
+    parseStat(run(statArgv([path], record, cache)).stdout, [path]).get(path)?.sha256;
+  /** Replaces the cached sha256 of `path` with a made-up one: a later stat reporting it proves the cache was used. */
+  const forge = (path: string, cache = digests): string => {
+    const file = join(cache, sha(path));
+    const fake = sha(`forged ${path}`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/[0-9a-f]{64}\n$/, `${fake}\n`));
+    return fake;
+  };
+
+  it('stat trusts an entry whose keys all match (no re-hash)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const f = join(dir, 'bin');
+    expect(put(f, 'v1').code).toBe(0);
+    expect(statOf(f)).toBe(sha('v1'));
+    const fake = forge(f);
+    expect(statOf(f)).toBe(fake);
+  });
+
+  it('same size, mtime restored to the nanosecond: the content change is seen (ctime moved)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const f = join(dir, 'bin');
+    const ref = join(dir, 'ref');
+    expect(put(f, 'AAAA').code).toBe(0);
+    forge(f);
+    writeFileSync(ref, '');
+    expect(spawnSync('touch', ['-r', f, ref]).status).toBe(0);
+    const mtime = (p: string): string => spawnSync('stat', ['-c', '%.9Y %s %i', p], { encoding: 'utf8' }).stdout;
+    const before = mtime(f);
+    writeFileSync(f, 'BBBB'); // in place: same inode, same size
+    expect(spawnSync('touch', ['-m', '-r', ref, f]).status).toBe(0);
+    expect(mtime(f)).toBe(before);
+    expect(statOf(f)).toBe(sha('BBBB'));
+  });
+
+  it('a replaced file (new inode) with the same size and mtime is re-hashed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const f = join(dir, 'bin');
+    expect(put(f, 'AAAA').code).toBe(0);
+    forge(f);
+    writeFileSync(join(dir, 'other'), 'CCCC');
+    expect(spawnSync('touch', ['-r', f, join(dir, 'other')]).status).toBe(0);
+    expect(spawnSync('mv', ['-f', join(dir, 'other'), f]).status).toBe(0);
+    expect(statOf(f)).toBe(sha('CCCC'));
+  });
+
+  it('chmod alone also invalidates (ctime), and a recording stat stores the new hash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const f = join(dir, 'bin');
+    expect(put(f, 'v1').code).toBe(0);
+    forge(f);
+    chmodSync(f, 0o700);
+    expect(statOf(f, true)).toBe(sha('v1'));
+    const fake = forge(f); // recorded again with the new keys, so trusted again
+    expect(statOf(f)).toBe(fake);
+  });
+
+  it('a stat that does not record (dry-run) writes nothing; garbage entries are ignored', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'ks-digests-'));
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const f = join(dir, 'bin');
+    writeFileSync(f, 'plain');
+    expect(statOf(f, false, cache)).toBe(sha('plain'));
+    expect(readdirSync(cache)).toEqual([]);
+    expect(statOf(f, true, cache)).toBe(sha('plain'));
+    expect(readdirSync(cache)).toEqual([sha(f)]);
+    expect(statSync(join(cache, sha(f))).mode & 0o777).toBe(0o600);
+    writeFileSync(join(cache, sha(f)), 'not an entry\n');
+    expect(statOf(f, false, cache)).toBe(sha('plain'));
   });
 });
