@@ -1,19 +1,11 @@
 /** CLI conventions: --help on every command and group, --version, exit codes for usage errors. */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { VERSION } from '../../src/cli/version.js';
+import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env, cwd: process.cwd(), signal: new AbortController().signal });
-  return { code, out, err };
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCliCaptured(argv, { env });
 }
 
 describe('kubesmith CLI conventions', () => {

@@ -15,6 +15,7 @@ import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserve
 import { servingCsr } from '../support/kubelet-csr.js';
 import { freePort, startLocalSshd, unavailableReason, type LocalSshd } from './support/local-sshd.js';
 import { makeTestPki } from './support/test-pki.js';
+import { runCliCaptured } from '../support/cli-run.js';
 
 const CSR = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const skip = unavailableReason();
@@ -69,13 +70,7 @@ describe.skipIf(skip !== undefined)('kubesmith approve through SSH to the first 
       spec: { request: csr.request, signerName: csr.signerName, usages: csr.usages, username: csr.username, groups: csr.groups },
       status: {},
     });
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await runCli(['approve', '-i', 'inventory.yaml'], { stdout, stderr, env: {}, cwd: dir, signal: new AbortController().signal });
+    const { code, out, err } = await runCliCaptured(['approve', '-i', 'inventory.yaml'], { cwd: dir });
     expect(err).toContain('0/2 nodes have issued client and serving certificates');
     expect(code).toBe(0);
     expect(out).toMatch(new RegExp(`${csr.name}\\s.*Approved\\s+approved\\s+serving certificate for node01`));

@@ -18,6 +18,7 @@ import { savePkiState } from '../../src/state/pki-store.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { bootstrapClientCsr, renewalClientCsr, servingCsr } from '../support/kubelet-csr.js';
 import { makeTestPki, type TestPair, type TestPki } from './support/test-pki.js';
+import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
 const CSR = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const TOKEN = { id: 'abcdef', secret: '0123456789abcdef', expires: new Date('2036-01-01T00:00:00Z') };
@@ -61,10 +62,8 @@ function io(): { out: () => string; err: () => string; streams: { stdout: PassTh
   return { out: () => out, err: () => err, streams: { stdout, stderr } };
 }
 
-async function cli(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  const o = io();
-  const code = await runCli(argv, { ...o.streams, env: {}, cwd, signal: new AbortController().signal });
-  return { code, out: o.out(), err: o.err() };
+async function cli(argv: string[], cwd: string): Promise<CliResult> {
+  return runCliCaptured(argv, { cwd });
 }
 
 const conditionsOf = (name: string): unknown => (api!.objects.get(`${CSR}/${name}`)?.['status'] as { conditions?: unknown }).conditions;

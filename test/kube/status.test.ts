@@ -5,15 +5,14 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { serializeToken } from '../../src/pki/bootstrap-token.js';
 import type { CsrObject } from '../../src/pki/csr.js';
 import { savePkiState } from '../../src/state/pki-store.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { servingCsr } from '../support/kubelet-csr.js';
 import { makeTestPki, type TestPki } from './support/test-pki.js';
+import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
 const NODES = '/api/v1/nodes';
 const CSR = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
@@ -55,15 +54,8 @@ const wire = (c: CsrObject) => ({
   spec: { request: c.request, signerName: c.signerName, usages: c.usages, username: c.username, groups: c.groups }, status: {},
 });
 
-async function status(...extra: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['status', '-i', 'inventory.yaml', '--server', api!.url, ...extra], { stdout, stderr, env: {}, cwd: dir, signal: new AbortController().signal });
-  return { code, out, err };
+async function status(...extra: string[]): Promise<CliResult> {
+  return runCliCaptured(['status', '-i', 'inventory.yaml', '--server', api!.url, ...extra], { cwd: dir });
 }
 
 describe('kubesmith status', () => {

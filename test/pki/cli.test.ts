@@ -6,21 +6,13 @@ import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
 const EXAMPLE = new URL('../../inventory.example.yaml', import.meta.url).pathname;
 
-async function cli(cwd: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(argv, { stdout, stderr, env: { NO_COLOR: '1' }, cwd, signal: new AbortController().signal });
-  return { code, out, err };
+async function cli(cwd: string, argv: string[]): Promise<CliResult> {
+  return runCliCaptured(argv, { cwd, env: { NO_COLOR: '1' } });
 }
 
 /** A temp dir with inventory.yaml (the example, with ECDSA keys so the test is fast). */

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +19,6 @@ const have = existsSync(ETCD) && existsSync(ETCDCTL);
 if (!have && process.env.CI === 'true') throw new Error('etcd-server/etcd-client are missing: CI must install them');
 if (!have) console.warn('skipping the real etcd test: /usr/bin/etcd or /usr/bin/etcdctl not found (apt-get install etcd-server etcd-client)');
 
-/** A free loopback port (never 2379/2380: a real etcd may run on this machine). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const members = ['master01', 'node01', 'node02'];
 const procs: ChildProcess[] = [];

@@ -11,9 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { loadInventory } from '../../src/state/load-inventory.js';
 import { savePkiState } from '../../src/state/pki-store.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
@@ -22,6 +20,7 @@ import { writeBundle } from '../support/pki-files.js';
 import { freePort, startLocalSshd, unavailableReason, type LocalSshd } from '../kube/support/local-sshd.js';
 import { makeTestPki } from '../kube/support/test-pki.js';
 import { LEASES, lease, node, NODES } from './support/cluster.js';
+import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
 const haveEtcd = existsSync('/usr/bin/etcd') && spawnSync('sh', ['-c', 'command -v etcdctl']).status === 0;
 const skip = unavailableReason() ?? (haveEtcd ? undefined : 'etcd-server/etcd-client are not installed');
@@ -48,15 +47,8 @@ describe.skipIf(skip !== undefined)('kubesmith status through SSH', () => {
     '',
   ].join('\n');
 
-  async function status(file: string, ...extra: string[]): Promise<{ code: number; out: string; err: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await runCli(['status', '-i', file, ...extra], { stdout, stderr, env: {}, cwd: dir, signal: new AbortController().signal });
-    return { code, out, err };
+  async function status(file: string, ...extra: string[]): Promise<CliResult> {
+    return runCliCaptured(['status', '-i', file, ...extra], { cwd: dir });
   }
 
   beforeAll(async () => {

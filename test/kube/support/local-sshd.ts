@@ -26,13 +26,9 @@ export interface LocalSshd {
 }
 
 /** A loopback port nothing listens on (right now). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort } from '../../support/free-port.js';
+
+export { freePort };
 
 async function waitForPort(port: number, proc: ChildProcess, stderr: () => string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
