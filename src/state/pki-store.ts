@@ -4,7 +4,8 @@
  * atomic as a whole (pending files + fsync + commit marker + renames), so a crash never leaves half a
  * file, nor a new key beside its old certificate.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { writeDurable } from './durable-write.js';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
@@ -85,15 +86,6 @@ function mkdirPrivate(dir: string): void {
 const COMMIT_MARKER = '.commit';
 const PENDING = (name: string): string => `.${name}.pending`;
 
-function writeDurable(path: string, content: string, mode: number): void {
-  const fd = openSync(path, 'w', mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function fsyncDir(dir: string): void {
   const dfd = openSync(dir, 'r');

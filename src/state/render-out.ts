@@ -4,7 +4,8 @@
  * previous tree for --diff, and <state>/last-render.json for `plan`. Directories are 0700 (every
  * host tree holds keys), secret files 0600.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeDurable } from './durable-write.js';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseManifest, type RenderManifest } from '../render/render-manifest.js';
 import type { TreeFile } from '../render/render-tree.js';
@@ -13,15 +14,6 @@ import { sha256Hex } from '../shared/sha256.js';
 
 const LAST_RENDER = 'last-render.json';
 
-function writeFileDurable(path: string, content: string, mode: number): void {
-  const fd = openSync(path, 'w', mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Writes `files` as the new content of `out` (replacing it whole); returns the number of files. */
 export function writeRenderTree(outDir: string, files: readonly TreeFile[]): number {
@@ -87,7 +79,7 @@ export function writeLastRender(stateDir: string, manifest: RenderManifest): str
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, LAST_RENDER);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileDurable(tmp, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+  writeDurable(tmp, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
   renameSync(tmp, path);
   return path;
 }
