@@ -116,6 +116,8 @@ export interface Phase {
   readonly always?: boolean;
   /** What the runner does itself for this phase instead of planning steps. */
   readonly builtin?: 'connect' | 'lock';
+  /** How long verify/report may take when the run sets no limit of its own (default 2 min). */
+  readonly deadlineMs?: number;
   hosts(plan: ClusterPlan): readonly PlannedHost[];
   /** Extra read-only facts for this phase, merged over the run's gathered facts. */
   gather?(host: HostReader, input: Omit<PhaseInput, 'facts'> & { readonly facts: HostFacts }, ctx: PhaseContext): Promise<Partial<HostFacts>>;

@@ -92,7 +92,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
       if (targets.length === 0) continue;
       const phaseStart = now();
       req.emit({ type: 'phase-start', phase: phase.id, title: phase.title, hosts: targets.map((h) => h.host.name) });
-      const ctx: PhaseContext = { signal: req.signal, deadline: phaseStart + (req.verifyTimeoutMs ?? 120_000), clock: req.clock, dryRun: req.dryRun };
+      const ctx: PhaseContext = { signal: req.signal, deadline: phaseStart + (req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000), clock: req.clock, dryRun: req.dryRun };
       const failedBefore = run.failures.length;
       await Promise.allSettled(
         targets.map((h) =>

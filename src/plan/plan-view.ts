@@ -2,7 +2,7 @@
  * The data `kubesmith plan` shows (and `--json` prints): phases, certificate decisions, files per
  * host with their status against the last render, notices. Pure.
  */
-import { APPLY_PHASES } from '../deploy/phases/index.js';
+import { APPLY_PROGRAM } from '../deploy/phases/index.js';
 import type { PkiDecision } from '../pki/types.js';
 import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
 import { manifestOf } from '../render/render-manifest.js';
@@ -41,7 +41,7 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
   const all = plan.hosts.flatMap((h) => h.artifacts);
   return {
     cluster: { name: inv.cluster.name, kubernetesVersion: inv.cluster.kubernetesVersion, etcdVersion: inv.cluster.etcdVersion, apiHa: inv.cluster.apiServer.ha },
-    phases: APPLY_PHASES.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
+    phases: APPLY_PROGRAM.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
     certificates: plan.pkiDecisions,
     hosts: plan.hosts.map((h) => ({
       name: h.host.name,

@@ -43,7 +43,11 @@ describe('kubesmith plan', () => {
       expect(status('/etc/systemd/system/kube-apiserver.service')).toBe('unchanged');
       expect(status('/opt/kubernetes/bin/kubelet')).toBe('unchanged');
       expect(v.comparedWith).toBe('last-render');
-      expect(v.phases.map((p) => p.id)).toContain('certificates');
+      // the program apply runs, API phases included, in order
+      expect(v.phases.map((p) => p.id)).toEqual([
+        'connect', 'lock', 'gather-facts', 'preflight', 'prepare-hosts', 'binaries', 'certificates',
+        'etcd', 'control-plane', 'cluster-bootstrap', 'nodes', 'approve-kubelet-csrs', 'verify',
+      ]);
       expect(m1.files.filter((f) => f.secret).every((f) => f.mode === '0600')).toBe(true);
       expect(JSON.stringify(v)).not.toContain('BEGIN');
     } finally {

@@ -112,6 +112,9 @@ export function approveKubeletCsrsPhase(access: ApiAccess, o: ApproveLoopOptions
   return {
     id: 'approve-kubelet-csrs',
     title: 'Approve kubelet certificates',
+    // Kubelets bootstrap only after containerd, the image imports and the CNI are up; approving both
+    // certificates and waiting for Ready takes minutes on a real cluster, not the default 2.
+    deadlineMs: 10 * 60_000,
     hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('worker') || h.host.roles.includes('control-plane')),
     gather: (host, { host: planned, facts }, ctx) => {
       const bin = unitBinary(planned, 'nodes', KUBELET);

@@ -14,6 +14,7 @@ import { verify } from './verify.js';
 import { clusterBootstrapPhase } from './cluster-bootstrap.js';
 import { approveKubeletCsrsPhase, type ApproveLoopOptions } from './approve-kubelet-csrs.js';
 import type { ApiAccess } from './_api-access.js';
+import { InternalError } from '../../shared/errors.js';
 
 /** connect -> lock -> gather-facts -> preflight -> prepare-hosts -> binaries -> certificates -> etcd -> control-plane -> nodes -> verify. */
 export const APPLY_PHASES: readonly Phase[] = [connect, lock, gatherFacts, preflight, prepareHosts, binaries, certificates, etcd, controlPlane, nodes, verify];
@@ -29,3 +30,11 @@ export function applyPhases(access: ApiAccess, approve: ApproveLoopOptions = {})
     return [p];
   });
 }
+
+/**
+ * The whole program as `kubesmith plan` lists it, API phases included. plan never runs a phase,
+ * so its API access refuses to open anything.
+ */
+export const APPLY_PROGRAM: readonly Phase[] = applyPhases({
+  open: () => Promise.reject(new InternalError('kubesmith plan does not run phases')),
+});
