@@ -7,8 +7,6 @@ import { hostname, userInfo } from 'node:os';
 import type { Command, CommandContext } from '../command.js';
 import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
 import { formatIssue, PkiError, UsageError } from '../../shared/errors.js';
-import { createReporter } from '../reporter.js';
-import { openRunLog } from '../log.js';
 
 /** "a,b" and repeated flags -> ["a", "b"]. */
 function listOpt(ctx: CommandContext, name: string): readonly string[] | undefined {
@@ -44,7 +42,7 @@ export const applyCommand: Command = {
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const limit = listOpt(ctx, 'limit');
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }] =
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }] =
       await Promise.all([
         import('../../pki/ensure.js'),
         import('../../state/load-catalogue.js'),
@@ -59,6 +57,8 @@ export const applyCommand: Command = {
         import('../../state/node-sources.js'),
         import('../ssh-transport.js'),
         import('../apply-api.js'),
+        import('../reporter.js'),
+        import('../log.js'),
       ]);
     // PKI first and saved before any host is touched: a crash leaves a reusable CA, never
     // half-distributed material from an unsaved one. Dry-run computes but saves nothing.
