@@ -17,17 +17,26 @@
 
 import { quote } from './quote.js';
 
-/** Directory of the cache entries on the host. */
-export const DIGEST_DIR = '/var/lib/kubesmith/digests';
+/** Where the cache lives on the host and which files it covers. */
+export interface DigestCache {
+  /** Directory of the entries (tests point it elsewhere). */
+  readonly dir: string;
+  /** Smaller files are simply hashed: a few forks for the lookup cost more than hashing them. */
+  readonly minSize: number;
+}
+
+/** The host's cache: binaries (>= 1 MiB) under /var/lib/kubesmith/digests. */
+export const DIGEST_CACHE: DigestCache = { dir: '/var/lib/kubesmith/digests', minSize: 1 << 20 };
 
 /**
  * sh functions: `dkeys PATH` prints the keys (fails if the file is gone or timestamps lack
  * nanoseconds); `dlookup PATH KEYS` prints the cached sha256 when the entry matches KEYS;
  * `drecord PATH SHA KEYS` writes the entry atomically and never fails the caller (not root, disk
- * full: no cache, same results). `dir` is the cache directory (tests point it elsewhere).
+ * full: no cache, same results); `dbig SIZE` is true when a file that large is cached.
  */
-export function digestSh(dir: string = DIGEST_DIR): string {
-  return `DIGESTS=${quote(dir)}
+export function digestSh(cache: DigestCache): string {
+  return `DIGESTS=${quote(cache.dir)}
+dbig() { [ "$1" -ge ${Math.max(0, Math.floor(cache.minSize))} ]; }
 dkeys() {
   k=$(stat -L -c '%s %d %i %.9Y %.9Z' -- "$1" 2>/dev/null) || return 1
   case $k in *.?????????\\ *.?????????) printf '%s\\n' "$k" ;; *) return 1 ;; esac

@@ -7,19 +7,25 @@
  * stored in the cache (apply only: a dry-run writes nothing, not even a cache entry).
  */
 import type { RemoteFileStat } from './connection.js';
-import { DIGEST_DIR, digestSh } from './digest-cache.js';
+import { DIGEST_CACHE, digestSh, type DigestCache } from './digest-cache.js';
 import { shArgv } from './quote.js';
 
-const SCRIPT = (record: boolean, dir: string): string => `${digestSh(dir)}
+// Small files cost two forks (stat, sha256sum) as before the cache; binaries look up the cache.
+const SCRIPT = (record: boolean, cache: DigestCache): string => `${digestSh(cache)}
 one() {
-  st=$(stat -L -c '%a %U:%G %s' -- "$1") || return 1
-  keys=$(dkeys "$1") || keys=
-  if [ -n "$keys" ] && h=$(dlookup "$1" "$keys"); then :; else
-    h=$(sha256sum < "$1") || return 1
+  st=$(stat -L -c '%a %U:%G %s %d %i %.9Y %.9Z' -- "$1") || return 1
+  path=$1 idx=$2
+  set -- $st
+  keys="$3 $4 $5 $6 $7"
+  if ! dbig "$3"; then
+    h=$(sha256sum < "$path") || return 1
     h=\${h%% *}
-    ${record ? '[ -n "$keys" ] && [ "$(dkeys "$1")" = "$keys" ] && drecord "$1" "$h" "$keys"' : ':'}
+  elif ! h=$(dlookup "$path" "$keys"); then
+    h=$(sha256sum < "$path") || return 1
+    h=\${h%% *}
+    ${record ? '[ "$(dkeys "$path")" = "$keys" ] && drecord "$path" "$h" "$keys"' : ':'}
   fi
-  printf '%s %s %s\\n' "$2" "$h" "$st"
+  printf '%s %s %s %s %s\\n' "$idx" "$h" "$1" "$2" "$3"
 }
 rc=0; i=0
 for p in "$@"; do
@@ -29,10 +35,10 @@ for p in "$@"; do
 done
 exit $rc`;
 
-/** argv for the stat script; `record` stores fresh hashes in the digest cache in `digestDir`. */
-export function statArgv(paths: readonly string[], record = false, digestDir: string = DIGEST_DIR): string[] {
+/** argv for the stat script; `record` stores fresh hashes of binaries in the digest cache. */
+export function statArgv(paths: readonly string[], record = false, cache: DigestCache = DIGEST_CACHE): string[] {
   for (const p of paths) if (!p.startsWith('/')) throw new TypeError(`stat: remote paths must be absolute: ${p}`);
-  return shArgv(SCRIPT(record, digestDir), paths);
+  return shArgv(SCRIPT(record, cache), paths);
 }
 
 /** Parses the script's output into path -> stat. */

@@ -10,7 +10,7 @@
  * files of the same target (a run killed with SIGKILL on the host side) are removed first.
  */
 import type { WriteMeta } from './connection.js';
-import { DIGEST_DIR, digestSh } from './digest-cache.js';
+import { DIGEST_CACHE, digestSh, type DigestCache } from './digest-cache.js';
 import { shArgv } from './quote.js';
 
 /** Exit code of the script when the content's sha256 does not match. */
@@ -18,8 +18,8 @@ export const SHA_MISMATCH_EXIT = 86;
 
 // POSIX sh has no pipefail: tee's own status comes back as a "stored" word on fd 3 into the same
 // command substitution as sha256sum's output; no "stored" means the temp file is incomplete.
-const SCRIPT = (dir: string): string => `set -eu
-${digestSh(dir)}
+const SCRIPT = (cache: DigestCache): string => `set -eu
+${digestSh(cache)}
 target=$1 tmp=$2 mode=$3 owner=$4 want=$5
 dir=$(dirname -- "$target")
 mkdir -p -- "$dir"
@@ -48,16 +48,16 @@ sync -d -- "$tmp" 2>/dev/null || sync -- "$tmp" 2>/dev/null || true
 mv -f -- "$tmp" "$target"
 trap - EXIT
 sync -- "$dir" 2>/dev/null || true
-if keys=$(dkeys "$target"); then drecord "$target" "$want" "$keys"; fi`;
+if keys=$(dkeys "$target") && dbig "\${keys%% *}"; then drecord "$target" "$want" "$keys"; fi`;
 
 const OWNER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/;
 
 /** argv for the write script; validates the inputs that would otherwise fail remotely. */
-export function writeArgv(path: string, tmpSuffix: string, meta: WriteMeta, digestDir: string = DIGEST_DIR): string[] {
+export function writeArgv(path: string, tmpSuffix: string, meta: WriteMeta, cache: DigestCache = DIGEST_CACHE): string[] {
   if (!path.startsWith('/') || path.endsWith('/')) throw new TypeError(`writeFile: remote path must be an absolute file path: ${path}`);
   if (!Number.isInteger(meta.mode) || meta.mode < 0 || meta.mode > 0o7777) throw new TypeError(`writeFile ${path}: bad mode ${meta.mode}`);
   if (!OWNER.test(meta.owner)) throw new TypeError(`writeFile ${path}: bad owner ${JSON.stringify(meta.owner)} (want user:group)`);
   if (!/^[0-9a-f]{64}$/.test(meta.sha256)) throw new TypeError(`writeFile ${path}: sha256 must be 64 lowercase hex digits`);
   const mode = `0${meta.mode.toString(8).padStart(3, '0')}`;
-  return shArgv(SCRIPT(digestDir), [path, `${path}.kubesmith-tmp-${tmpSuffix}`, mode, meta.owner, meta.sha256]);
+  return shArgv(SCRIPT(cache), [path, `${path}.kubesmith-tmp-${tmpSuffix}`, mode, meta.owner, meta.sha256]);
 }

@@ -11,14 +11,17 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DigestCache } from '../../../src/deploy/ssh/digest-cache.js';
 import { parseStat, statArgv } from '../../../src/deploy/ssh/stat-script.js';
 import { SHA_MISMATCH_EXIT, writeArgv } from '../../../src/deploy/ssh/write-script.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 const me = `${userInfo().username}:${spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim()}`;
 const digests = mkdtempSync(join(tmpdir(), 'ks-digests-'));
+/** The cache as on a host but for every size (the real one skips files under 1 MiB). */
+const everySize = (dir: string): DigestCache => ({ dir, minSize: 0 });
 const put = (target: string, body: string | Buffer, tmp = 'r1', mode = 0o644): ReturnType<typeof run> =>
-  run(writeArgv(target, tmp, { mode, owner: me, sha256: createHash('sha256').update(body).digest('hex') }, digests), body);
+  run(writeArgv(target, tmp, { mode, owner: me, sha256: createHash('sha256').update(body).digest('hex') }, everySize(digests)), body);
 const run = (argv: readonly string[], input: string | Buffer = ''): { code: number; stderr: string; stdout: string } => {
   const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', maxBuffer: 1 << 26 });
   return { code: r.status ?? -1, stderr: r.stderr, stdout: r.stdout };
@@ -28,8 +31,8 @@ describe('write script', () => {
   it('creates parents, sets the mode and replaces the target', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     const target = join(dir, 'a/b/key.pem');
-    expect(run(writeArgv(target, 'r1', { mode: 0o600, owner: me, sha256: sha('one') }, digests), 'one').code).toBe(0);
-    expect(run(writeArgv(target, 'r2', { mode: 0o640, owner: me, sha256: sha('two') }, digests), 'two').code).toBe(0);
+    expect(run(writeArgv(target, 'r1', { mode: 0o600, owner: me, sha256: sha('one') }, everySize(digests)), 'one').code).toBe(0);
+    expect(run(writeArgv(target, 'r2', { mode: 0o640, owner: me, sha256: sha('two') }, everySize(digests)), 'two').code).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('two');
     expect(statSync(target).mode & 0o7777).toBe(0o640);
     expect(statSync(join(dir, 'a/b')).mode & 0o777).toBe(0o755 & ~process.umask());
@@ -40,7 +43,7 @@ describe('write script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     const target = join(dir, 'unit.service');
     writeFileSync(target, 'old');
-    const r = run(writeArgv(target, 'r1', { mode: 0o644, owner: me, sha256: sha('expected') }, digests), 'truncated');
+    const r = run(writeArgv(target, 'r1', { mode: 0o644, owner: me, sha256: sha('expected') }, everySize(digests)), 'truncated');
     expect(r.code).toBe(SHA_MISMATCH_EXIT);
     expect(r.stderr).toContain(`expected ${sha('expected')}`);
     expect(readFileSync(target, 'utf8')).toBe('old');
@@ -51,7 +54,7 @@ describe('write script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     writeFileSync(join(dir, 'f.kubesmith-tmp-dead01'), 'x');
     writeFileSync(join(dir, 'other.kubesmith-tmp-dead02'), 'y');
-    expect(run(writeArgv(join(dir, 'f'), 'r1', { mode: 0o644, owner: me, sha256: sha('z') }, digests), 'z').code).toBe(0);
+    expect(run(writeArgv(join(dir, 'f'), 'r1', { mode: 0o644, owner: me, sha256: sha('z') }, everySize(digests)), 'z').code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['f', 'other.kubesmith-tmp-dead02']);
   });
 
@@ -72,7 +75,7 @@ describe('stat script', () => {
     writeFileSync(odd, 'abc', { mode: 0o600 });
     writeFileSync(join(dir, 'b'), '');
     const paths = [join(dir, 'missing'), odd, dir, join(dir, 'b')];
-    const r = run(statArgv(paths, false, digests));
+    const r = run(statArgv(paths, false, everySize(digests)));
     expect(r.code).toBe(0);
     const s = parseStat(r.stdout, paths);
     expect(s.get(odd)).toEqual({ sha256: sha('abc'), mode: 0o600, owner: me, size: 3 });
@@ -104,7 +107,7 @@ describe('write script: one pass', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     writeFileSync(join(dir, 'etcd'), 'old');
     const full = 'x'.repeat(100_000);
-    const r = run(writeArgv(join(dir, 'etcd'), 'r1', { mode: 0o755, owner: me, sha256: sha(full) }, digests), full.slice(0, 60_000));
+    const r = run(writeArgv(join(dir, 'etcd'), 'r1', { mode: 0o755, owner: me, sha256: sha(full) }, everySize(digests)), full.slice(0, 60_000));
     expect(r.code).toBe(SHA_MISMATCH_EXIT);
     expect(readdirSync(dir)).toEqual(['etcd']);
     expect(readFileSync(join(dir, 'etcd'), 'utf8')).toBe('old');
@@ -125,7 +128,7 @@ describe('write script: one pass', () => {
 
 describe('digest cache', () => {
   const statOf = (path: string, record = false, cache = digests): string | undefined =>
-    parseStat(run(statArgv([path], record, cache)).stdout, [path]).get(path)?.sha256;
+    parseStat(run(statArgv([path], record, everySize(cache))).stdout, [path]).get(path)?.sha256;
   /** Replaces the cached sha256 of `path` with a made-up one: a later stat reporting it proves the cache was used. */
   const forge = (path: string, cache = digests): string => {
     const file = join(cache, sha(path));
@@ -179,6 +182,23 @@ describe('digest cache', () => {
     expect(statOf(f, true)).toBe(sha('v1'));
     const fake = forge(f); // recorded again with the new keys, so trusted again
     expect(statOf(f)).toBe(fake);
+  });
+
+  it('with the default size floor small files are hashed, never cached', () => {
+    const cache: DigestCache = { dir: mkdtempSync(join(tmpdir(), 'ks-digests-')), minSize: 1 << 20 };
+    const dir = mkdtempSync(join(tmpdir(), 'ks-cache-'));
+    const small = join(dir, 'small');
+    const big = join(dir, 'big');
+    const bigBody = Buffer.alloc(1 << 20, 7);
+    expect(run(writeArgv(small, 'r1', { mode: 0o600, owner: me, sha256: sha('key') }, cache), 'key').code).toBe(0);
+    expect(run(writeArgv(big, 'r1', { mode: 0o755, owner: me, sha256: createHash('sha256').update(bigBody).digest('hex') }, cache), bigBody).code).toBe(0);
+    expect(readdirSync(cache.dir)).toEqual([sha(big)]);
+    // A well-formed entry with the right keys would be trusted for a binary; a small file ignores it.
+    const keys = spawnSync('stat', ['-c', '%s %d %i %.9Y %.9Z', small], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(join(cache.dir, sha(small)), `${keys} ${sha('forged')}\n`);
+    const s = parseStat(run(statArgv([small, big], true, cache)).stdout, [small, big]);
+    expect(s.get(small)?.sha256).toBe(sha('key'));
+    expect(s.get(big)?.size).toBe(1 << 20);
   });
 
   it('a stat that does not record (dry-run) writes nothing; garbage entries are ignored', () => {
