@@ -58,7 +58,7 @@ it.skipIf(!canBootHosts().ok)(`deploy benchmark: ${HOSTS} hosts, ${MB} MB`, asyn
   await clean();
   const cfg = join(env.dir, 'push.json');
   writeFileSync(cfg, JSON.stringify({ hosts: group.hosts.map((h) => ({ name: h.name, ip: h.ip })), keyFile: group.keyFile, knownHostsFile: group.knownHostsFile, files, uploads: UPLOADS }));
-  const push = JSON.parse((await timed(process.execPath, [new URL('./push.mjs', import.meta.url).pathname, cfg])).stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; maxRssMb: number };
+  const push = JSON.parse((await timed(process.execPath, [new URL('./push.mjs', import.meta.url).pathname, cfg])).stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; maxRssMb: number };
   // 1b. scp, one process per host, all in parallel
   await clean();
   const t0 = performance.now();
@@ -105,6 +105,7 @@ it.skipIf(!canBootHosts().ok)(`deploy benchmark: ${HOSTS} hosts, ${MB} MB`, asyn
     `Ansible time / kubesmith time:  ${(ansible.seconds / push.seconds).toFixed(1)}  (target >= 5)`,
     `no-change re-apply, ${HOSTS} hosts:  ${reapplySeconds.toFixed(1)} s end to end (target < 3 s)`,
     `  re-apply phases (s): ${phaseTimes}`,
+    `kubesmith client CPU streaming: ${push.cpuSeconds.toFixed(1)} s (one Node thread; scp uses one ssh process per host)`,
     `kubesmith peak RSS streaming:   ${push.maxRssMb.toFixed(0)} MB (target < 250 MB)`,
     `machine load average: ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`,
   ].join('\n');

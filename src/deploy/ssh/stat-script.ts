@@ -21,7 +21,8 @@ one() {
     h=$(sha256sum < "$path") || return 1
     h=\${h%% *}
   elif ! h=$(dlookup "$path" "$keys"); then
-    h=$(sha256sum < "$path") || return 1
+    [ -n "\${DHASH-}" ] || dpick
+    h=$(dhash < "$path") || return 1
     h=\${h%% *}
     ${record ? '[ "$(dkeys "$path")" = "$keys" ] && drecord "$path" "$h" "$keys"' : ':'}
   fi

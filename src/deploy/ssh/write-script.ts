@@ -1,7 +1,7 @@
 /**
  * The remote half of an atomic file write. Content arrives on stdin and lands in
  * "<target>.kubesmith-tmp-<random>" created under umask 077 (a key is never readable while being
- * written). It is hashed while it arrives (tee into the temp file and into sha256sum: one pass,
+ * written). It is hashed while it arrives (tee into the temp file and into the hasher: one pass,
  * no second read), and the host compares the sha256 with the planned one; then chown, chmod,
  * fdatasync of that one file and `mv -f` over the target (rename(2) is atomic within a directory),
  * then the directory is synced and the digest cache entry recorded (digest-cache.ts). Any failure
@@ -29,10 +29,11 @@ done
 trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 umask 077
-res=$( { { if tee -- "$tmp"; then echo stored >&3; fi; } | sha256sum; } 3>&1 )
+dpick
+res=$( { { if tee -- "$tmp"; then echo stored >&3; fi; } | dhash; } 3>&1 )
 stored= got=
 for w in $res; do
-  case $w in stored) stored=1 ;; -) ;; *) got=$w ;; esac
+  case $w in stored) stored=1 ;; *[!0-9a-f]*) ;; *) if [ \${#w} -eq 64 ]; then got=$w; fi ;; esac
 done
 if [ -z "$stored" ]; then
   echo "could not store the content in $tmp" >&2

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,8 +22,8 @@ const digests = mkdtempSync(join(tmpdir(), 'ks-digests-'));
 const everySize = (dir: string): DigestCache => ({ dir, minSize: 0 });
 const put = (target: string, body: string | Buffer, tmp = 'r1', mode = 0o644): ReturnType<typeof run> =>
   run(writeArgv(target, tmp, { mode, owner: me, sha256: createHash('sha256').update(body).digest('hex') }, everySize(digests)), body);
-const run = (argv: readonly string[], input: string | Buffer = ''): { code: number; stderr: string; stdout: string } => {
-  const r = spawnSync(argv[0]!, argv.slice(1), { input, encoding: 'utf8', maxBuffer: 1 << 26 });
+const run = (argv: readonly string[], input: string | Buffer = '', env: NodeJS.ProcessEnv = process.env): { code: number; stderr: string; stdout: string } => {
+  const r = spawnSync(argv[0]!, argv.slice(1), { input, env, encoding: 'utf8', maxBuffer: 1 << 26 });
   return { code: r.status ?? -1, stderr: r.stderr, stdout: r.stdout };
 };
 
@@ -123,6 +123,21 @@ describe('write script: one pass', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/could not store the content in .*f\.kubesmith-tmp-r9/);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
+  });
+
+  it('falls back to sha256sum when openssl is missing or answers wrongly', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
+    const bin = mkdtempSync(join(tmpdir(), 'ks-bin-'));
+    // A broken openssl: consumes its input and prints a well-formed but wrong digest.
+    writeFileSync(join(bin, 'openssl'), `#!/bin/sh\ncat >/dev/null\necho "${'0'.repeat(64)} *stdin"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const body = Buffer.alloc(2 << 20, 1);
+    const want = createHash('sha256').update(body).digest('hex');
+    const target = join(dir, 'bin');
+    const r = run(writeArgv(target, 'r1', { mode: 0o755, owner: me, sha256: want }, everySize(digests)), body, env);
+    expect(r.code, r.stderr).toBe(0);
+    rmSync(join(digests, sha(target)));
+    expect(parseStat(run(statArgv([target], false, everySize(digests)), '', env).stdout, [target]).get(target)?.sha256).toBe(want);
   });
 });
 
