@@ -1,12 +1,12 @@
 /**
  * The remote half of an atomic file write. Content arrives on stdin and lands in
  * "<target>.kubesmith-tmp-<random>" created under umask 077 (a key is never readable while being
- * written). It is hashed while it arrives (tee into the temp file and into the hasher: one pass,
- * no second read), and the host compares the sha256 with the planned one; then chown, chmod,
+ * written). The host hashes it (see SCRIPT for when that happens while it arrives) and compares
+ * the sha256 with the planned one; then chown, chmod,
  * fdatasync of that one file and `mv -f` over the target (rename(2) is atomic within a directory),
  * then the directory is synced and the digest cache entry recorded (digest-cache.ts). Any failure
  * removes the temp file: an interrupted upload ends as short input that fails the sha256 check, a
- * temp file that could not be fully written (disk full) fails tee's status check. Stale temp
+ * temp file that could not be fully written (disk full) fails cat's or tee's status. Stale temp
  * files of the same target (a run killed with SIGKILL on the host side) are removed first.
  */
 import type { WriteMeta } from './connection.js';
@@ -16,8 +16,11 @@ import { shArgv } from './quote.js';
 /** Exit code of the script when the content's sha256 does not match. */
 export const SHA_MISMATCH_EXIT = 86;
 
-// POSIX sh has no pipefail: tee's own status comes back as a "stored" word on fd 3 into the same
-// command substitution as sha256sum's output; no "stored" means the temp file is incomplete.
+// With openssl the temp file is written by cat (128 KiB copies) and hashed afterwards from the
+// page cache (~60 ms per 84 MB): measured faster than tee's 8 KiB copies (6.6-7.2 s vs 7.8-8.2 s
+// for 5 hosts x 336 MB). With sha256sum (~250 MB/s) the hash runs while the content arrives:
+// POSIX sh has no pipefail, so tee's own status comes back as a "stored" word on fd 3 into the
+// same command substitution as the hash; no "stored" means the temp file is incomplete.
 const SCRIPT = (cache: DigestCache): string => `set -eu
 ${digestSh(cache)}
 target=$1 tmp=$2 mode=$3 owner=$4 want=$5
@@ -30,7 +33,11 @@ trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 umask 077
 dpick
-res=$( { { if tee -- "$tmp"; then echo stored >&3; fi; } | dhash; } 3>&1 )
+if [ "$DHASH" = openssl ]; then
+  if cat > "$tmp"; then res="stored $(dhash < "$tmp")"; else res=; fi
+else
+  res=$( { { if tee -- "$tmp"; then echo stored >&3; fi; } | dhash; } 3>&1 )
+fi
 stored= got=
 for w in $res; do
   case $w in stored) stored=1 ;; *[!0-9a-f]*) ;; *) if [ \${#w} -eq 64 ]; then got=$w; fi ;; esac

@@ -88,7 +88,14 @@ describe('stat script', () => {
   });
 });
 
-describe('write script: one pass', () => {
+/** An environment whose openssl consumes its input and prints a well-formed but wrong digest. */
+function brokenOpenssl(): NodeJS.ProcessEnv {
+  const bin = mkdtempSync(join(tmpdir(), 'ks-bin-'));
+  writeFileSync(join(bin, 'openssl'), `#!/bin/sh\ncat >/dev/null\necho "${'0'.repeat(64)} *stdin"\n`, { mode: 0o755 });
+  return { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+}
+
+describe('write script: large content, failures, hashers', () => {
   it('hashes while receiving: 8 MB of binary content arrives intact, with a digest cache entry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     const body = Buffer.alloc(8 << 20);
@@ -113,13 +120,13 @@ describe('write script: one pass', () => {
     expect(readFileSync(join(dir, 'etcd'), 'utf8')).toBe('old');
   });
 
-  it('a temp file that cannot be stored fails even though the streamed sha256 matches', () => {
+  it.each(['openssl', 'sha256sum'])('a temp file that cannot be stored fails even though the sha256 matches (%s)', (hasher) => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     writeFileSync(join(dir, 'f'), 'old');
-    // tee cannot open a directory for writing (even as root); it still copies stdin to sha256sum.
+    // Neither cat nor tee can open a directory for writing (even as root); tee still feeds the hash.
     mkdtempSync(join(dir, 'f.kubesmith-tmp-r9'));
     const tmp = readdirSync(dir).find((n) => n.startsWith('f.kubesmith-tmp-r9'))!.slice('f.kubesmith-tmp-'.length);
-    const r = put(join(dir, 'f'), 'new', tmp);
+    const r = run(writeArgv(join(dir, 'f'), tmp, { mode: 0o644, owner: me, sha256: sha('new') }, everySize(digests)), 'new', hasher === 'openssl' ? process.env : brokenOpenssl());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/could not store the content in .*f\.kubesmith-tmp-r9/);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
@@ -127,10 +134,7 @@ describe('write script: one pass', () => {
 
   it('falls back to sha256sum when openssl is missing or answers wrongly', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
-    const bin = mkdtempSync(join(tmpdir(), 'ks-bin-'));
-    // A broken openssl: consumes its input and prints a well-formed but wrong digest.
-    writeFileSync(join(bin, 'openssl'), `#!/bin/sh\ncat >/dev/null\necho "${'0'.repeat(64)} *stdin"\n`, { mode: 0o755 });
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const env = brokenOpenssl();
     const body = Buffer.alloc(2 << 20, 1);
     const want = createHash('sha256').update(body).digest('hex');
     const target = join(dir, 'bin');
