@@ -6,8 +6,8 @@
  */
 import type { Artifact } from '../plan/types.js';
 import type { HostReader, RemoteFileStat } from './ssh/connection.js';
-import type { EmitEvent } from './events.js';
-import { describeStep, type Step, type StepStatus } from './phase.js';
+import { stepEvent, type EmitEvent } from './events.js';
+import type { Step, StepStatus } from './phase.js';
 import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 
 /** Where a unit's "restart pending" marker lives, so an interrupted run still restarts it next time. */
@@ -77,16 +77,7 @@ export async function dryRunSteps(
   opts: StepRunOptions,
 ): Promise<void> {
   const [stats, answers] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
-  const emit = (step: Step, status: StepStatus, detail?: string): void =>
-    opts.emit({
-      type: 'step',
-      phase: opts.phase,
-      host: host.name,
-      step: describeStep(step),
-      status,
-      ...(detail === undefined ? {} : { detail }),
-      ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
-    });
+  const emit = (step: Step, status: StepStatus, detail?: string): void => opts.emit(stepEvent(opts.phase, host.name, step, status, detail));
   for (const [i, step] of steps.entries()) {
     if (opts.signal.aborted) return;
     const pre = answers.get(i);

@@ -2,7 +2,7 @@
  * Progress as data: the runner and executor emit DeployEvents to a callback; src/cli/reporter.ts
  * turns them into human lines and src/cli/log.ts into JSON log records. Deploy code never logs.
  */
-import type { StepStatus } from './phase.js';
+import { describeStep, type Step, type StepStatus } from './phase.js';
 
 /** Per-host totals for the final summary. */
 export interface HostSummary {
@@ -59,3 +59,16 @@ export type DeployEvent =
 
 /** The callback the runner emits to. */
 export type EmitEvent = (event: DeployEvent) => void;
+
+/** The event for one step's outcome, shared by the executor and dry-run so both report alike. */
+export function stepEvent(phase: string, host: string, step: Step, status: StepStatus, detail?: string): DeployEvent {
+  return {
+    type: 'step',
+    phase,
+    host,
+    step: describeStep(step),
+    status,
+    ...(detail === undefined ? {} : { detail }),
+    ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
+  };
+}

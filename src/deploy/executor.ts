@@ -23,6 +23,7 @@ import {
   type HostRunState,
   type StepRunOptions,
 } from './dry-run.js';
+import { stepEvent } from './events.js';
 
 /** Executor settings; `uploads` is shared by all hosts so the cap is global. */
 export interface ExecutorOptions extends StepRunOptions {
@@ -49,16 +50,7 @@ export async function executeSteps(
   opts: ExecutorOptions,
 ): Promise<void> {
   const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal, recordDigests: true }), runPreProbes(host, steps, opts.signal)]);
-  const emit = (step: Step, status: StepStatus, detail: string | undefined): void =>
-    opts.emit({
-      type: 'step',
-      phase: opts.phase,
-      host: host.name,
-      step: describeStep(step),
-      status,
-      ...(detail === undefined ? {} : { detail }),
-      ...(step.kind === 'put' && step.artifact.secret ? { secret: true } : {}),
-    });
+  const emit = (step: Step, status: StepStatus, detail: string | undefined): void => opts.emit(stepEvent(opts.phase, host.name, step, status, detail));
   for (let i = 0; i < steps.length; ) {
     opts.signal.throwIfAborted();
     let j = i;
