@@ -138,7 +138,7 @@ async function runOne(
       req.dryRun
         ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
         : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
-    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), execute);
+    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), execute, t0);
   } catch (err) {
     if (req.signal.aborted) return;
     const error = err instanceof StepFailed ? err.error : err instanceof Error ? err : new Error(String(err));
@@ -160,10 +160,11 @@ async function runHostPhase(
   ctx: PhaseContext,
   activeHosts: readonly string[],
   execute: (conn: HostConnection, steps: readonly Step[], state: HostRunState) => Promise<void>,
+  startedAt: number,
 ): Promise<void> {
   const name = planned.host.name;
   const done = (changed: number, restarted: readonly string[], notes: readonly string[]): void =>
-    req.emit({ type: 'host-done', phase: phase.id, host: name, changed, restarted, durationMs: 0, notes });
+    req.emit({ type: 'host-done', phase: phase.id, host: name, changed, restarted, durationMs: req.clock.now().getTime() - startedAt, notes });
   if (phase.builtin === 'connect') {
     run.conns.set(name, await req.transport.connect(planned.host, req.signal));
     return done(0, [], []);

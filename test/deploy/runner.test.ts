@@ -47,6 +47,10 @@ describe('runPhases', () => {
     expect(etcdStart).toMatchObject({ hosts: ['master01', 'node01', 'node02'] });
     const lastFiles = h.events.findLastIndex((e) => e.type === 'host-done' && e.phase === 'files');
     expect(lastFiles).toBeLessThan(h.events.indexOf(etcdStart as DeployEvent));
+    // each host-done carries the time that host spent in the phase (the clock ticks on every read)
+    const hostDone = h.events.filter((e) => e.type === 'host-done');
+    expect(hostDone.length).toBeGreaterThan(0);
+    expect(hostDone.every((e) => e.type === 'host-done' && e.durationMs > 0)).toBe(true);
     expect(res.hosts.map((s) => [s.host, s.changed])).toEqual([['master01', 1], ['master02', 1], ['node01', 1], ['node02', 1]]);
     expect(h.locks.sort()).toEqual(h.released.sort());
     expect([...h.hosts.values()].every((f) => f.closed)).toBe(true);
