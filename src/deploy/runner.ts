@@ -193,8 +193,17 @@ async function runHostPhase(
   const changed0 = state.changed;
   const restarted0 = state.restarted.length;
   await execute(conn, phase.plan(input), state);
-  const notes = !req.dryRun && phase.verify ? await phase.verify(readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
+  const notes = !req.dryRun && phase.verify ? await verifyHost(phase.verify, readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
+}
+
+/** Runs a phase's verify; its failures are labelled "verify" so the user looks at readiness, not planning. */
+async function verifyHost(verify: NonNullable<Phase['verify']>, host: HostReader, input: Parameters<NonNullable<Phase['verify']>>[1], ctx: PhaseContext): Promise<readonly string[]> {
+  try {
+    return await verify(host, input, ctx);
+  } catch (err) {
+    throw new StepFailed('verify', err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 async function reportPhase(req: RunRequest, run: RunState, phase: Phase, targets: readonly PlannedHost[], ctx: PhaseContext): Promise<void> {

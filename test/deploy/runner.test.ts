@@ -83,6 +83,21 @@ describe('runPhases', () => {
     expect(done).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ host: 'node01', failedIn: 'connect' })]) });
   });
 
+  it('labels a failed readiness check "verify", not "plan"', async () => {
+    const h = harness();
+    const unready = all('etcd', {
+      verify: async (host) => {
+        if (host.name === 'node01') throw new Error('etcd on node01 is not healthy after 120 s');
+        return [];
+      },
+    });
+    const err = await h.run([connect, lock, unready]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PhaseError);
+    expect((err as PhaseError).failures.map((f) => [f.host, f.step, f.error.message])).toEqual([
+      ['node01', 'etcd: verify', 'etcd on node01 is not healthy after 120 s'],
+    ]);
+  });
+
   it('stops the whole run when another apply holds the lock', async () => {
     const h = harness({ locked: ['master02'] });
     await expect(h.run([connect, lock, files])).rejects.toThrow(/holds the lock/);
