@@ -10,11 +10,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectWithRetry } from '../../src/deploy/ssh/connect-retry.js';
 import { readOnlyView } from '../../src/deploy/ssh/host-reader.js';
 import { acquireRemoteLock, OWNER_FILE } from '../../src/deploy/ssh/remote-lock.js';
 import { Ssh2Connection } from '../../src/deploy/ssh/ssh2-connection.js';
+import { Client } from '../../src/deploy/ssh/ssh2-lib.js';
 import type { InventoryHost, SshSettings } from '../../src/inventory/types.js';
 import { Interrupted, LockedError, RemoteCommandError, SshError } from '../../src/shared/errors.js';
 import { aHost } from '../support/inventory-builder.js';
@@ -51,6 +52,17 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
   });
 
   describe('exec', () => {
+    it('turns Nagle off (TCP_NODELAY): otherwise every command waits about 40 ms for a delayed ACK', async () => {
+      const spy = vi.spyOn(Client.prototype, 'setNoDelay');
+      const c = await Ssh2Connection.connect(inv(h2), NO_AGENT);
+      try {
+        expect(spy).toHaveBeenCalledWith(true);
+      } finally {
+        spy.mockRestore();
+        await c.close();
+      }
+    });
+
     it('returns exit code, stdout and stderr without throwing', async () => {
       const r = await root1.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
       expect(r).toEqual({ exitCode: 3, stdout: 'out\n', stderr: 'err\n' });

@@ -75,6 +75,10 @@ export function dial(t: DialTarget, signal?: AbortSignal): Promise<Client> {
     const onAbort = (): void => settle(new Interrupted(`${t.label}: interrupted while connecting to ${where}`));
     signal?.addEventListener('abort', onAbort, { once: true });
     client.once('ready', () => {
+      // Without TCP_NODELAY every channel open waits for the server's delayed ACK (Nagle): 40 ms
+      // per command on Linux, measured 48 ms vs 3.5 ms per `true` on a test host. OpenSSH's ssh
+      // sets it too. Bulk uploads are unaffected: their packets fill segments anyway.
+      client.setNoDelay(true);
       try {
         check.commit();
         settle(undefined);
