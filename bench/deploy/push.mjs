@@ -1,6 +1,7 @@
 // Pushes files to hosts with kubesmith's own executor and SSH transport (dist/), as `apply`'s
 // binaries phase does: one connection per host, atomic sha256-checked writes, a shared upload
 // queue. Prints {seconds, bytes, cpuSeconds, maxRssMb} as JSON. Input: a JSON file (see deploy.bench-run.ts).
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { Ssh2Connection } from '../../dist/deploy/ssh/ssh2-connection.js';
@@ -13,6 +14,7 @@ const conns = await Promise.all(cfg.hosts.map((h) => Ssh2Connection.connect({ na
 const uploads = new PQueue({ concurrency: cfg.uploads });
 const clock = { now: () => new Date() };
 const signal = new AbortController().signal;
+setMaxListeners(0, signal); // every channel of every host listens on it, as in `apply`
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await Promise.all(

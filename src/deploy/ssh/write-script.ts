@@ -1,8 +1,8 @@
 /**
  * The remote half of an atomic file write. Content arrives on stdin and lands in
  * "<target>.kubesmith-tmp-<random>" created under umask 077 (a key is never readable while being
- * written). The host hashes it (see SCRIPT for when that happens while it arrives) and compares
- * the sha256 with the planned one; then chown, chmod,
+ * written) and is written back to disk while it arrives. The host hashes it (see SCRIPT for when
+ * that happens while it arrives) and compares the sha256 with the planned one; then chown, chmod,
  * fdatasync of that one file and `mv -f` over the target (rename(2) is atomic within a directory),
  * then the directory is synced and the digest cache entry recorded (digest-cache.ts). Any failure
  * removes the temp file: an interrupted upload ends as short input that fails the sha256 check, a
@@ -16,6 +16,11 @@ import { shArgv } from './quote.js';
 /** Exit code of the script when the content's sha256 does not match. */
 export const SHA_MISMATCH_EXIT = 86;
 
+// While the content arrives a background loop fdatasyncs the temp file every 0.25 s, so the disk
+// writes as the network delivers and the final fdatasync waits for one last slice instead of the
+// whole file (5 hosts x 336 MB: 6.4-7.4 s -> 6.0-6.2 s; without any fsync 5.1-5.7 s). It ends when
+// killed after the copy, or by itself once the temp file is gone (the EXIT trap of a failed
+// run). Where sleep takes whole seconds only, it ends at once and the final fdatasync does it all.
 // With openssl the temp file is written by cat (128 KiB copies) and hashed afterwards from the
 // page cache (~60 ms per 84 MB): measured faster than tee's 8 KiB copies (6.6-7.2 s vs 7.8-8.2 s
 // for 5 hosts x 336 MB). With sha256sum (~250 MB/s) the hash runs while the content arrives:
@@ -33,11 +38,14 @@ trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 umask 077
 dpick
+( while sleep 0.25; do sync -d -- "$tmp" 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 &
+syncer=$!
 if [ "$DHASH" = openssl ]; then
   if cat > "$tmp"; then res="stored $(dhash < "$tmp")"; else res=; fi
 else
   res=$( { { if tee -- "$tmp"; then echo stored >&3; fi; } | dhash; } 3>&1 )
 fi
+kill "$syncer" 2>/dev/null || :
 stored= got=
 for w in $res; do
   case $w in stored) stored=1 ;; *[!0-9a-f]*) ;; *) if [ \${#w} -eq 64 ]; then got=$w; fi ;; esac

@@ -5,7 +5,7 @@
  * own digest cache directory (this may run as root: the machine's /var/lib/kubesmith stays
  * untouched). The same scripts run over SSH in test/hosts/ssh-connection.test.ts.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -89,6 +89,10 @@ describe('stat script', () => {
 });
 
 /** An environment whose openssl consumes its input and prints a well-formed but wrong digest. */
+function which(cmd: string): string {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim();
+}
+
 function brokenOpenssl(): NodeJS.ProcessEnv {
   const bin = mkdtempSync(join(tmpdir(), 'ks-bin-'));
   writeFileSync(join(bin, 'openssl'), `#!/bin/sh\ncat >/dev/null\necho "${'0'.repeat(64)} *stdin"\n`, { mode: 0o755 });
@@ -108,6 +112,38 @@ describe('write script: large content, failures, hashers', () => {
     const entry = readFileSync(join(digests, sha(join(dir, 'kubelet'))), 'utf8');
     const st = spawnSync('stat', ['-c', '%s %d %i %.9Y %.9Z', join(dir, 'kubelet')], { encoding: 'utf8' }).stdout.trim();
     expect(entry).toBe(`${st} ${createHash('sha256').update(body).digest('hex')}\n`);
+  });
+
+  it('writes back while the content arrives: fdatasync of the growing temp file, stopped once stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
+    // A `sync` first in PATH that logs "<size of its file argument>" and then does the real sync.
+    const bin = mkdtempSync(join(tmpdir(), 'ks-bin-'));
+    const log = join(dir, 'sync.log');
+    writeFileSync(join(bin, 'sync'), `#!/bin/sh\nfor a; do f=$a; done\n[ -f "$f" ] && stat -c %s -- "$f" >> ${log}\nexec ${which('sync')} "$@"\n`, { mode: 0o755 });
+    const chunk = Buffer.alloc(1 << 20, 7);
+    const body = Buffer.concat([chunk, chunk, chunk, chunk]);
+    const target = join(dir, 'out', 'containerd');
+    const argv = writeArgv(target, 'r1', { mode: 0o755, owner: me, sha256: createHash('sha256').update(body).digest('hex') }, everySize(digests));
+    const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // 4 MiB over about 1.6 s: the content arrives while the background loop runs.
+    for (let i = 0; i < 4; i += 1) {
+      child.stdin.write(chunk);
+      await new Promise((r) => setTimeout(r, 400));
+    }
+    child.stdin.end();
+    expect(await exited, stderr).toBe(0);
+    expect(readFileSync(target).equals(body)).toBe(true);
+    const sizes = readFileSync(log, 'utf8').trim().split('\n').map(Number);
+    // Synced while incomplete (the loop), then in full (the final fdatasync before the rename).
+    expect(sizes.filter((n) => n > 0 && n < body.length).length).toBeGreaterThanOrEqual(2);
+    expect(sizes).toContain(body.length);
+    // The loop is gone: nothing is logged after the script ended.
+    const lines = sizes.length;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(lines);
   });
 
   it('short input (an interrupted upload) fails the check and leaves the old target, no temp file', () => {
