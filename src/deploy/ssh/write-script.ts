@@ -18,9 +18,10 @@ export const SHA_MISMATCH_EXIT = 86;
 
 // While the content arrives a background loop fdatasyncs the temp file every 0.25 s, so the disk
 // writes as the network delivers and the final fdatasync waits for one last slice instead of the
-// whole file (5 hosts x 336 MB: 6.4-7.4 s -> 6.0-6.2 s; without any fsync 5.1-5.7 s). It ends when
-// killed after the copy, or by itself once the temp file is gone (the EXIT trap of a failed
-// run). Where sleep takes whole seconds only, it ends at once and the final fdatasync does it all.
+// whole file (5 hosts x 336 MB: 6.4-7.4 s -> 6.0-6.2 s; without any fsync 5.1-5.7 s). It is
+// killed after the copy, and ends by itself once the temp file is no regular file or the script
+// ($$, the parent even in a subshell) is gone: a kill racing the subshell's start can be lost.
+// Where sleep takes whole seconds only, it ends at once and the final fdatasync does it all.
 // With openssl the temp file is written by cat (128 KiB copies) and hashed afterwards from the
 // page cache (~60 ms per 84 MB): measured faster than tee's 8 KiB copies (6.6-7.2 s vs 7.8-8.2 s
 // for 5 hosts x 336 MB). With sha256sum (~250 MB/s) the hash runs while the content arrives:
@@ -38,7 +39,7 @@ trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 umask 077
 dpick
-( while sleep 0.25; do sync -d -- "$tmp" 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 &
+( while [ -f "$tmp" ] && kill -0 $$ 2>/dev/null && sleep 0.25; do sync -d -- "$tmp" 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 &
 syncer=$!
 if [ "$DHASH" = openssl ]; then
   if cat > "$tmp"; then res="stored $(dhash < "$tmp")"; else res=; fi

@@ -156,7 +156,7 @@ describe('write script: large content, failures, hashers', () => {
     expect(readFileSync(join(dir, 'etcd'), 'utf8')).toBe('old');
   });
 
-  it.each(['openssl', 'sha256sum'])('a temp file that cannot be stored fails even though the sha256 matches (%s)', (hasher) => {
+  it.each(['openssl', 'sha256sum'])('a temp file that cannot be stored fails even though the sha256 matches (%s)', async (hasher) => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-write-'));
     writeFileSync(join(dir, 'f'), 'old');
     // Neither cat nor tee can open a directory for writing (even as root); tee still feeds the hash.
@@ -166,6 +166,9 @@ describe('write script: large content, failures, hashers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/could not store the content in .*f\.kubesmith-tmp-r9/);
     expect(readFileSync(join(dir, 'f'), 'utf8')).toBe('old');
+    // The write-back loop (fdatasync succeeds on a directory) ended with the script.
+    await new Promise((res) => setTimeout(res, 600));
+    expect(spawnSync('pgrep', ['-f', dir]).status).toBe(1);
   });
 
   it('falls back to sha256sum when openssl is missing or answers wrongly', () => {
