@@ -21,6 +21,7 @@ export const SHA_MISMATCH_EXIT = 86;
 // whole file (5 hosts x 336 MB: 6.4-7.4 s -> 6.0-6.2 s; without any fsync 5.1-5.7 s). It is
 // killed after the copy, and ends by itself once the temp file is no regular file or the script
 // ($$, the parent even in a subshell) is gone: a kill racing the subshell's start can be lost.
+// It sleeps before its first check: it may run before the redirection has created the file.
 // Where sleep takes whole seconds only, it ends at once and the final fdatasync does it all.
 // With openssl the temp file is written by cat (128 KiB copies) and hashed afterwards from the
 // page cache (~60 ms per 84 MB): measured faster than tee's 8 KiB copies (6.6-7.2 s vs 7.8-8.2 s
@@ -39,7 +40,7 @@ trap 'rm -f -- "$tmp"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 umask 077
 dpick
-( while [ -f "$tmp" ] && kill -0 $$ 2>/dev/null && sleep 0.25; do sync -d -- "$tmp" 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 &
+( while sleep 0.25 && [ -f "$tmp" ] && kill -0 $$ 2>/dev/null; do sync -d -- "$tmp" 2>/dev/null || exit 0; done ) </dev/null >/dev/null 2>&1 &
 syncer=$!
 if [ "$DHASH" = openssl ]; then
   if cat > "$tmp"; then res="stored $(dhash < "$tmp")"; else res=; fi
