@@ -35,6 +35,10 @@ export interface HostFacts {
   readonly hostname?: string;
   /** Current /etc/hosts text. */
   readonly etcHosts?: string;
+  /** Interface -> its IPv4/IPv6 addresses (`ip -o addr`); absent when `ip` did not answer. */
+  readonly interfaces?: ReadonlyMap<string, readonly string[]>;
+  /** Which of the OS-provided proxy files (LB_EXECUTABLES: nginx, its stream module, keepalived) exist. */
+  readonly osFiles?: ReadonlySet<string>;
   /** Binary path -> its `--version` first line, or undefined when it does not run. */
   readonly runnable?: ReadonlyMap<string, string | undefined>;
 }

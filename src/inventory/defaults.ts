@@ -92,6 +92,7 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
         ...(api.vip !== undefined ? { vip: api.vip } : {}),
         port: api.port ?? 6443,
         vipPort: api.vipPort ?? 16443,
+        vipInterface: api.vipInterface ?? 'eth0',
         extraSANs: (api.extraSANs ?? []).map((s) => present(s, 'cluster.apiServer.extraSANs')),
       },
       proxyMode: cl.proxyMode ?? 'ipvs',

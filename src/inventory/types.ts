@@ -60,6 +60,8 @@ export interface ApiServerSettings {
   readonly port: number;
   /** Port the VIP load balancer listens on (nginx on the loadbalancer hosts). @default 16443 */
   readonly vipPort: number;
+  /** Network interface keepalived holds the VIP on, on every loadbalancer host (preflight checks it carries the host's internalIP). @default "eth0" */
+  readonly vipInterface: string;
   /** Extra names/IPs for the apiserver serving certificate. @default [] */
   readonly extraSANs: readonly string[];
 }

@@ -69,8 +69,9 @@ function validateHa(raw: RawInventory, sink: IssueSink): void {
         sink.error(`hosts[${i}].roles`, `host "${h.name ?? i}" runs kube-apiserver and the VIP load balancer, both on port ${port}; give cluster.apiServer.vipPort another port`);
       }
     }
-  } else if (api.vip !== undefined) {
-    sink.error('cluster.apiServer.vip', `vip is set but ha is ${ha}; set ha: vip or remove vip`, 'key');
+  } else {
+    if (api.vip !== undefined) sink.error('cluster.apiServer.vip', `vip is set but ha is ${ha}; set ha: vip or remove vip`, 'key');
+    if (api.vipInterface !== undefined) sink.error('cluster.apiServer.vipInterface', `vipInterface is set but ha is ${ha}; set ha: vip or remove vipInterface`, 'key');
   }
   if (ha === 'none' && cps.length >= 2) {
     sink.warning(haPath, `ha: none with ${cps.length} control-plane hosts: every node talks to the first one only; use local-proxy or vip for API high availability`);

@@ -23,6 +23,12 @@ function labelSuggestion(s: string): string | undefined {
   return fixed !== '' && fixed !== s && isDnsLabel(fixed) ? fixed : undefined;
 }
 
+/** cluster.apiServer.vipInterface: a Linux network interface name (IFNAMSIZ: at most 15 bytes; no "/", whitespace or ":"; not "." or ".."). */
+export function interfaceName(s: string): string | undefined {
+  if (s.length > 0 && s.length <= 15 && /^[^/\s:]+$/.test(s) && s !== '.' && s !== '..') return undefined;
+  return `vipInterface "${s}" is not a network interface name (1 to 15 characters, no "/", ":" or spaces; e.g. eth0, ens3, bond0)`;
+}
+
 /** Names that become Kubernetes node names, etcd member names or directory names. */
 export function dnsLabel(what: string): (s: string) => string | undefined {
   return (s) => {

@@ -4,7 +4,7 @@
  * Keep in step with types.ts and inventory.example.yaml.
  */
 import { KEY_ALGORITHMS, ROLES } from './types.js';
-import { absolutePath, dnsDomain, dnsLabel, hostAddress, ipAddress, loginName, sanEntry } from './validate-formats.js';
+import { absolutePath, dnsDomain, dnsLabel, hostAddress, interfaceName, ipAddress, loginName, sanEntry } from './validate-formats.js';
 import { bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
@@ -37,6 +37,7 @@ const API_SERVER = obj({
   vip: str(ipAddress),
   port,
   vipPort: port,
+  vipInterface: str(interfaceName),
   extraSANs: list(str(sanEntry)),
 });
 

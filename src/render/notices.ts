@@ -22,7 +22,7 @@ export function planNotices(inv: Inventory, decisions: readonly PkiDecision[], o
     out.push(`API HA local-proxy: every node runs ${LB_EXECUTABLES.nginx} (OS package with the stream module) on 127.0.0.1:${inv.cluster.apiServer.port}; kube-apiserver binds its internalIP only`);
   }
   if (inv.cluster.apiServer.ha === 'vip') {
-    out.push(`API HA vip: keepalived assumes interface eth0 on the loadbalancer hosts; nginx and keepalived come from the OS packages`);
+    out.push(`API HA vip: keepalived holds ${inv.cluster.apiServer.vip ?? 'the VIP'} on interface ${inv.cluster.apiServer.vipInterface} of the loadbalancer hosts (cluster.apiServer.vipInterface); nginx and keepalived come from the OS packages`);
   }
   out.push('binaries: sha256 is shown once the bundle is read (apply); render lists their bundle source');
   return out;

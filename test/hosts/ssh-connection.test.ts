@@ -15,6 +15,7 @@ import { connectWithRetry } from '../../src/deploy/ssh/connect-retry.js';
 import { readOnlyView } from '../../src/deploy/ssh/host-reader.js';
 import { acquireRemoteLock, OWNER_FILE } from '../../src/deploy/ssh/remote-lock.js';
 import { Ssh2Connection } from '../../src/deploy/ssh/ssh2-connection.js';
+import { FACTS_SCRIPT, parseFacts } from '../../src/deploy/phases/_facts.js';
 import { Client } from '../../src/deploy/ssh/ssh2-lib.js';
 import type { InventoryHost, SshSettings } from '../../src/inventory/types.js';
 import { Interrupted, LockedError, RemoteCommandError, SshError } from '../../src/shared/errors.js';
@@ -52,6 +53,13 @@ describe.skipIf(!can.ok)('Ssh2Connection on real hosts', () => {
   });
 
   describe('exec', () => {
+    it('runs the gather-facts script: the interface carrying the host IP and the OS proxy files are seen', async () => {
+      const facts = parseFacts((await root1.probe(['sh', '-c', FACTS_SCRIPT])).stdout, Date.now());
+      expect(facts.interfaces?.get('host0')).toContain(h1.ip);
+      // nginx-light and libnginx-mod-stream are installed on this machine (.ci/run), so on its overlays.
+      expect([...(facts.osFiles ?? [])]).toEqual(expect.arrayContaining(['/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_stream_module.so']));
+    });
+
     it('turns Nagle off (TCP_NODELAY): otherwise every command waits about 40 ms for a delayed ACK', async () => {
       const spy = vi.spyOn(Client.prototype, 'setNoDelay');
       const c = await Ssh2Connection.connect(inv(h2), NO_AGENT);

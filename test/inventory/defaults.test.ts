@@ -33,7 +33,7 @@ describe('defaults', () => {
       podCIDR: '10.244.0.0/16',
       clusterDNS: '10.0.0.2',
       clusterDomain: 'cluster.local',
-      apiServer: { ha: 'none', port: 6443, vipPort: 16443, extraSANs: [] },
+      apiServer: { ha: 'none', port: 6443, vipPort: 16443, vipInterface: 'eth0', extraSANs: [] },
       proxyMode: 'ipvs',
     });
     expect(inv.pki).toEqual({
@@ -109,7 +109,7 @@ describe('defaults', () => {
       podCIDR: '10.32.0.0/12',
       clusterDNS: '10.96.0.10',
       clusterDomain: 'k8s.internal',
-      apiServer: { ha: 'local-proxy', port: 8443, vipPort: 18443, extraSANs: ['api.full.example'] },
+      apiServer: { ha: 'local-proxy', port: 8443, vipPort: 18443, vipInterface: 'eth0', extraSANs: ['api.full.example'] },
       proxyMode: 'iptables',
     });
     expect(inv.pki).toEqual({
@@ -149,6 +149,7 @@ describe('defaults', () => {
       vip: '192.168.80.88',
       port: 6443,
       vipPort: 16443,
+      vipInterface: 'ens3',
       extraSANs: ['k8s.example.com', '*.api.example.com', '203.0.113.7'],
     });
     expect(inv.hosts.filter((h) => h.roles.includes('loadbalancer')).map((h) => h.name)).toEqual(['lb01', 'lb02']);

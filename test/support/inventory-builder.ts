@@ -30,7 +30,7 @@ export function exampleInventory(overrides: Partial<Inventory> = {}): Inventory 
       podCIDR: '10.244.0.0/16',
       clusterDNS: '10.0.0.2',
       clusterDomain: 'cluster.local',
-      apiServer: { ha: 'local-proxy', port: 6443, vipPort: 16443, extraSANs: [] },
+      apiServer: { ha: 'local-proxy', port: 6443, vipPort: 16443, vipInterface: 'eth0', extraSANs: [] },
       proxyMode: 'ipvs',
     },
     pki: {

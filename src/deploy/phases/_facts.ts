@@ -3,6 +3,7 @@
  * is pure so it is table-tested with captured outputs.
  */
 import type { HostFacts } from '../phase.js';
+import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -24,6 +25,8 @@ export const FACTS_SCRIPT = [
   'echo @selinux; command -v getenforce >/dev/null 2>&1 && getenforce',
   'echo @hostname; hostname',
   'echo @hosts; cat /etc/hosts',
+  'echo @ifaces; ip -o addr show 2>/dev/null',
+  `echo @osfiles; for f in ${Object.values(LB_EXECUTABLES).join(' ')}; do if [ -e "$f" ]; then echo "$f"; fi; done`,
   'true',
 ].join('\n');
 
@@ -56,7 +59,19 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
     ...(selinux ? { selinux } : {}),
     ...first(sec, 'hostname', (hostname) => ({ hostname })),
     etcHosts: (sec.get('hosts') ?? []).map((l) => `${l}\n`).join(''),
+    ...interfacesOf(sec.get('ifaces') ?? []),
+    osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),
   };
+}
+
+/** `ip -o addr` lines ("2: ens3    inet 10.0.0.5/24 brd ..."; "host0@if12" in containers) -> interface -> addresses. */
+function interfacesOf(lines: readonly string[]): Pick<HostFacts, 'interfaces'> {
+  const map = new Map<string, string[]>();
+  for (const l of lines) {
+    const m = /^\d+:\s+([^\s@]+)(?:@\S+)?\s+inet6?\s+([^/\s]+)/.exec(l);
+    if (m?.[1] && m[2]) map.set(m[1], [...(map.get(m[1]) ?? []), m[2]]);
+  }
+  return map.size > 0 ? { interfaces: map } : {};
 }
 
 function sections(out: string): Map<string, string[]> {

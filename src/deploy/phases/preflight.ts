@@ -5,6 +5,7 @@
  */
 import type { Phase, PhaseInput, Problem } from '../phase.js';
 import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
+import { proxyProblems } from './_proxy-checks.js';
 
 /** Allowed clock skew: etcd and TLS certificate validity both break beyond this. */
 export const MAX_CLOCK_SKEW_MS = 30_000;
@@ -54,6 +55,7 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
     err(`only ${(f.diskFreeBytes / GIB).toFixed(1)} GiB free on /opt`, `free at least ${(needBytes / GIB).toFixed(1)} GiB (binaries plus 1 GiB for logs and data)`);
   }
   if (f.selinux === 'Enforcing') warn('SELinux is enforcing: prepare-hosts sets it to permissive (classic guide)');
+  out.push(...proxyProblems(input));
   return out;
 }
 

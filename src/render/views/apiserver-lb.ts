@@ -77,7 +77,7 @@ export interface KeepalivedView {
 /**
  * keepalived on load-balancer host `host`: the first LB host starts as MASTER, the others as
  * BACKUP with decreasing priority. The VIP moves away when the local nginx is not active.
- * The interface is not in the inventory yet; "eth0" is assumed (see the report's known gaps).
+ * The VIP lives on cluster.apiServer.vipInterface; preflight checks it carries the host's internalIP.
  */
 export function keepalivedView(inv: Inventory, host: InventoryHost): KeepalivedView {
   const index = hostsWithRole(inv, 'loadbalancer').findIndex((h) => h.name === host.name);
@@ -87,7 +87,7 @@ export function keepalivedView(inv: Inventory, host: InventoryHost): KeepalivedV
     routerId: host.name,
     state: index === 0 ? 'MASTER' : 'BACKUP',
     priority: 150 - 10 * Math.max(index, 0),
-    interface: 'eth0',
+    interface: inv.cluster.apiServer.vipInterface,
     virtualRouterId: 51,
     vip,
     checkCommand: '/bin/systemctl is-active --quiet kubesmith-apiserver-lb.service',

@@ -38,6 +38,13 @@ inactive
 node01
 @hosts
 127.0.0.1 localhost
+@ifaces
+1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+2: host0@if12    inet 192.168.80.11/24 brd 192.168.80.255 scope global host0\       valid_lft forever preferred_lft forever
+2: host0@if12    inet6 fe80::1/64 scope link \       valid_lft forever preferred_lft forever
+@osfiles
+/usr/sbin/nginx
+/usr/lib/nginx/modules/ngx_stream_module.so
 `;
 
 describe('gather-facts parser', () => {
@@ -49,6 +56,9 @@ describe('gather-facts parser', () => {
     expect(f.diskFreeBytes).toBe(27_000_000 * 1024);
     expect(f).toMatchObject({ firewalldActive: false, hostname: 'node01', etcHosts: '127.0.0.1 localhost\n' });
     expect(f.selinux).toBeUndefined();
+    expect([...(f.interfaces ?? [])]).toEqual([['lo', ['127.0.0.1']], ['host0', ['192.168.80.11', 'fe80::1']]]);
+    expect([...(f.osFiles ?? [])]).toEqual(['/usr/sbin/nginx', '/usr/lib/nginx/modules/ngx_stream_module.so']);
+    expect(parseFacts('@ifaces\n@osfiles\n', 0).interfaces).toBeUndefined();
   });
 });
 
