@@ -7,13 +7,12 @@
  * swapped for this machine's. Needs root (containerd); skipped with the reason otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageImportSteps, type ImageImportStep } from '../../src/kube/addons.js';
 import { exampleInventory } from '../support/inventory-builder.js';
+import { buildBusyboxImage, buildPauseImage, ociArchive, ociToolsMissing } from '../support/oci-image.js';
 
 const CTR = '/usr/bin/ctr';
 const root = process.getuid?.() === 0;
@@ -22,40 +21,12 @@ const reason = !have ? 'containerd/ctr not installed (apt-get install containerd
 if (reason && process.env.CI === 'true') throw new Error(`real containerd image import test cannot run in CI: ${reason}`);
 if (reason) console.warn(`skipping the real containerd image import test: ${reason}`);
 
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/** Writes a one-layer OCI image-layout tarball named `image` to `file`. */
+/** Writes a one-layer OCI image-layout tarball named `image` (one file, hello.txt) to `file`. */
 function ociTarball(dir: string, image: string, file: string): void {
-  const work = join(dir, 'build');
-  const layout = join(work, 'layout');
-  const blobs = join(layout, 'blobs', 'sha256');
-  mkdirSync(join(work, 'rootfs'), { recursive: true });
-  mkdirSync(blobs, { recursive: true });
-  writeFileSync(join(work, 'rootfs', 'hello.txt'), 'generated for testing purposes only\n');
-  const tar = spawnSync('tar', ['-C', join(work, 'rootfs'), '-cf', '-', 'hello.txt']);
-  if (tar.status !== 0) throw new Error(`tar: ${tar.stderr.toString()}`);
-  const layerTar = tar.stdout;
-  const layer = gzipSync(layerTar);
-  const blob = (content: Buffer): { digest: string; size: number } => {
-    const hex = sha(content);
-    writeFileSync(join(blobs, hex), content);
-    return { digest: `sha256:${hex}`, size: content.length };
-  };
-  const layerRef = blob(layer);
-  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layerTar)}`] } })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layerRef }],
-  })));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': image, 'org.opencontainers.image.ref.name': image.slice(image.lastIndexOf(':') + 1) } }],
-  }));
-  writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const out = spawnSync('tar', ['-C', layout, '-cf', file, 'oci-layout', 'index.json', 'blobs']);
-  if (out.status !== 0) throw new Error(`tar: ${out.stderr.toString()}`);
+  const rootfs = join(dir, 'build', 'rootfs');
+  mkdirSync(rootfs, { recursive: true });
+  writeFileSync(join(rootfs, 'hello.txt'), 'generated for testing purposes only\n');
+  ociArchive(rootfs, image, ['/hello.txt'], file);
 }
 
 let dir = '';
@@ -119,4 +90,18 @@ describe.skipIf(reason !== '')('image import steps against a real containerd', (
     expect(run([CTR, '--address', sock, '-n', 'k8s.io', 'images', 'ls', '-q']).out.trim().split('\n')).toEqual([step.image]);
     expect(readFileSync(file).length).toBeGreaterThan(0);
   }, 60_000);
+
+  it.skipIf(ociToolsMissing() !== undefined)('the e2e pause and busybox images (built here from C and busybox-static) import and run', () => {
+    const ctr = [CTR, '--address', sock, '-n', 'e2e'];
+    buildPauseImage('registry.k8s.io/pause:3.10', join(dir, 'pause.tar'));
+    buildBusyboxImage('kubesmith.test/busybox:e2e', join(dir, 'busybox.tar'));
+    for (const f of ['pause.tar', 'busybox.tar']) expect(run([...ctr, 'images', 'import', '--snapshotter', 'native', join(dir, f)]).code).toBe(0);
+    expect(run([...ctr, 'images', 'ls', '-q']).out.trim().split('\n').sort()).toEqual(['kubesmith.test/busybox:e2e', 'registry.k8s.io/pause:3.10']);
+    // Built twice, the same bytes: the bundle's SHA256SUMS stays stable across test runs.
+    const again = join(dir, 'pause2.tar');
+    buildPauseImage('registry.k8s.io/pause:3.10', again);
+    expect(readFileSync(again).equals(readFileSync(join(dir, 'pause.tar')))).toBe(true);
+    const echo = run([...ctr, 'run', '--rm', '--snapshotter', 'native', 'kubesmith.test/busybox:e2e', 'bb1', '/bin/sh', '-c', 'echo hello from $(hostname)']);
+    expect(echo.out, echo.err).toContain('hello from');
+  }, 120_000);
 });
