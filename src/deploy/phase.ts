@@ -120,6 +120,11 @@ export interface Phase {
   readonly always?: boolean;
   /** What the runner does itself for this phase instead of planning steps. */
   readonly builtin?: 'connect' | 'lock';
+  /**
+   * All or nothing: a failure on any host of the run stops the whole run after this phase, before
+   * anything is written (connect, lock, gather-facts, preflight: a partial etcd cluster is worse than none).
+   */
+  readonly gate?: boolean;
   /** How long verify/report may take when the run sets no limit of its own (default 2 min). */
   readonly deadlineMs?: number;
   hosts(plan: ClusterPlan): readonly PlannedHost[];

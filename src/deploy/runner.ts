@@ -1,8 +1,9 @@
 /**
  * The orchestrator: phases in order, each a barrier; within a phase every selected host runs in a
  * host queue (inventory.concurrency.hosts) and binaries go through one upload queue
- * (concurrency.uploads). A host that fails drops out of later phases but never stops the others;
- * every failure is reported together at the end (PhaseError). It touches hosts only through the
+ * (concurrency.uploads). In the gate phases (connect, lock, gather-facts, preflight: Phase.gate) any
+ * failure stops the whole run before anything is written. Later, a host that fails drops out of
+ * later phases but never stops the others; every failure is reported together at the end (PhaseError). It touches hosts only through the
  * executor (apply) or the dry-run printer (reads only) and the injected Transport.
  */
 import PQueue from 'p-queue';
@@ -103,9 +104,11 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
       await reportPhase(req, run, phase, targets, ctx);
       const failed = run.failures.slice(failedBefore).map((f) => f.host);
       req.emit({ type: 'phase-done', phase: phase.id, durationMs: now() - phaseStart, failed });
-      const lockFailures = run.failures.slice(failedBefore).filter((f) => f.error instanceof LockedError);
+      const failedNow = run.failures.slice(failedBefore);
+      const locked = failedNow.find((f) => f.error instanceof LockedError);
       // Another apply is running: continuing on the hosts we did lock would race with it.
-      if (lockFailures[0]) throw lockFailures[0].error;
+      if (locked) throw locked.error;
+      if (phase.gate && failedNow.length > 0) throw gateStop(phase, failedNow);
     }
   } finally {
     await Promise.allSettled(run.locks.map((l) => l.release()));
@@ -244,6 +247,20 @@ function summarize(selected: readonly string[], run: RunState): HostSummary[] {
 /** Phases and dry-run get only the read methods: no cast can reach writeFile/exec. */
 function readOnly(conn: HostConnection): HostReader {
   return { name: conn.name, probe: (argv, opts) => conn.probe(argv, opts), stat: (paths, opts) => conn.stat(paths, opts) };
+}
+
+/**
+ * A gate phase failed on some host of the run: stop before anything is written. Going on with the
+ * others would start etcd with two of three members (a cluster that later needs surgery to join
+ * the third) and leave hosts half installed (#13 item 15).
+ */
+function gateStop(phase: Phase, failures: readonly HostFailure[]): PhaseError {
+  const hosts = failures.map((f) => f.host).join(', ');
+  return new PhaseError(phase.id, failures, {
+    hint:
+      `nothing was written to any host: a host of the run that fails ${phase.id} stops the whole run, so no etcd member starts without the others. ` +
+      `Fix ${hosts} and run \`kubesmith apply\` again, or leave ${failures.length === 1 ? 'it' : 'them'} out with --limit`,
+  });
 }
 
 function interrupted(phase: string): Interrupted {

@@ -5,14 +5,21 @@ import type { DeployEvent } from '../../src/deploy/events.js';
 import { Interrupted, LockedError, PhaseError, SshError, UsageError } from '../../src/shared/errors.js';
 import { FakeHost } from '../support/fake-host.js';
 import { aPlan, anArtifact, tickingClock } from './_plan.js';
+import { connect as realConnect } from '../../src/deploy/phases/connect.js';
+import { lock as realLock } from '../../src/deploy/phases/lock.js';
+import { gatherFacts as realGatherFacts } from '../../src/deploy/phases/gather-facts.js';
+import { preflight as realPreflight } from '../../src/deploy/phases/preflight.js';
 
 const all = (id: string, extra: Partial<Phase> = {}): Phase => ({ id, title: id, hosts: (p) => p.hosts, plan: () => [], ...extra });
-const connect: Phase = { ...all('connect'), always: true, builtin: 'connect' };
-const lock: Phase = { ...all('lock'), always: true, builtin: 'lock' };
+const connect: Phase = { ...realConnect, hosts: (p) => p.hosts };
+const lock: Phase = { ...realLock, hosts: (p) => p.hosts };
 const files: Phase = all('files', { plan: ({ host }) => [{ kind: 'put', artifact: anArtifact(host.host.name, '/etc/demo.conf', `host=${host.host.name}\n`) }] });
 const etcdOnly: Phase = all('etcd', { hosts: (p) => p.hosts.filter((h) => h.host.roles.includes('etcd')) });
+// The real early phases carry the all-or-nothing gate; these stand-ins take it from them.
+const gatherFacts: Phase = { ...all('gather-facts'), always: true, ...(realGatherFacts.gate ? { gate: true } : {}) };
+const preflight: Phase = { ...all('preflight'), ...(realPreflight.gate ? { gate: true } : {}) };
 
-function harness(opts: { down?: string[]; locked?: string[] } = {}) {
+function harness(opts: { down?: readonly string[]; locked?: readonly string[]; lockFails?: readonly string[] } = {}) {
   const hosts = new Map<string, FakeHost>();
   const locks: string[] = [];
   const released: string[] = [];
@@ -26,6 +33,7 @@ function harness(opts: { down?: string[]; locked?: string[] } = {}) {
     },
     lock: async (c) => {
       if (opts.locked?.includes(c.name)) throw new LockedError(`${c.name}: another kubesmith apply holds the lock (root@ci pid 42)`, { hint: 'wait for it to finish' });
+      if (opts.lockFails?.includes(c.name)) throw new SshError('E_SSH_CONNECT', c.name, 'cannot open a channel for the deploy lock: No response from server');
       locks.push(c.name);
       return { release: async () => void released.push(c.name) };
     },
@@ -69,18 +77,49 @@ describe('runPhases', () => {
     await expect(h.run([connect, files], { limit: ['ghost'] })).rejects.toThrow(/unknown host "ghost"/);
   });
 
-  it('keeps going on the other hosts when one fails, and reports every failure together', async () => {
-    const h = harness({ down: ['node01'] });
+  it('after the gate phases, keeps going on the other hosts when one fails, and reports every failure together', async () => {
+    const h = harness();
     const failing = all('check', { check: ({ host }) => (host.host.name === 'node02' ? [{ severity: 'error', message: 'port 2379 is in use by postgres' }] : []) });
-    const err = await h.run([connect, lock, failing, files]).catch((e: unknown) => e);
+    const breaks = all('breaks', { verify: async (host) => (host.name === 'node01' ? Promise.reject(new Error('unit failed on node01')) : []) });
+    const err = await h.run([connect, lock, breaks, failing, files]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PhaseError);
     const failures = (err as PhaseError).failures.map((f) => [f.host, f.step]);
-    expect(failures).toEqual([['node01', 'connect: connect'], ['node02', 'check: check']]);
-    expect((err as PhaseError).detail.join('\n')).toMatch(/node01: connect: connect: node01: connect 192.168.80.11:22: connection refused[\s\S]*port 2379 is in use/);
+    expect(failures).toEqual([['node01', 'breaks: verify'], ['node02', 'check: check']]);
+    expect((err as PhaseError).detail.join('\n')).toMatch(/node01: breaks: verify: unit failed on node01[\s\S]*port 2379 is in use/);
     expect(h.hosts.get('master01')?.text('/etc/demo.conf')).toBe('host=master01\n');
     expect(h.hosts.get('node02')?.text('/etc/demo.conf')).toBeUndefined();
     const done = h.events.find((e) => e.type === 'run-done');
-    expect(done).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ host: 'node01', failedIn: 'connect' })]) });
+    expect(done).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ host: 'node01', failedIn: 'breaks' })]) });
+  });
+
+  // #13 item 15: a host that fails connect, lock, gather-facts or preflight must stop the whole run
+  // before any etcd member starts: two of three members would form a partial cluster.
+  it.each([
+    ['connect', { down: ['node01'] }, [gatherFacts, preflight]],
+    ['lock', { lockFails: ['node01'] }, [gatherFacts, preflight]],
+    ['gather-facts', {}, [{ ...gatherFacts, gather: async (r: { name: string }) => (r.name === 'node01' ? Promise.reject(new Error('facts probe failed (exit 1)')) : {}) }, preflight]],
+    ['preflight', {}, [gatherFacts, { ...preflight, check: ({ host }: { host: { host: { name: string } } }) => (host.host.name === 'node01' ? [{ severity: 'error' as const, message: 'port 2379 is in use by postgres' }] : []) }]],
+  ] as const)('a host failing %s stops the run before anything is written on any host', async (phase, opts, early) => {
+    const h = harness(opts);
+    const err = await h.run([connect, lock, ...(early as unknown as Phase[]), files, etcdOnly]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PhaseError);
+    const pe = err as PhaseError;
+    expect(pe.failures.map((f) => f.host)).toEqual(['node01']);
+    expect(pe.message).toMatch(new RegExp(`^${phase}: failed on 1 host`));
+    expect(pe.hint).toMatch(/nothing was written to any host/);
+    expect(pe.hint).toMatch(/--limit/);
+    expect(phaseOrder(h.events)).not.toContain('files');
+    expect(phaseOrder(h.events)).not.toContain('etcd');
+    for (const f of h.hosts.values()) expect(f.mutations()).toEqual([]);
+    expect(h.released.sort()).toEqual(h.locks.sort());
+    expect([...h.hosts.values()].every((f) => f.closed)).toBe(true);
+  });
+
+  it('the gate covers only the hosts of the run: --limit leaves a down host out and the run completes', async () => {
+    const h = harness({ down: ['node01'] });
+    const res = await h.run([connect, lock, gatherFacts, preflight, files, etcdOnly], { limit: ['master01', 'node02'] });
+    expect(res.hosts.map((s) => [s.host, s.changed, s.failedIn ?? 'ok'])).toEqual([['master01', 1, 'ok'], ['node02', 1, 'ok']]);
+    expect(phaseOrder(h.events)).toContain('etcd');
   });
 
   it('labels a failed readiness check "verify", not "plan"', async () => {

@@ -2,11 +2,12 @@
 import type { Phase } from '../phase.js';
 import { FACTS_SCRIPT, parseFacts } from './_facts.js';
 
-/** Read-only; the facts flow into every later phase. */
+/** Read-only; the facts flow into every later phase. A gate: a host without facts stops the run. */
 export const gatherFacts: Phase = {
   id: 'gather-facts',
   title: 'Gather facts',
   always: true,
+  gate: true,
   hosts: (plan) => plan.hosts,
   gather: async (host, _input, ctx) => {
     const t0 = ctx.clock.now().getTime();

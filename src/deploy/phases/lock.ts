@@ -12,6 +12,7 @@ export const lock: Phase = {
   id: 'lock',
   title: 'Lock',
   always: true,
+  gate: true,
   builtin: 'lock',
   hosts: (plan) => plan.hosts,
   plan: () => [],

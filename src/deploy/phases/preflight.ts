@@ -59,10 +59,11 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
   return out;
 }
 
-/** Fails hosts that cannot run the cluster, before any write. */
+/** Fails hosts that cannot run the cluster, before any write; a gate, so one such host stops the run. */
 export const preflight: Phase = {
   id: 'preflight',
   title: 'Preflight checks',
+  gate: true,
   hosts: (plan) => plan.hosts,
   check: preflightProblems,
   plan: () => [],
