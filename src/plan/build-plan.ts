@@ -5,7 +5,7 @@
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { pkiFilesForHost } from '../pki/install.js';
 import type { PkiBundle, PkiDecision, PkiFile } from '../pki/types.js';
-import type { ResolvedBinaries } from '../render/binaries.js';
+import { publishedTarball, type BundleListing, type ResolvedBinaries } from '../render/binaries.js';
 import { memoSha256 } from '../render/artifact.js';
 import { clusterManifests } from '../render/cluster-manifests.js';
 import { createEngine, type TemplateEngine, type TemplateSources } from '../render/engine.js';
@@ -14,7 +14,7 @@ import { remoteLayout } from '../render/layout.js';
 import type { RenderContext } from '../render/render-context.js';
 import { InternalError } from '../shared/errors.js';
 import { parseVersion, type Version } from '../shared/semver.js';
-import type { ClusterPlan } from './types.js';
+import type { Artifact, ClusterPlan, PlannedHost } from './types.js';
 
 /** Inputs of buildPlan, all already loaded (src/state does the reading). */
 export interface PlanInput {
@@ -24,6 +24,8 @@ export interface PlanInput {
   readonly templates: TemplateSources;
   /** Bundle binaries resolved on disk (apply); absent for render/plan, leaving binary sha256 undefined. */
   readonly binaries?: ResolvedBinaries;
+  /** The bundle's file names and published checksums (plan, render): they identify binaries not yet hashed. */
+  readonly bundle?: BundleListing;
   /** Credential install list; defaults to the CA's pkiFilesForHost (tests may pass a fixture's). */
   readonly pkiFiles?: (inv: Inventory, bundle: PkiBundle, host: InventoryHost) => readonly PkiFile[];
   /** A prebuilt engine (to share compiled templates across plans); defaults to one over `templates`. */
@@ -46,7 +48,7 @@ export function buildPlan(input: PlanInput): ClusterPlan {
     pkiFiles: input.pkiFiles ?? pkiFilesForHost,
     sha256: memoSha256(),
   };
-  const hosts = inv.hosts.map((h) => planHost(ctx, h));
+  const hosts = inv.hosts.map((h) => withTarballs(planHost(ctx, h), input.bundle));
   for (const h of hosts) assertUniquePaths(h.host.name, h.artifacts.map((a) => a.path));
   return {
     inventory: inv,
@@ -62,6 +64,17 @@ function version(text: string, field: string): Version {
   const v = parseVersion(text);
   if (!v) throw new InternalError(`${field} "${text}" is not a version (validation should have caught this)`);
   return v;
+}
+
+/** Records on each unhashed binary which bundle file it comes from and that file's published checksum. */
+function withTarballs(host: PlannedHost, bundle: BundleListing | undefined): PlannedHost {
+  if (bundle === undefined) return host;
+  const mark = (a: Artifact): Artifact => {
+    if (typeof a.content === 'string' || a.sha256 !== undefined) return a;
+    const tarball = publishedTarball(a.content.bundleFile, bundle);
+    return tarball ? { ...a, content: { ...a.content, tarball } } : a;
+  };
+  return { ...host, artifacts: host.artifacts.map(mark) };
 }
 
 /** Two roles writing the same path would make the result depend on order: a bug, caught here. */

@@ -6,7 +6,7 @@ import { APPLY_PROGRAM } from '../deploy/phases/index.js';
 import type { PkiDecision } from '../pki/types.js';
 import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
 import { manifestOf } from '../render/render-manifest.js';
-import type { ClusterPlan } from './types.js';
+import type { BinarySource, ClusterPlan } from './types.js';
 
 /** One planned file as shown to a reviewer (no content: secrets are never printed). */
 export interface PlanFileView {
@@ -19,7 +19,10 @@ export interface PlanFileView {
   readonly secret: boolean;
   readonly restarts: readonly string[];
   readonly status: FileStatus;
-  /** "kubernetes-server-linux-amd64.tar.gz:kubernetes/server/bin/kubelet" for binaries. */
+  /**
+   * Binaries: "<bundle file>:<member> (<version>, <published checksum>)", what identifies the binary
+   * until the bundle is read, e.g. "kubernetes-server-linux-amd64.tar.gz:kubernetes/server/bin/kubelet (v1.31.2)".
+   */
   readonly source?: string;
 }
 
@@ -48,18 +51,18 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
       roles: h.host.roles,
       units: h.units,
       files: h.artifacts.map((a) => {
-        const text = typeof a.content === 'string';
+        const c = a.content;
         return {
           path: a.path,
           kind: a.kind,
           phase: a.phase,
           mode: `0${a.mode.toString(8)}`,
-          size: text ? Buffer.byteLength(a.content as string) : (a.content as { size?: number }).size,
+          size: typeof c === 'string' ? Buffer.byteLength(c) : c.size,
           sha256: a.sha256,
           secret: a.secret,
           restarts: a.restarts,
           status: fileStatus(previous, h.host.name, a),
-          ...(text ? {} : { source: `${(a.content as { bundleFile: string }).bundleFile}:${(a.content as { member: string }).member}` }),
+          ...(typeof c === 'string' ? {} : { source: sourceOf(c) }),
         };
       }),
     })),
@@ -68,4 +71,10 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
     comparedWith: previous ? 'last-render' : 'nothing',
     notices,
   };
+}
+
+/** Where a binary comes from and what identifies it, short enough for a table (digest cut to 12 hex digits). */
+function sourceOf(s: BinarySource): string {
+  const ids = [s.version, s.tarball ? s.tarball.digest.replace(/^(\w+:[0-9a-f]{12}).*$/, '$1') : undefined].filter((x) => x !== undefined);
+  return `${s.tarball?.file ?? s.bundleFile}:${s.member}${ids.length ? ` (${ids.join(', ')})` : ''}`;
 }

@@ -11,6 +11,10 @@ export interface BinarySource {
   /** Local extracted file to stream from; set when the bundle was resolved (apply), absent for render. */
   readonly localFile?: string;
   readonly size?: number;
+  /** The release version the inventory pins for this file (kubernetesVersion, etcdVersion); absent when unpinned. */
+  readonly version?: string;
+  /** The bundle file matching `bundleFile` and its published checksum, when the bundle holds one (plan, render). */
+  readonly tarball?: { readonly file: string; readonly digest: string };
 }
 
 /** A file we intend to exist on a host. Compared by sha256, mode and owner at apply time. */

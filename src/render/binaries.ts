@@ -31,6 +31,39 @@ export function binaryKey(s: Pick<BinarySource, 'bundleFile' | 'member'>): strin
   return `${s.bundleFile}#${s.member}`;
 }
 
+/**
+ * What the bundle directory tells about its files without hashing them (plan and render must stay
+ * fast): every file name, and the digest upstream's checksum files publish for it ("sha256:<hex>").
+ */
+export interface BundleListing {
+  readonly files: readonly string[];
+  readonly digests: ReadonlyMap<string, string>;
+}
+
+/**
+ * The bundle file a renderer pattern names and its published digest, when exactly one file
+ * matches and a checksum file covers it; otherwise undefined (apply then fails with the reason).
+ */
+export function publishedTarball(pattern: string, listing: BundleListing): { file: string; digest: string } | undefined {
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const found = listing.files.filter((f) => re.test(f) && listing.digests.has(f));
+  const file = found.length === 1 ? found[0] : undefined;
+  const digest = file === undefined ? undefined : listing.digests.get(file);
+  return file !== undefined && digest !== undefined ? { file, digest } : undefined;
+}
+
+/**
+ * The identity of a binary whose own sha256 is not known yet (plan, render): the version the
+ * inventory pins and the tarball's published checksum when the bundle has one, else the tarball
+ * name. The kubernetes-server tarball's name carries no version, so without the version an upgrade
+ * would compare equal and show its binaries as unchanged (#13).
+ */
+export function binaryIdentity(s: BinarySource): string {
+  const version = s.version === undefined ? '' : `${s.version}/`;
+  const file = s.tarball === undefined ? s.bundleFile : `${s.tarball.file}@${s.tarball.digest}`;
+  return `${version}${file}#${s.member}`;
+}
+
 const K8S_TARBALL = 'kubernetes-server-linux-amd64.tar.gz';
 const CONTAINERD_TARBALL = 'containerd-*-linux-amd64.tar.gz';
 const CNI_TARBALL = 'cni-plugins-linux-amd64-*.tgz';
@@ -43,13 +76,14 @@ const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
 export function binariesForHost(inv: Inventory, host: InventoryHost, layout: RemoteLayout): readonly BinaryInstall[] {
   const out: BinaryInstall[] = [];
   const roles = new Set(host.roles);
+  const version = inv.cluster.kubernetesVersion;
   const k8s = (name: string, unit?: string): void =>
-    void out.push({ source: { bundleFile: K8S_TARBALL, member: `kubernetes/server/bin/${name}` }, path: `${layout.k8sBin}/${name}`, restarts: unit ? [unit] : [] });
+    void out.push({ source: { bundleFile: K8S_TARBALL, member: `kubernetes/server/bin/${name}`, version }, path: `${layout.k8sBin}/${name}`, restarts: unit ? [unit] : [] });
   if (roles.has('etcd')) {
     const v = inv.cluster.etcdVersion;
     const dir = `etcd-${v}-linux-amd64`;
-    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcd` }, path: `${layout.etcdBin}/etcd`, restarts: ['etcd.service'] });
-    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdctl` }, path: `${layout.etcdBin}/etcdctl`, restarts: [] });
+    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcd`, version: v }, path: `${layout.etcdBin}/etcd`, restarts: ['etcd.service'] });
+    out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdctl`, version: v }, path: `${layout.etcdBin}/etcdctl`, restarts: [] });
   }
   if (roles.has('control-plane')) {
     k8s('kube-apiserver', 'kube-apiserver.service');

@@ -3,13 +3,14 @@
  * <state>/last-render.json; `plan` compares the current plan with it (new / changed / unchanged).
  */
 import type { Artifact, ClusterPlan } from '../plan/types.js';
-import { binaryKey } from './binaries.js';
+import { binaryIdentity } from './binaries.js';
 import { sha256Hex } from '../shared/sha256.js';
 import type { OperatorFile } from './operator-files.js';
 
 /**
- * host -> path -> sha256, or "bundle:<file>#<member>" for a binary whose bundle was not read (the
- * source identifies it until then). "_cluster" and "_operator" hold the non-host files.
+ * host -> path -> sha256, or "bundle:<identity>" for a binary whose bundle was not read: the pinned
+ * version and the tarball's published checksum (see binaryIdentity), so an upgrade compares as
+ * changed. "_cluster" and "_operator" hold the non-host files.
  */
 export interface RenderManifest {
   readonly version: 1;
@@ -30,10 +31,10 @@ export function manifestOf(plan: ClusterPlan, operator: readonly OperatorFile[] 
   return { version: 1, hosts };
 }
 
-/** The comparison key of an artifact: its sha256, or its bundle source while the bundle is unread. */
+/** The comparison key of an artifact: its sha256, or its bundle identity while the bundle is unread. */
 export function artifactKey(a: Artifact): string {
   if (a.sha256 !== undefined) return a.sha256;
-  return typeof a.content === 'string' ? sha256Hex(a.content) : `bundle:${binaryKey(a.content)}`;
+  return typeof a.content === 'string' ? sha256Hex(a.content) : `bundle:${binaryIdentity(a.content)}`;
 }
 
 /** Status of one file against a previous manifest (no previous manifest: everything is new). */

@@ -13,7 +13,8 @@ import type { InventoryIssue } from '../shared/errors.js';
 import { PkiError } from '../shared/errors.js';
 import { loadInventory } from './load-inventory.js';
 import { loadTemplates } from './load-templates.js';
-import { stateDir } from './paths.js';
+import { readBundleListing } from './bundle-listing.js';
+import { bundleDir, stateDir } from './paths.js';
 import { generatePki } from './pki-flow.js';
 import { loadPkiState, pkiStateDir } from './pki-store.js';
 
@@ -43,7 +44,7 @@ export async function preparePlan(file: string, cwd: string): Promise<PreparedPl
   }
   const templates = loadTemplates();
   const engine = createEngine(templates);
-  const plan = buildPlan({ inventory, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine });
+  const plan = buildPlan({ inventory, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, bundle: readBundleListing(bundleDir(inventory)) });
   return {
     inventory,
     warnings,
