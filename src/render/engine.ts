@@ -3,10 +3,14 @@
  * missing field is an error, never an empty string) and without HTML escaping (we render units,
  * YAML and TOML, not HTML). Handlebars' strict mode does not cover block parameters
  * (`{{#each args}}` over a missing `args` silently renders nothing), so the built-in block helpers
- * are wrapped to fail the same way. No other helpers are registered: logic lives in the view builders.
+ * are wrapped to fail the same way. The only other helpers are the per-format escapers of
+ * escape.ts ({{yaml x}}, {{toml x}}, {{unitArg x}}, ...): every interpolation goes through one
+ * (test/render/injection.test.ts scans the templates), so no value can break out of its token.
+ * Logic lives in the view builders.
  */
 import Handlebars from 'handlebars';
 import { TemplateError } from '../shared/errors.js';
+import { ESCAPERS, UnsafeValue } from './escape.js';
 
 /** Template sources by name, e.g. "units/etcd.service.hbs" -> text. Loaded by src/state/load-templates.ts. */
 export type TemplateSources = ReadonlyMap<string, string>;
@@ -26,12 +30,41 @@ interface Loc {
 
 /** Thrown by a wrapped block helper; carries the block's position to find its parameter's name. */
 class MissingBlockParam extends Error {
-  constructor(readonly loc: Loc | undefined) {
+  constructor(
+    readonly loc: Loc | undefined,
+    readonly index = 0,
+  ) {
     super('missing block parameter');
   }
 }
 
+/** Thrown by an escaper helper: the value cannot be written safely in the template's format. */
+class UnsafeAt extends Error {
+  constructor(readonly loc: Loc | undefined, cause: UnsafeValue) {
+    super(cause.message, { cause });
+  }
+}
+
 const BLOCK_HELPERS = ['each', 'if', 'unless', 'with'] as const;
+
+/** Registers the escapers; several arguments are joined first ({{json cniBin "/flannel"}}). */
+function registerEscapers(hb: typeof Handlebars): void {
+  for (const [name, escape] of Object.entries(ESCAPERS)) {
+    hb.registerHelper(name, (...args: unknown[]) => {
+      const options = args[args.length - 1] as { loc?: Loc };
+      const params = args.slice(0, -1);
+      if (params.length === 0 || params.includes(undefined)) throw new MissingBlockParam(options.loc, Math.max(0, params.indexOf(undefined)));
+      if (params.length > 1 && params.some((p) => typeof p !== 'string')) {
+        throw new UnsafeAt(options.loc, new UnsafeValue(`${name}: only strings can be joined`));
+      }
+      try {
+        return escape(params.length === 1 ? params[0] : params.join(''));
+      } catch (err) {
+        throw err instanceof UnsafeValue ? new UnsafeAt(options.loc, err) : err;
+      }
+    });
+  }
+}
 
 /** Builds an engine over the given sources. Pure: no file access, no globals shared across engines. */
 export function createEngine(sources: TemplateSources): TemplateEngine {
@@ -44,6 +77,7 @@ export function createEngine(sources: TemplateSources): TemplateEngine {
       return builtin.apply(this, args);
     });
   }
+  registerEscapers(hb);
   const compiled = new Map<string, { tpl: Handlebars.TemplateDelegate; text: string }>();
   const rendered = new Map<string, string>();
   return {
@@ -74,11 +108,18 @@ export function createEngine(sources: TemplateSources): TemplateEngine {
 }
 
 /** Handlebars strict mode throws `"field" not defined in [object Object] - 3:7`; name template and field. */
-function templateError(name: string, err: unknown, params: () => ReadonlyMap<string, string>): TemplateError {
+function templateError(name: string, err: unknown, params: () => ReadonlyMap<string, readonly string[]>): TemplateError {
   const hint = 'this is a bug in kubesmith: the view builder and the template disagree';
+  if (err instanceof UnsafeAt) {
+    const at = err.loc ? `:${err.loc.start.line}:${err.loc.start.column}` : '';
+    return new TemplateError(`${name}${at}: refusing to render a value that could change the file's meaning: ${err.message}`, {
+      hint: 'run `kubesmith validate` on the inventory: the field that feeds this value must be corrected (and validate should have named it; please report this)',
+      cause: err,
+    });
+  }
   if (err instanceof MissingBlockParam && err.loc) {
     const { line, column } = err.loc.start;
-    const field = params().get(`${line}:${column}`) ?? '?';
+    const field = params().get(`${line}:${column}`)?.[err.index] ?? '?';
     return new TemplateError(`${name}:${line}:${column}: missing field "${field}" in the view model`, { hint, cause: err });
   }
   const text = err instanceof Error ? err.message : String(err);
@@ -96,12 +137,12 @@ interface AstNode {
   readonly body?: readonly AstNode[];
 }
 
-/** "line:column" of every block statement -> its first parameter's name (only computed on error). */
-function blockParams(hb: typeof Handlebars, text: string): ReadonlyMap<string, string> {
-  const out = new Map<string, string>();
+/** "line:column" of every block statement or helper call -> its parameters' names (only computed on error). */
+function blockParams(hb: typeof Handlebars, text: string): ReadonlyMap<string, readonly string[]> {
+  const out = new Map<string, string[]>();
   const walk = (nodes: readonly AstNode[] | undefined): void => {
     for (const n of nodes ?? []) {
-      if (n.type === 'BlockStatement' && n.loc) out.set(`${n.loc.start.line}:${n.loc.start.column}`, String(n.params?.[0]?.original ?? '?'));
+      if ((n.type === 'BlockStatement' || n.type === 'MustacheStatement') && n.loc) out.set(`${n.loc.start.line}:${n.loc.start.column}`, (n.params ?? []).map((p) => String(p.original ?? '?')));
       walk(n.program?.body);
       walk(n.inverse?.body);
     }

@@ -23,7 +23,8 @@ export const LB_EXECUTABLES = {
 
 /** View of manifests/nginx-stream.conf.hbs. */
 export interface NginxStreamView {
-  readonly loadModuleLines: readonly string[];
+  /** Dynamic modules to load (load_module). */
+  readonly loadModules: readonly string[];
   readonly pidFile: string;
   readonly listen: string;
   readonly upstreams: readonly string[];
@@ -41,7 +42,7 @@ export function lbPaths(layout: RemoteLayout) {
 /** The local proxy on a node: 127.0.0.1:<port> -> every kube-apiserver (see endpoints.ts). */
 export function localProxyView(inv: Inventory): NginxStreamView {
   return {
-    loadModuleLines: [`load_module ${LB_EXECUTABLES.nginxStreamModule};`],
+    loadModules: [LB_EXECUTABLES.nginxStreamModule],
     pidFile: '/run/kubesmith-apiserver-proxy.pid',
     listen: `127.0.0.1:${inv.cluster.apiServer.port}`,
     upstreams: apiserverUpstreams(inv),
@@ -51,7 +52,7 @@ export function localProxyView(inv: Inventory): NginxStreamView {
 /** nginx on a load-balancer host: <any>:<vipPort> -> every kube-apiserver. */
 export function vipNginxView(inv: Inventory): NginxStreamView {
   return {
-    loadModuleLines: [`load_module ${LB_EXECUTABLES.nginxStreamModule};`],
+    loadModules: [LB_EXECUTABLES.nginxStreamModule],
     pidFile: '/run/kubesmith-apiserver-lb.pid',
     listen: `${inv.cluster.apiServer.vipPort}`,
     upstreams: apiserverUpstreams(inv),

@@ -10,7 +10,7 @@ import { CERT, type CredentialPaths } from '../credentials.js';
 import { hostPart } from '../endpoints.js';
 import { appliesTo, ETCD_RULES } from '../flags-by-version.js';
 import type { RemoteLayout } from '../layout.js';
-import { flag, type UnitView } from './unit-view.js';
+import { flag, type UnitView, type YamlSetting } from './unit-view.js';
 
 /** Path of the member's config file. */
 export function etcdConfigPath(layout: RemoteLayout): string {
@@ -38,8 +38,8 @@ export interface EtcdConfigView {
   readonly peerCert: string;
   readonly peerKey: string;
   readonly trustedCa: string;
-  /** Version-dependent top-level lines, already formatted. */
-  readonly versionLines: readonly string[];
+  /** Version-dependent top-level settings (key: value; the template escapes both). */
+  readonly versionSettings: readonly YamlSetting[];
 }
 
 /** The config of member `host`. The member name is the inventory name (etcd-server cert CN). */
@@ -63,9 +63,9 @@ export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: Remo
     peerCert: creds.cert(CERT.etcdPeer),
     peerKey: creds.key(CERT.etcdPeer),
     trustedCa: creds.cert(CERT.etcdCa, inv.paths.etcd.replace(/\/+$/, '')),
-    versionLines: [
-      ...(appliesTo(ETCD_RULES.explicitZapLogger, etcd) ? ['logger: zap', 'log-outputs: [stderr]'] : []),
-      ...(appliesTo(ETCD_RULES.initialCorruptCheck, etcd) ? ['experimental-initial-corrupt-check: true'] : []),
+    versionSettings: [
+      ...(appliesTo(ETCD_RULES.explicitZapLogger, etcd) ? [{ key: 'logger', value: 'zap' }, { key: 'log-outputs', value: ['stderr'] }] : []),
+      ...(appliesTo(ETCD_RULES.initialCorruptCheck, etcd) ? [{ key: 'experimental-initial-corrupt-check', value: true }] : []),
     ],
   };
 }

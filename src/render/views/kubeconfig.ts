@@ -5,6 +5,7 @@
 import type { BootstrapToken, CertMaterial, PkiBundle } from '../../pki/types.js';
 import { PkiError } from '../../shared/errors.js';
 import { CERT } from '../credentials.js';
+import type { YamlSetting } from './unit-view.js';
 
 /** View of manifests/kubeconfig.yaml.hbs. */
 export interface KubeconfigView {
@@ -13,8 +14,8 @@ export interface KubeconfigView {
   readonly caData: string;
   readonly userName: string;
   readonly contextName: string;
-  /** The user's credential lines ("token: ..." or the client-certificate-data pair). */
-  readonly userLines: readonly string[];
+  /** The user's credentials ("token", or the client-certificate-data / client-key-data pair). */
+  readonly userFields: readonly YamlSetting[];
 }
 
 const b64 = (pem: string): string => Buffer.from(pem, 'utf8').toString('base64');
@@ -40,7 +41,10 @@ export function certKubeconfigView(bundle: PkiBundle, cluster: string, server: s
     caData: b64(certOf(bundle, CERT.kubernetesCa).certPem),
     userName: user,
     contextName: `${user}@${cluster}`,
-    userLines: [`client-certificate-data: ${b64(cert.certPem)}`, `client-key-data: ${b64(cert.keyPem)}`],
+    userFields: [
+      { key: 'client-certificate-data', value: b64(cert.certPem) },
+      { key: 'client-key-data', value: b64(cert.keyPem) },
+    ],
   };
 }
 
@@ -52,6 +56,6 @@ export function bootstrapKubeconfigView(bundle: PkiBundle, cluster: string, serv
     caData: b64(certOf(bundle, CERT.kubernetesCa).certPem),
     userName: 'kubelet-bootstrap',
     contextName: `kubelet-bootstrap@${cluster}`,
-    userLines: [`token: ${token.id}.${token.secret}`],
+    userFields: [{ key: 'token', value: `${token.id}.${token.secret}` }],
   };
 }

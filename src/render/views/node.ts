@@ -7,7 +7,7 @@ import type { Version } from '../../shared/semver.js';
 import { CERT, type CredentialPaths } from '../credentials.js';
 import { appliesTo, K8S_RULES } from '../flags-by-version.js';
 import type { RemoteLayout } from '../layout.js';
-import { flag, type UnitView } from './unit-view.js';
+import { flag, type UnitView, type YamlSetting } from './unit-view.js';
 
 /** Config and kubeconfig paths of the node components. */
 export function nodePaths(layout: RemoteLayout) {
@@ -48,8 +48,8 @@ export interface KubeletConfigView {
   readonly clusterDNS: string;
   readonly clusterDomain: string;
   readonly clientCAFile: string;
-  /** Extra top-level YAML lines that depend on the version (already formatted). */
-  readonly versionLines: readonly string[];
+  /** Extra top-level settings that depend on the version. */
+  readonly versionSettings: readonly YamlSetting[];
 }
 
 /** KubeletConfiguration for a node. */
@@ -58,9 +58,9 @@ export function kubeletConfigView(inv: Inventory, layout: RemoteLayout, creds: C
     clusterDNS: inv.cluster.clusterDNS,
     clusterDomain: inv.cluster.clusterDomain,
     clientCAFile: creds.cert(CERT.kubernetesCa),
-    versionLines: appliesTo(K8S_RULES.kubeletRuntimeEndpointFlag, k8s)
+    versionSettings: appliesTo(K8S_RULES.kubeletRuntimeEndpointFlag, k8s)
       ? []
-      : [`containerRuntimeEndpoint: unix://${layout.containerdSocket}`],
+      : [{ key: 'containerRuntimeEndpoint', value: `unix://${layout.containerdSocket}` }],
   };
 }
 
@@ -75,8 +75,11 @@ export interface KubeProxyConfigView {
   readonly hostname: string;
   readonly clusterCIDR: string;
   readonly mode: string;
-  /** The mode's own section ("ipvs:" or "iptables:") as formatted lines. */
-  readonly modeLines: readonly string[];
+  /** Comment lines above the mode's section (deprecation notes). */
+  readonly notes: readonly string[];
+  /** The mode's own section: "ipvs" or "iptables", and its settings. */
+  readonly modeSection: string;
+  readonly modeSettings: readonly YamlSetting[];
 }
 
 /** KubeProxyConfiguration for a node; ipvs (round robin) as in the classic guide, or iptables. */
@@ -88,10 +91,11 @@ export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout:
     hostname: host.name,
     clusterCIDR: inv.cluster.podCIDR,
     mode: inv.cluster.proxyMode,
-    modeLines: [
-      ...(deprecated ? [`# ${K8S_RULES.kubeProxyIpvsDeprecated.why}: ${K8S_RULES.kubeProxyIpvsDeprecated.link}`] : []),
-      ...(ipvs ? ['ipvs:', '  scheduler: rr', '  strictARP: false'] : ['iptables:', '  masqueradeAll: false']),
-    ],
+    notes: deprecated ? [`${K8S_RULES.kubeProxyIpvsDeprecated.why}: ${K8S_RULES.kubeProxyIpvsDeprecated.link}`] : [],
+    modeSection: ipvs ? 'ipvs' : 'iptables',
+    modeSettings: ipvs
+      ? [{ key: 'scheduler', value: 'rr' }, { key: 'strictARP', value: false }]
+      : [{ key: 'masqueradeAll', value: false }],
   };
 }
 

@@ -10,6 +10,12 @@ export interface UnitView {
   readonly args: readonly string[];
 }
 
+/** One "key: value" setting of a YAML view; the template escapes both (escape.ts `yaml`). */
+export interface YamlSetting {
+  readonly key: string;
+  readonly value: string | boolean | number | readonly string[];
+}
+
 /** Formats "--name=value"; values never contain whitespace (paths, URLs, CIDRs, lists). */
 export function flag(name: string, value: string | number | boolean): string {
   const text = String(value);
