@@ -1,4 +1,5 @@
 /** `kubesmith plan` as text: phases, certificate decisions, files per host, notices. Pure. */
+import { describeOrphans } from '../pki/orphans.js';
 import type { PlanFileView, PlanView } from './plan-view.js';
 
 /** "1.2K", "640B": short sizes for tables. */
@@ -17,7 +18,8 @@ const counts = (files: readonly PlanFileView[]): string =>
     .join(', ');
 
 /** The plan as terminal text. `color` wraps statuses in ANSI colours. */
-export function describePlan(v: PlanView, opts: { color: boolean } = { color: false }): string {
+export function describePlan(v: PlanView, opts: { color: boolean; inventoryFile?: string } = { color: false }): string {
+  const inventoryFile = opts.inventoryFile ?? 'inventory.yaml';
   const paint = (s: string, code: number): string => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const status = (s: PlanFileView['status']): string => paint(s.padEnd(9), s === 'new' ? 32 : s === 'changed' ? 33 : 2);
   const c = v.cluster;
@@ -42,6 +44,7 @@ export function describePlan(v: PlanView, opts: { color: boolean } = { color: fa
     }
   }
   if (v.removed.length) lines.push('', 'No longer planned (left on hosts; remove by hand if needed):', ...v.removed.map((r) => `  ${r}`));
+  if (v.orphans.length) lines.push('', ...describeOrphans(v.orphans, inventoryFile));
   if (v.notices.length) lines.push('', 'Notes:', ...v.notices.map((n) => `  - ${n}`));
   return `${lines.join('\n')}\n`;
 }

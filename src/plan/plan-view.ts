@@ -3,6 +3,7 @@
  * host with their status against the last render, notices. Pure.
  */
 import { APPLY_PROGRAM } from '../deploy/phases/index.js';
+import type { Orphan } from '../pki/orphans.js';
 import type { PkiDecision } from '../pki/types.js';
 import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
 import { manifestOf } from '../render/render-manifest.js';
@@ -36,10 +37,12 @@ export interface PlanView {
   readonly removed: readonly string[];
   readonly comparedWith: 'last-render' | 'nothing';
   readonly notices: readonly string[];
+  /** Certificates and keys in the PKI state the inventory no longer needs (`kubesmith pki prune` archives them). */
+  readonly orphans: readonly Orphan[];
 }
 
-/** Builds the view; `previous` is the last render's manifest, if any. */
-export function planView(plan: ClusterPlan, previous: RenderManifest | undefined, notices: readonly string[]): PlanView {
+/** Builds the view; `previous` is the last render's manifest, if any; `orphans` what the PKI state holds beyond the plan. */
+export function planView(plan: ClusterPlan, previous: RenderManifest | undefined, notices: readonly string[], orphans: readonly Orphan[] = []): PlanView {
   const inv = plan.inventory;
   const all = plan.hosts.flatMap((h) => h.artifacts);
   return {
@@ -70,6 +73,7 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
     removed: removedFiles(previous, manifestOf(plan)).filter((f) => !f.startsWith('_operator:')),
     comparedWith: previous ? 'last-render' : 'nothing',
     notices,
+    orphans,
   };
 }
 

@@ -5,6 +5,7 @@ import { applyCommand } from './apply.js';
 import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
+import { pkiPruneCommand } from './pki-prune.js';
 import { approveCommand } from './approve-command.js';
 import { statusCommand } from './status-command.js';
 import { planCommand } from './plan.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   pkiGenerateCommand,
   pkiCheckCommand,
   pkiRenewCommand,
+  pkiPruneCommand,
   approveCommand,
   statusCommand,
   planCommand,

@@ -2,6 +2,7 @@
 import type { CheckRow } from '../../pki/check.js';
 import { UsageError } from '../../shared/errors.js';
 import { boolOpt, INVENTORY_OPTION, JSON_OPTION, stringOpt, type Command, type CommandContext } from '../command.js';
+import { printOrphanNote } from './_orphans.js';
 import { println, readInventory, table } from './pki-shared.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -40,6 +41,7 @@ export const pkiCheckCommand: Command = {
     } else {
       printTables(ctx, rows, shortDuration);
     }
+    await printOrphanNote(ctx, inv, dir);
     if (warnMs === undefined) return rows.some((r) => r.status !== 'ok') ? 1 : 0;
     if (flagged.length > 0) {
       ctx.stderr.write(`${flagged.length} certificate${flagged.length === 1 ? '' : 's'} need attention (expiring within ${warnText}, missing or invalid):\n`);

@@ -1,6 +1,7 @@
 /** `kubesmith pki generate`: issue what is missing or stale, keep everything valid; idempotent. */
 import { PkiError } from '../../shared/errors.js';
 import { boolOpt, INVENTORY_OPTION, JSON_OPTION, type Command } from '../command.js';
+import { printOrphanNote } from './_orphans.js';
 import { formatDecisions, println, readInventory } from './pki-shared.js';
 
 export const pkiGenerateCommand: Command = {
@@ -28,6 +29,7 @@ export const pkiGenerateCommand: Command = {
       const count = (a: string): number => r.decisions.filter((d) => d.action === a).length;
       println(ctx, `\n${dir}: ${count('keep')} kept, ${count('issue')} issued, ${count('renew')} renewed, ${count('blocked')} blocked`);
     }
+    await printOrphanNote(ctx, inv, dir);
     if (r.blocked.length > 0) {
       throw new PkiError(`pki generate: ${r.blocked.length} certificate${r.blocked.length === 1 ? '' : 's'} need${r.blocked.length === 1 ? 's' : ''} a CA key that is not in ${dir} (keyless mode)`, {
         detail: r.blocked.map((d) => `${d.id}: ${d.reason}`),

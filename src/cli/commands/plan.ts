@@ -9,20 +9,26 @@ export const planCommand: Command = {
   description: [
     'Files are compared with the last `kubesmith render` of this cluster (<state>/last-render.json):',
     'new, changed or unchanged. Secrets are never printed. Computes PKI decisions without saving',
-    'any key material.',
+    'any key material. Lists certificates and keys in the PKI state the inventory no longer needs',
+    '(archive them with `kubesmith pki prune`).',
   ].join('\n'),
   options: { inventory: INVENTORY_OPTION, json: JSON_OPTION },
   async run(ctx) {
-    const [{ preparePlan }, { readLastRender }, { planView }, { describePlan }] = await Promise.all([
+    const [{ preparePlan }, { readLastRender }, { planView }, { describePlan }, { readPkiOrphans }, { loadCatalogue }, { pkiStateDir }] = await Promise.all([
       import('../../state/plan-flow.js'),
       import('../../state/render-out.js'),
       import('../../plan/plan-view.js'),
       import('../../plan/describe.js'),
+      import('../../state/pki-archive.js'),
+      import('../../state/load-catalogue.js'),
+      import('../../state/pki-store.js'),
     ]);
-    const p = await preparePlan(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
+    const file = stringOpt(ctx, 'inventory', 'inventory.yaml');
+    const p = await preparePlan(file, ctx.cwd);
     for (const w of p.warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
-    const view = planView(p.plan, readLastRender(p.stateDir), p.notices);
-    ctx.stdout.write(boolOpt(ctx, 'json') ? `${JSON.stringify(view, null, 2)}\n` : describePlan(view, { color: ctx.color }));
+    const orphans = readPkiOrphans(loadCatalogue(), p.inventory, pkiStateDir(p.inventory));
+    const view = planView(p.plan, readLastRender(p.stateDir), p.notices, orphans);
+    ctx.stdout.write(boolOpt(ctx, 'json') ? `${JSON.stringify(view, null, 2)}\n` : describePlan(view, { color: ctx.color, inventoryFile: file }));
     return 0;
   },
 };
