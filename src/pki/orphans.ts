@@ -134,6 +134,6 @@ export function describeOrphans(orphans: readonly Orphan[], inventoryFile: strin
   const w = Math.max(...orphans.map((o) => o.file.length));
   const lines = orphans.map((o) => `  ${o.file.padEnd(w)}  ${o.reason}${o.refused ? `; left alone: ${o.refused}` : ''}`);
   const prunable = orphans.filter((o) => o.refused === undefined).length;
-  const next = prunable > 0 ? `archive ${prunable === orphans.length ? 'them' : `the ${prunable} that can be`} with \`kubesmith pki prune -i ${inventoryFile}\` (moves them to pki/archive/, deletes nothing)` : 'move the files above out of the state directory by hand if they are yours';
+  const next = prunable > 0 ? `archive ${prunable === orphans.length ? 'them' : `the ${prunable} that can be`} with \`kubesmith pki prune -i ${inventoryFile}\`: moves them to pki/archive/, deletes nothing` : 'move the files above out of the state directory by hand if they are yours';
   return [`${orphans.length} file${orphans.length === 1 ? '' : 's'} in the PKI state no longer needed by the inventory (${next}):`, ...lines];
 }

@@ -52,7 +52,9 @@ describe('orphaned certificates are listed (plan, pki check, pki generate)', () 
 
   it('admin identity switched: super-admin is listed and archived; admin and the CAs stay', async () => {
     inventory((t) => t.replace(/^(pki:.*)$/m, '$1\n  adminIdentity: system-masters'));
-    expect((await run(['plan', '-i', 'inventory.yaml'])).out).toMatch(/super-admin\.crt +pki\.adminIdentity is system-masters/);
+    const plan = await run(['plan', '-i', 'inventory.yaml']);
+    expect(plan.code, plan.err).toBe(0);
+    expect(plan.out).toMatch(/super-admin\.crt +pki\.adminIdentity is system-masters/);
     const r = await run(['pki', 'prune', '-i', 'inventory.yaml']);
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(join(dir, PKI))).not.toContain('super-admin.key');
