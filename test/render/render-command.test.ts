@@ -1,5 +1,6 @@
 /** `kubesmith render` end to end in-process: the tree, its modes, determinism, --diff, last-render.json. */
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, scratchCluster } from './support/cli.js';
@@ -71,11 +72,28 @@ describe('kubesmith render', () => {
     }
   });
 
-  it('refuses to replace a non-empty directory that is not an earlier render', async () => {
+  it('refuses --out . (it holds the inventory) with exit 2, and a foreign non-empty directory with exit 1', async () => {
     const r = await cli(['render', '-i', 'inventory.yaml', '--out', '.'], dir);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/not empty and not an earlier kubesmith render \(no PLAN\.md\); refusing to replace it/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out \. \(.*\): holds the inventory .*; refusing to write the render there, nothing was changed/);
     expect(statSync(join(dir, 'inventory.yaml')).isFile()).toBe(true);
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine', 'notes'), 'x');
+    const f = await cli(['render', '-i', 'inventory.yaml', '--out', 'mine'], dir);
+    expect(f.code).toBe(1);
+    expect(f.err).toMatch(/mine: not empty and not a kubesmith render \(no \.kubesmith-render\.json\); refusing to replace it/);
+    expect(readFileSync(join(dir, 'mine', 'notes'), 'utf8')).toBe('x');
+  });
+
+  it('writes a marker listing every file and directory it wrote, with sha256; --diff ignores it', async () => {
+    const m = JSON.parse(readFileSync(join(dir, 'out', '.kubesmith-render.json'), 'utf8')) as { kubesmith: string; cluster: string; dirs: string[]; files: Record<string, string> };
+    expect(m.kubesmith).toBe('render');
+    expect(m.cluster).toBe('demo');
+    const t = tree(join(dir, 'out'));
+    t.delete('.kubesmith-render.json');
+    expect(Object.keys(m.files).sort()).toEqual([...t.keys()].sort());
+    expect(m.files['PLAN.md']).toBe(createHash('sha256').update(t.get('PLAN.md')!.content).digest('hex'));
+    expect(m.dirs).toContain('master01/opt/kubernetes/ssl');
   });
 
   it('requires --out and names a bad --diff directory', async () => {

@@ -1,5 +1,6 @@
 /** `kubesmith render`: every file for every host into a directory, for review and git diffs. No hosts touched. */
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { formatIssue, UsageError } from '../../shared/errors.js';
 import { INVENTORY_OPTION, stringOpt, type Command } from '../command.js';
 
@@ -11,13 +12,16 @@ export const renderCommand: Command = {
     'Writes DIR/<host>/<absolute path> for every host, DIR/_cluster/*.yaml (objects applied through',
     'the API), DIR/_operator/*.kubeconfig (admin credentials that never go to hosts) and DIR/PLAN.md.',
     'Secret files are 0600 and directories 0700. Two renders of the same state are byte-identical.',
-    'Binaries are listed in PLAN.md, not copied. With --diff, prints what changed against an earlier',
-    'render (DIR itself may be given to compare with what it held before). Saves the file hashes as',
-    '<state>/last-render.json for `kubesmith plan`. Never writes PKI state.',
+    'Binaries are listed in PLAN.md, not copied. DIR/.kubesmith-render.json lists every file the render',
+    'wrote: DIR is replaced only when it is new, empty, or an earlier render of this cluster holding',
+    'nothing else; never when it is or holds the inventory, the state directory, the bundle, the home',
+    'or the current directory, nor inside the state directory. With --diff, prints what changed against an earlier',
+    'render (DIR itself may be given to compare with what it held before); PREV is only read. Saves the',
+    'file hashes as <state>/last-render.json for `kubesmith plan`. Never writes PKI state.',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
-    out: { type: 'string', short: 'o', description: 'output directory (replaced as a whole)' },
+    out: { type: 'string', short: 'o', description: 'output directory: new, empty, or an earlier render (replaced as a whole)' },
     diff: { type: 'string', description: 'an earlier render directory to compare with' },
   },
   async run(ctx) {
@@ -32,14 +36,27 @@ export const renderCommand: Command = {
       import('../../render/plan-md.js'),
       import('../../render/render-manifest.js'),
     ]);
+    const { bundleDir } = await import('../../state/paths.js');
     const p = await preparePlan(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of p.warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const view = planView(p.plan, undefined, p.notices);
     const files = tree.renderTree(p.plan, p.operator, planMarkdown(view));
-    const outDir = resolve(ctx.cwd, out);
     // Read the previous tree before writing: --diff may name the output directory itself.
     const previous = diff === undefined ? undefined : readTreeHashes(resolve(ctx.cwd, diff));
-    const n = writeRenderTree(outDir, files);
+    const inventoryDir = dirname(p.inventory.source);
+    const n = writeRenderTree(out, files, {
+      cluster: p.inventory.cluster.name,
+      guard: {
+        protect: [
+          { path: p.inventory.source, what: 'the inventory' },
+          { path: join(inventoryDir, '.kubesmith'), what: 'the state directory', noInside: true },
+          { path: p.stateDir, what: 'the state directory', noInside: true },
+          { path: bundleDir(p.inventory), what: 'the offline bundle (bundle.dir)' },
+        ],
+        cwd: ctx.cwd,
+        home: homedir(),
+      },
+    });
     const manifest = writeLastRender(p.stateDir, manifestOf(p.plan, p.operator));
     ctx.stdout.write(`${out}: ${n} files for ${p.plan.hosts.length} hosts (PLAN.md lists them); hashes saved in ${manifest}\n`);
     if (p.ephemeralPki) ctx.stdout.write('note: no PKI in the state yet; credentials in this render are throw-away (run `kubesmith pki generate`)\n');
