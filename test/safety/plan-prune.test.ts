@@ -52,9 +52,8 @@ describe('orphaned certificates are listed (plan, pki check, pki generate)', () 
 
   it('admin identity switched: super-admin is listed and archived; admin and the CAs stay', async () => {
     inventory((t) => t.replace(/^(pki:.*)$/m, '$1\n  adminIdentity: system-masters'));
-    const plan = await run(['plan', '-i', 'inventory.yaml']);
-    expect(plan.code, plan.err).toBe(0);
-    expect(plan.out).toMatch(/super-admin\.crt +pki\.adminIdentity is system-masters/);
+    const check = await run(['pki', 'check', '-i', 'inventory.yaml']);
+    expect(check.err).toMatch(/super-admin\.crt +pki\.adminIdentity is system-masters; super-admin is issued only with cluster-admins/);
     const r = await run(['pki', 'prune', '-i', 'inventory.yaml']);
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(join(dir, PKI))).not.toContain('super-admin.key');
@@ -146,6 +145,32 @@ describe('pki prune', () => {
     const s = await run(['pki', 'prune', '-i', 'inventory.yaml']);
     expect(s.code).toBe(1);
     expect(s.err).toMatch(/archive: not a private directory/);
+    expect(treeChanges(before, snapshotTree(dir))).toEqual([]);
+  });
+
+  it('after a crash mid-archive (one file moved, three in place), the next prune archives the rest; nothing is lost', async () => {
+    inventory(renameNode02);
+    const before = snapshotTree(dir);
+    // The state a crash between two renames leaves: one file archived, the others still in place.
+    mkdirSync(join(dir, PKI, 'archive', 'crashed'), { recursive: true, mode: 0o700 });
+    cpSync(join(dir, PKI, NODE02[0]!), join(dir, PKI, 'archive', 'crashed', NODE02[0]!));
+    rmSync(join(dir, PKI, NODE02[0]!));
+    const r = await run(['pki', 'prune', '-i', 'inventory.yaml']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('3 files moved to');
+    const after = snapshotTree(dir);
+    const archived = [...after.keys()].filter((k) => k.startsWith(`${PKI}/archive/`) && NODE02.some((f) => k.endsWith(`/${f}`)));
+    expect(archived.map((k) => k.slice(k.lastIndexOf('/') + 1)).sort()).toEqual(NODE02);
+    for (const k of archived) expect(after.get(k)!.split(' ')[0]).toBe(before.get(`${PKI}/${k.slice(k.lastIndexOf('/') + 1)}`)!.split(' ')[0]);
+    expect((await run(['pki', 'prune', '-i', 'inventory.yaml', '--dry-run'])).out).toContain('nothing to prune');
+  });
+
+  it('with no PKI state at all: nothing to prune, exit 0, nothing created', async () => {
+    rmSync(join(dir, '.kubesmith'), { recursive: true, force: true });
+    const before = snapshotTree(dir);
+    const r = await run(['pki', 'prune', '-i', 'inventory.yaml']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('nothing to prune');
     expect(treeChanges(before, snapshotTree(dir))).toEqual([]);
   });
 
