@@ -1,23 +1,35 @@
 #!/usr/bin/env node
 /**
- * The bin shim: the only place that touches process.exit. First Ctrl-C aborts the run signal
- * (in-flight steps stop, cleanup runs, exit 130); a second Ctrl-C exits at once.
+ * The bin shim: the only place that touches process.exit, signals and the real stdio streams.
+ * SIGINT, SIGTERM and SIGHUP abort the run signal: apply stops its in-flight steps and cleans up,
+ * every other command stops at once; the exit code is 130, 143 or 129 as for a death by that
+ * signal. A second signal exits at once. A closed stdout or stderr (`| head`) stops the run
+ * quietly, as SIGPIPE stops other Unix tools.
  */
 import { setMaxListeners } from 'node:events';
+import { outputFailed, STOP_SIGNALS, stoppedBy, type StopSignal } from './abort.js';
 import { runCli } from './run-cli.js';
 
 const controller = new AbortController();
 // Every in-flight SSH channel of every host listens for the abort: dozens at once during uploads,
 // which is by design, not the leak Node warns about past 10 listeners.
 setMaxListeners(0, controller.signal);
-let interrupts = 0;
-process.on('SIGINT', () => {
-  interrupts += 1;
-  if (interrupts > 1) process.exit(130);
-  process.stderr.write('\ninterrupted: stopping in-flight steps (Ctrl-C again to exit now)\n');
-  controller.abort(new Error('interrupted by SIGINT'));
-});
-process.on('SIGTERM', () => controller.abort(new Error('terminated by SIGTERM')));
+
+for (const sig of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+  process.on(sig, () => {
+    if (controller.signal.aborted) process.exit(STOP_SIGNALS[sig]);
+    const reason = stoppedBy(sig);
+    process.stderr.write(`\n${reason.message}: stopping (${sig === 'SIGINT' ? 'Ctrl-C' : 'the same signal'} again exits at once)\n`);
+    controller.abort(reason);
+  });
+}
+
+// Without a listener an EPIPE is an uncaught exception: a stack trace and exit 1 for `| head -1`.
+for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (!controller.signal.aborted) controller.abort(outputFailed(name, err));
+  });
+}
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
@@ -26,4 +38,9 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   signal: controller.signal,
 });
-process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
+// After an abort, work the command left behind (a key still generating in the thread pool, a
+// timer) must not run on: nothing may complete, let alone save, after the run was stopped. Every
+// save is synchronous, so none is half-done here. stdout/stderr writes are synchronous on Linux
+// for files, pipes and terminals, so exiting loses no output.
+if (controller.signal.aborted) process.exit(code);
+process.exitCode = code;

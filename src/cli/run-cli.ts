@@ -2,13 +2,15 @@
  * argv -> command -> exit code. Pure of process globals: main.ts passes in streams, env and the
  * abort signal, so tests can drive the whole CLI in-process.
  */
-import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import type { Command, CommandContext } from './command.js';
+import type { CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { commandHelp, groupHelp, toolHelp } from './help.js';
-import { Interrupted, KubesmithError, UsageError } from '../shared/errors.js';
+import { toolHelp } from './help.js';
+import { Interrupted, KubesmithError } from '../shared/errors.js';
+import { abortReason, isQuiet, untilAborted } from './abort.js';
 import { formatError } from './format-error.js';
+import { parseOptions } from './parse-options.js';
+import { resolveCommand } from './resolve-command.js';
 import { VERSION } from './version.js';
 
 export interface CliIo {
@@ -16,46 +18,35 @@ export interface CliIo {
   readonly stderr: Writable;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Aborted by a stop signal or a closed output, with an Interrupted reason (src/cli/abort.ts). */
   readonly signal: AbortSignal;
 }
 
-/** Finds the longest command name that prefixes argv ("pki generate" before "pki"). */
-function findCommand(argv: readonly string[]): { cmd?: Command; rest: string[]; group?: string } {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  for (const n of [2, 1]) {
-    const name = words.slice(0, n).join(' ');
-    const cmd = COMMANDS.find((c) => c.name === name);
-    if (cmd && argv.slice(0, n).join(' ') === name) return { cmd, rest: argv.slice(n) };
-  }
-  const first = argv[0];
-  if (first && COMMANDS.some((c) => c.name.startsWith(`${first} `))) return { group: first, rest: argv.slice(1) };
-  return { rest: [...argv] };
-}
+/**
+ * Commands that stop by themselves on abort and must be waited for: apply ends its in-flight
+ * remote steps and releases its locks. Every other command is left at once on abort (main.ts then
+ * exits), so work it still has in flight, such as a key being generated, can never reach a save.
+ */
+const DRAINS_ON_ABORT = new Set(['apply']);
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const debug = argv.includes('--debug');
   const out = (s: string): void => void io.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  let name = 'kubesmith';
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    if (argv.length === 0) {
       out(toolHelp(COMMANDS, VERSION));
-      return argv.length === 0 ? 2 : 0;
+      return 2;
     }
     if (argv[0] === '--version' || argv[0] === 'version') {
       out(VERSION);
       return 0;
     }
-    const { cmd, rest, group } = findCommand(argv);
-    if (group !== undefined) {
-      const sub = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
-      const help = groupHelp(group, sub);
-      if (rest.includes('--help') || rest.includes('-h')) return out(help), 0;
-      throw new UsageError(`${group}: missing or unknown subcommand${rest[0] ? ` "${rest[0]}"` : ''}`, { detail: help.split('\n') });
-    }
-    if (!cmd) {
-      throw new UsageError(`unknown command "${argv[0] ?? ''}"`, { hint: 'run `kubesmith --help` for the list of commands' });
-    }
-    if (rest.includes('--help') || rest.includes('-h')) return out(commandHelp(cmd)), 0;
-    const parsed = parseOrUsage(cmd, rest);
+    const resolved = resolveCommand(argv, COMMANDS, VERSION);
+    if ('help' in resolved) return out(resolved.help), 0;
+    const { cmd, rest } = resolved;
+    name = cmd.name;
+    const parsed = parseOptions(cmd, rest, COMMANDS);
     const ctx: CommandContext = {
       values: parsed.values,
       positionals: parsed.positionals,
@@ -68,26 +59,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       isTTY: io.stdout.isTTY === true,
       debug,
     };
-    return await cmd.run(ctx);
+    io.signal.throwIfAborted();
+    const running = cmd.run(ctx);
+    const code = DRAINS_ON_ABORT.has(cmd.name) ? await running : await untilAborted(running, io.signal, true);
+    const stop = abortReason(io.signal);
+    // A stop that came after the work was done: say so, and still exit as interrupted, so a
+    // script sees what the shell would have shown; only a closed output keeps the command's code.
+    if (stop === undefined || isQuiet(stop)) return code;
+    io.stderr.write(`${cmd.name}: ${stop.message} after the command had finished; its work is complete\n`);
+    return stop.exitCode;
   } catch (err) {
-    const e = io.signal.aborted && !(err instanceof KubesmithError) ? new Interrupted('interrupted', { cause: err }) : err;
-    io.stderr.write(formatError(e, debug));
-    return e instanceof KubesmithError ? e.exitCode : 1;
+    const stop = abortReason(io.signal);
+    if (stop !== undefined && isQuiet(stop)) return stop.exitCode;
+    if (stop === undefined) {
+      io.stderr.write(formatError(err, debug));
+      return err instanceof KubesmithError ? err.exitCode : 1;
+    }
+    // The command's own account of the stop (apply's "interrupted during etcd"), else the reason.
+    const shown = err !== stop && err instanceof KubesmithError && err.code !== 'E_INTERNAL' ? err : new Interrupted(`${name}: ${stop.message}`, { exitCode: stop.exitCode, ...(stop.hint ? { hint: stop.hint } : {}), cause: err });
+    io.stderr.write(formatError(shown, debug));
+    return stop.exitCode;
   }
-}
-
-function parseOrUsage(cmd: Command, args: string[]): { values: CommandContext['values']; positionals: string[] } {
-  const options = { ...Object.fromEntries(Object.entries(cmd.options).map(([k, o]) => [k, stripDesc(o)])), debug: { type: 'boolean' as const } };
-  try {
-    const r = parseArgs({ args, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
-    return { values: r.values as CommandContext['values'], positionals: r.positionals };
-  } catch (err) {
-    throw new UsageError(`${cmd.name}: ${(err as Error).message}`, {
-      hint: `run \`kubesmith ${cmd.name} --help\``,
-    });
-  }
-}
-
-function stripDesc(o: Command['options'][string]): { type: 'string' | 'boolean'; short?: string; multiple?: boolean } {
-  return { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
 }

@@ -184,10 +184,17 @@ export class PhaseError extends KubesmithError {
   }
 }
 
-/** The run was interrupted (Ctrl-C). Exit 130. */
+/**
+ * The run was stopped from outside: Ctrl-C (exit 130), SIGTERM (143), SIGHUP (129), or its output
+ * was closed (141, as a SIGPIPE death shows in the shell). `exitCode` defaults to 130.
+ */
 export class Interrupted extends KubesmithError {
   readonly code = 'E_ABORT' as const;
-  readonly exitCode = 130;
+  readonly exitCode: number;
+  constructor(message: string, opts: ErrorOptions & { readonly exitCode?: number } = {}) {
+    super(message, opts);
+    this.exitCode = opts.exitCode ?? 130;
+  }
 }
 
 /** A bug in kubesmith. Exit 70. */
