@@ -5,6 +5,7 @@
 import { compareVersions, parseVersion, SUPPORTED_ETCD, SUPPORTED_KUBERNETES } from '../shared/semver.js';
 import type { ApiHaMode } from './types.js';
 import type { IssueSink } from './validate-context.js';
+import { validatePkiLifetimes } from './validate-pki.js';
 import { indexedHosts } from './validate-hosts.js';
 import type { RawInventory } from './validate-shape.js';
 import { defaultHa } from './defaults.js';
@@ -39,13 +40,7 @@ export function validateCluster(raw: RawInventory, sink: IssueSink): void {
   }
   if (cl.etcdVersion !== undefined) checkVersion(sink, 'cluster.etcdVersion', 'etcdVersion', cl.etcdVersion, SUPPORTED_ETCD, 'v3.5.16');
 
-  const pki = raw.pki ?? {};
-  const ca = pki.caValidityDays ?? 3650;
-  const leaf = pki.leafValidityDays ?? 365;
-  if (leaf > ca) {
-    const path = pki.leafValidityDays !== undefined ? 'pki.leafValidityDays' : 'pki.caValidityDays';
-    sink.error(path, `leafValidityDays ${leaf} is longer than caValidityDays ${ca}; a certificate cannot outlive its CA (lower leafValidityDays or raise caValidityDays)`);
-  }
+  validatePkiLifetimes(raw, sink);
   validateHa(raw, sink);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Inventory } from '../inventory/types.js';
 import { PkiError, StateError } from '../shared/errors.js';
+import { describeWindow, renewalWindowMs } from './renewal.js';
 import { sanDiff } from './sans.js';
 import type { CertSpec } from './specs.js';
 import { STATE_FILES, type PkiState } from './state-types.js';
@@ -93,7 +94,9 @@ function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date, 
   // Already clamped to its CA: re-issuing cannot extend it, and would repeat on every run.
   if (caNotAfter !== undefined && info.notAfter.getTime() >= caNotAfter.getTime()) return undefined;
   if (left <= 0) return `expired on ${date(info.notAfter)}`;
-  if (left < RENEW_WITHIN_DAYS * DAY_MS) return `expires within ${RENEW_WITHIN_DAYS} days (${date(info.notAfter)})`;
+  // The window follows the lifetime (renewal.ts): a fixed 30 days would renew a 30-day leaf on every run.
+  const window = renewalWindowMs(spec.validityDays);
+  if (left < window) return `expires within ${describeWindow(window)} (${date(info.notAfter)})`;
   return undefined;
 }
 

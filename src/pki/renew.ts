@@ -8,6 +8,7 @@ import { PkiError, UsageError } from '../shared/errors.js';
 import { issueLeaf, loadCa, type LoadedCa, type PkiSources } from './issue.js';
 import type { PkiCatalogue } from './profile-types.js';
 import { parseStored } from './reconcile.js';
+import { renewalDue } from './renewal.js';
 import { certSpecs, type CertSpec } from './specs.js';
 import { STATE_FILES, type PkiState, type PkiWrite } from './state-types.js';
 import { readCert } from './x509-read.js';
@@ -17,6 +18,8 @@ export interface RenewRequest {
   /** Certificate ids ("apiserver", "etcd-server@node01") or catalogue ids ("etcd-server": every member). */
   readonly names: readonly string[];
   readonly all: boolean;
+  /** Every issued leaf inside its renewal window (renewal.ts), the one `pki generate` and `pki check` use. */
+  readonly due?: boolean;
   readonly reuseKeys: boolean;
 }
 
@@ -28,9 +31,10 @@ export interface Renewed {
   readonly restarts: readonly string[];
 }
 
-function targets(specs: readonly CertSpec[], req: RenewRequest, state: PkiState): CertSpec[] {
+function targets(specs: readonly CertSpec[], req: RenewRequest, state: PkiState, now: Date): CertSpec[] {
   const leaves = specs.filter((s) => s.kind === 'leaf');
   if (req.all) return leaves.filter((s) => state.pairs.get(s.id)?.certPem !== undefined);
+  if (req.due) return leaves.filter((s) => isDue(s, state, now));
   if (req.names.length === 0) throw new UsageError('pki renew: name the certificates to renew, or pass --all', { hint: `certificates: ${leaves.map((s) => s.id).join(', ')}` });
   const out = new Map<string, CertSpec>();
   for (const name of req.names) {
@@ -50,8 +54,8 @@ function targets(specs: readonly CertSpec[], req: RenewRequest, state: PkiState)
 /** Renews the requested leaves; throws (writing nothing) when any needs a CA key that is not there. */
 export async function renewCerts(req: RenewRequest, inv: Inventory, catalogue: PkiCatalogue, state: PkiState, sources: PkiSources): Promise<{ renewed: readonly Renewed[]; writes: readonly PkiWrite[] }> {
   const specs = certSpecs(catalogue, inv);
-  const chosen = targets(specs, req, state);
   const now = sources.clock.now();
+  const chosen = targets(specs, req, state, now);
   const work = chosen.map((spec) => {
     const ex = parseStored(state, spec.id);
     if (!ex) throw new PkiError(`pki renew: ${spec.id} has not been issued yet`, { hint: 'run `kubesmith pki generate` first' });
@@ -91,3 +95,12 @@ export async function renewCerts(req: RenewRequest, inv: Inventory, catalogue: P
 }
 
 const notAfterOf = (pem: string): Date => readCert(pem).notAfter;
+
+/** Inside its renewal window and not already clamped to its CA (renewing could not extend it). */
+function isDue(spec: CertSpec, state: PkiState, now: Date): boolean {
+  const ex = parseStored(state, spec.id);
+  if (!ex) return false;
+  const ca = parseStored(state, spec.signer ?? '');
+  if (ca !== undefined && ex.info.notAfter.getTime() >= ca.info.notAfter.getTime()) return false;
+  return renewalDue(ex.info.notAfter.getTime() - now.getTime(), spec.validityDays);
+}

@@ -17,7 +17,7 @@ export function certSection(rows: readonly CheckRow[], warnDays: number = CERT_W
     kind: r.kind,
     ...(r.expires ? { expires: r.expires.toISOString() } : {}),
     residual: r.residualMs === undefined ? '-' : shortDuration(r.residualMs),
-    status: r.status === 'ok' && (r.residualMs ?? 0) < warnMs ? 'expiring' : r.status,
+    status: r.status === 'ok' && r.residualMs !== undefined && r.residualMs < warnMs ? 'expiring' : r.status, // the key pair never expires
   }));
   const dated = rows.filter((r) => r.expires !== undefined && r.status !== 'expired');
   const first = [...dated].sort((a, b) => (a.residualMs ?? 0) - (b.residualMs ?? 0))[0];

@@ -4,6 +4,7 @@
  * The same shape is printed by --json.
  */
 import type { CsrRow } from '../kube/csr-table.js';
+import type { CheckRow, CheckStatus } from '../pki/check.js';
 
 /** kube-apiserver /readyz as answered through one control-plane host (or --server). */
 export interface ApiserverRow {
@@ -81,11 +82,11 @@ export interface CsrSection {
 /** One certificate from the local PKI state (pki/check.ts). */
 export interface CertRow {
   readonly id: string;
-  readonly kind: 'ca' | 'leaf';
+  readonly kind: CheckRow['kind'];
   readonly expires?: string;
   readonly residual: string;
-  /** ok, expiring (within the warning window), expired, missing, not signed by its CA. */
-  readonly status: 'ok' | 'expiring' | 'expired' | 'missing' | 'not signed by its CA';
+  /** pki check's status (src/pki/check.ts), or expiring (within the warning window). */
+  readonly status: CheckStatus | 'expiring';
 }
 
 /** The certificate expiry summary. */

@@ -98,7 +98,7 @@ describe('kubesmith status (command)', () => {
     const lines = c.out().split('\n');
     expect(lines.find((l) => l.startsWith('master01 '))).toMatch(/^master01\s+-\s+failed\s+.*no kubernetes CA or admin certificate in the PKI state$/);
     expect(c.out()).toMatch(/\nnode02\s+https:\/\/192\.168\.80\.12:2379\s+unreachable\s+-\s+-\s+-\s+-\s+cannot connect/);
-    expect(c.out()).toContain('Certs:  0/19 ok');
+    expect(c.out()).toContain('Certs:  0/20 ok');
     expect(c.out()).toContain('missing from the local state: kubernetes-ca, etcd-ca,');
     expect(c.out()).toContain('  problem: cluster API: no apiserver could be reached (see the apiserver rows): leaders, nodes and CSRs unknown\n');
     expect(c.out()).not.toContain('problem: nodes:');

@@ -1,8 +1,7 @@
-/** `kubesmith pki check`: certificate expiry report, like `kubeadm certs check-expiration`. */
+/** `kubesmith pki check`: certificate expiry report, like `kubeadm certs check-expiration`. Reads only. */
 import type { CheckRow } from '../../pki/check.js';
 import { UsageError } from '../../shared/errors.js';
 import { boolOpt, INVENTORY_OPTION, JSON_OPTION, stringOpt, type Command, type CommandContext } from '../command.js';
-import { printOrphanNote } from './_orphans.js';
 import { println, readInventory, table } from './pki-shared.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -14,54 +13,68 @@ export const pkiCheckCommand: Command = {
   name: 'pki check',
   summary: 'show when each certificate expires (like kubeadm certs check-expiration)',
   usage: '-i FILE [--json] [--warn-within 30d]',
-  description: 'With --warn-within DURATION (30d, 12h, 90m), exits 1 when any certificate expires sooner, is missing, or does not verify.',
+  description: [
+    'Each row has a status: ok, renew due (inside the window `pki generate` renews in: 30 days, or a',
+    'third of a shorter lifetime), expires soon (a CA), expired, missing, unreadable, key missing,',
+    'key unreadable, key mismatch, not signed by its CA, CA unusable.',
+    'Exits 1 when any material is broken, or anything is inside the warning window: by default each',
+    "certificate's renewal window; with --warn-within DURATION (30d, 12h, 90m) that duration. Writes nothing.",
+  ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
     json: JSON_OPTION,
-    'warn-within': { type: 'string', description: 'exit 1 if anything expires within this duration (e.g. 30d, 12h)' },
+    'warn-within': { type: 'string', description: 'exit 1 if anything expires within this duration (default: its renewal window)' },
   },
   async run(ctx) {
     const warnText = stringOpt(ctx, 'warn-within');
-    const { checkPki, parseDuration, shortDuration } = await import('../../pki/check.js');
+    const { BROKEN_STATUSES, checkPki, parseDuration, shortDuration } = await import('../../pki/check.js');
     const warnMs = warnText === undefined ? undefined : parseDuration(warnText);
     if (warnText !== undefined && warnMs === undefined) {
       throw new UsageError(`pki check: --warn-within "${warnText}" is not a duration`, { hint: 'use a number with d, h, m or s, e.g. 30d or 12h' });
     }
     const inv = await readInventory(ctx);
-    const [{ loadCatalogue }, { loadPkiState, pkiStateDir }, { NodeClock }] = await Promise.all([
+    const [{ loadCatalogue }, { pkiStateDir }, { inspectPkiState }, { NodeClock }] = await Promise.all([
       import('../../state/load-catalogue.js'),
       import('../../state/pki-store.js'),
+      import('../../state/pki-inspect.js'),
       import('../../state/node-sources.js'),
     ]);
     const dir = pkiStateDir(inv);
-    const rows = checkPki(loadCatalogue(), inv, loadPkiState(dir), NodeClock.now());
-    const flagged = rows.filter((r) => r.status !== 'ok' || (warnMs !== undefined && (r.residualMs ?? 0) < warnMs));
+    // Read-only on purpose: loadPkiState would finish an interrupted save, and check never writes.
+    const { state, fails, notes } = inspectPkiState(dir);
+    const rows = checkPki(loadCatalogue(), inv, state, NodeClock.now(), fails);
+    const soon = (r: CheckRow): boolean =>
+      warnMs === undefined ? r.status === 'renew due' || r.status === 'expires soon' : r.residualMs !== undefined && r.residualMs < warnMs;
+    const flagged = rows.filter((r) => BROKEN_STATUSES.has(r.status) || soon(r));
     if (boolOpt(ctx, 'json')) {
-      println(ctx, JSON.stringify({ stateDir: dir, certificates: rows.map((r) => ({ ...r, expires: r.expires?.toISOString() })) }, null, 2));
+      println(ctx, JSON.stringify({ stateDir: dir, certificates: rows.map((r) => ({ ...r, expires: r.expires?.toISOString() })), problems: notes }, null, 2));
     } else {
       printTables(ctx, rows, shortDuration);
     }
-    await printOrphanNote(ctx, inv, dir);
-    if (warnMs === undefined) return rows.some((r) => r.status !== 'ok') ? 1 : 0;
-    if (flagged.length > 0) {
-      ctx.stderr.write(`${flagged.length} certificate${flagged.length === 1 ? '' : 's'} need attention (expiring within ${warnText}, missing or invalid):\n`);
-      for (const r of flagged) ctx.stderr.write(`  ${r.id}: ${r.status === 'ok' ? `expires ${r.expires?.toISOString()}` : r.status}\n`);
-      ctx.stderr.write('renew leaves with `kubesmith pki renew NAMES` (or `kubesmith pki generate`); CAs must be rotated by hand\n');
-      return 1;
-    }
-    return 0;
+    for (const n of notes) ctx.stderr.write(`problem: ${n}\n`);
+    if (flagged.length === 0) return notes.length > 0 ? 1 : 0;
+    const window = warnText === undefined ? 'inside their renewal window' : `expiring within ${warnText}`;
+    ctx.stderr.write(`${flagged.length} certificate${flagged.length === 1 ? '' : 's'} need attention (${window}, missing or invalid):\n`);
+    for (const r of flagged) ctx.stderr.write(`  ${r.id}: ${r.status === 'ok' ? `expires ${r.expires?.toISOString()}` : `${r.status}${r.problem ? `: ${r.problem}` : ''}`}\n`);
+    ctx.stderr.write('renew leaves with `kubesmith pki renew NAMES` (or `kubesmith pki generate`); CAs must be rotated by hand\n');
+    return 1;
   },
 };
 
 function printTables(ctx: CommandContext, rows: readonly CheckRow[], short: (ms: number) => string): void {
-  const cell = (r: CheckRow): string[] => [
-    r.expires ? when(r.expires) : r.status.toUpperCase(),
-    r.status === 'ok' || r.status === 'expired' ? short(r.residualMs ?? 0) : r.status,
-  ];
+  const residual = (r: CheckRow): string => {
+    if (r.status === 'ok' || r.status === 'expired') return short(r.residualMs ?? 0);
+    if (r.status === 'renew due' || r.status === 'expires soon') return `${short(r.residualMs ?? 0)} (${r.status})`;
+    return r.status;
+  };
+  const cell = (r: CheckRow): string[] => [r.expires ? when(r.expires) : r.status.toUpperCase(), residual(r)];
   const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
   const leaves = rows.filter((r) => r.kind === 'leaf');
   const cas = rows.filter((r) => r.kind === 'ca');
+  const pairs = rows.filter((r) => r.kind === 'keypair');
   println(ctx, table(['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'SIGNED BY', 'ALGORITHM', 'EXTERNALLY MANAGED'], leaves.map((r) => [r.id, ...cell(r), r.signedBy, r.algorithm, yesNo(r.externallyManaged)])));
   println(ctx, '');
   println(ctx, table(['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'ALGORITHM', 'EXTERNALLY MANAGED'], cas.map((r) => [r.id, ...cell(r), r.algorithm, yesNo(r.externallyManaged)])));
+  println(ctx, '');
+  println(ctx, table(['KEY PAIR', 'STATUS', 'ALGORITHM'], pairs.map((r) => [r.id, r.status, r.algorithm])));
 }

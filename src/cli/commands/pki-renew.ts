@@ -6,22 +6,26 @@ import { println, readInventory } from './pki-shared.js';
 export const pkiRenewCommand: Command = {
   name: 'pki renew',
   summary: 're-sign certificates with the existing CA, keeping subject and SANs',
-  usage: '-i FILE [NAMES...|--all] [--reuse-keys] [--json]',
+  usage: '-i FILE [NAMES...|--all|--due] [--reuse-keys] [--json]',
   description: [
     'NAMES are certificate ids (apiserver, etcd-server@node01) or catalogue ids (etcd-server: every member).',
     'Each renewed certificate keeps the subject, SANs and usages of the existing one and gets a new key',
-    '(--reuse-keys keeps the key). Renewal is unconditional. CAs are never renewed.',
+    '(--reuse-keys keeps the key). Renewal of NAMES and --all is unconditional; --due renews only the',
+    'leaves inside their renewal window (30 days, or a third of a shorter lifetime): the rows `pki check`',
+    'shows as "renew due", the ones `pki generate` would renew. CAs are never renewed.',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
     all: { type: 'boolean', description: 'renew every issued leaf certificate' },
+    due: { type: 'boolean', description: 'renew the leaves inside their renewal window (what pki check shows as renew due)' },
     'reuse-keys': { type: 'boolean', description: 'keep the existing private keys' },
     json: JSON_OPTION,
   },
   allowPositionals: true,
   async run(ctx) {
     const all = boolOpt(ctx, 'all');
-    if (all && ctx.positionals.length > 0) throw new UsageError('pki renew: pass NAMES or --all, not both');
+    const due = boolOpt(ctx, 'due');
+    if ([all, due, ctx.positionals.length > 0].filter(Boolean).length > 1) throw new UsageError('pki renew: pass one of NAMES, --all or --due');
     const inv = await readInventory(ctx);
     const [{ renewCerts }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { NODE_PKI_SOURCES }] = await Promise.all([
       import('../../pki/renew.js'),
@@ -30,7 +34,7 @@ export const pkiRenewCommand: Command = {
       import('../../state/pki-flow.js'),
     ]);
     const dir = pkiStateDir(inv);
-    const req = { names: ctx.positionals, all, reuseKeys: boolOpt(ctx, 'reuse-keys') };
+    const req = { names: ctx.positionals, all, due, reuseKeys: boolOpt(ctx, 'reuse-keys') };
     const r = await renewCerts(req, inv, loadCatalogue(), loadPkiState(dir), NODE_PKI_SOURCES);
     savePkiState(dir, r.writes);
     const restarts = [...new Set(r.renewed.flatMap((x) => x.restarts))].sort();
@@ -40,7 +44,11 @@ export const pkiRenewCommand: Command = {
     }
     const w = Math.max(0, ...r.renewed.map((x) => x.id.length));
     for (const x of r.renewed) println(ctx, `renewed ${x.id.padEnd(w)}  valid until ${x.notAfter.toISOString().slice(0, 10)}${x.reusedKey ? ' (key reused)' : ' (new key)'}`);
-    if (r.renewed.length === 0) println(ctx, 'nothing to renew');
+    if (r.renewed.length === 0) {
+      const { describeWindow, renewalWindowMs } = await import('../../pki/renewal.js');
+      const days = inv.pki.leafValidityDays;
+      println(ctx, due ? `nothing to renew: no certificate is within its renewal window (${describeWindow(renewalWindowMs(days))} for ${days}-day leaves)` : 'nothing to renew');
+    }
     println(ctx, '');
     println(ctx, `The new certificates are in ${dir}; nothing on the hosts has changed yet.`);
     println(ctx, restarts.length > 0
