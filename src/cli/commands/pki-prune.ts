@@ -49,7 +49,7 @@ export const pkiPruneCommand: Command = {
     }
     const w = Math.max(...orphans.map((o) => o.file.length));
     const verb = result ? 'archived' : 'would archive';
-    for (const o of orphans) println(ctx, `${o.refused ? 'refuse ' : verb} ${o.file.padEnd(w)}  ${o.reason}${o.refused ? `; ${o.refused}` : ''}`);
+    for (const o of orphans) println(ctx, `${(o.refused ? 'refuse' : verb).padEnd(verb.length)} ${o.file.padEnd(w)}  ${o.reason}${o.refused ? `; ${o.refused}` : ''}`);
     if (result) println(ctx, `\n${orphans.length} file${orphans.length === 1 ? '' : 's'} moved to ${result.archiveDir} (nothing deleted; move a file back to restore it)`);
     else if (refused.length > 0) println(ctx, `\ndry run: nothing moved; ${refused.length} file${refused.length === 1 ? '' : 's'} would stop the prune (not what kubesmith wrote)`);
     else println(ctx, `\ndry run: nothing moved; run without --dry-run to archive ${orphans.length === 1 ? 'it' : 'them'}`);
