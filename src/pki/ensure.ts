@@ -6,6 +6,9 @@
 import type { Inventory } from '../inventory/types.js';
 import { PkiError } from '../shared/errors.js';
 import { generateBootstrapToken, parseToken, serializeToken, tokenReplacementReason } from './bootstrap-token.js';
+import { guardServiceAccount, type IdentityGuard } from './ca-guard.js';
+import type { IdentityName } from './identity.js';
+import { backupFor, identityGuard, nextIdentity, type IdentityOutcome, type PkiBackup } from './identity-plan.js';
 import { issueCa, issueKeypair, issueLeaf, loadCa, type LoadedCa, type PkiSources } from './issue.js';
 import type { PkiCatalogue } from './profile-types.js';
 import { reconcile, type Reconciled } from './reconcile.js';
@@ -23,13 +26,25 @@ export interface EnsureResult {
   readonly writes: readonly PkiWrite[];
   /** Decisions with action "blocked" (keyless mode); the caller fails after saving the rest. */
   readonly blocked: readonly PkiDecision[];
+  /** The cluster identity record after this run (its write, if any, is in `writes`). */
+  readonly identity: IdentityOutcome;
+  /** With `--new-ca`: what it replaces, to be saved under the state dir before `writes`. */
+  readonly backup?: PkiBackup;
+}
+
+/** Options of `pki generate`; other callers pass none. */
+export interface EnsureOptions {
+  /** Replace these CAs / the service-account key (after a backup) instead of refusing to. */
+  readonly newCa?: readonly IdentityName[];
 }
 
 /** Decides, issues what is missing or stale, and returns the complete bundle plus the files to write. */
-export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: PkiState, sources: PkiSources): Promise<EnsureResult> {
+export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: PkiState, sources: PkiSources, opts: EnsureOptions = {}): Promise<EnsureResult> {
   const now = sources.clock.now();
-  const decided = reconcile(certSpecs(catalogue, inv), state, inv, now);
-  const sa = serviceAccountDecision(state);
+  const guard = identityGuard(catalogue, state, opts.newCa ?? []);
+  const specs = certSpecs(catalogue, inv);
+  const decided = reconcile(specs, state, inv, now, guard);
+  const sa = serviceAccountDecision(state, guard);
   const token = tokenDecision(state, now);
 
   const alg = inv.pki.keyAlgorithm;
@@ -71,6 +86,7 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   }
 
   const stored = state.serviceAccount;
+  // saJob is set for 'issue'; a kept pair has its private key (serviceAccountDecision checked it).
   const saPair = saJob ? await saJob : { privatePem: stored.privatePem!, publicPem: stored.publicPem ?? publicPemOf(stored.privatePem!) };
   if (saJob) writes.push({ name: STATE_FILES.saKey, content: saPair.privatePem, secret: true });
   if (saJob || stored.publicPem === undefined) writes.push({ name: STATE_FILES.saPub, content: saPair.publicPem, secret: false });
@@ -78,11 +94,16 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   if (!token.keep) writes.push({ name: STATE_FILES.token, content: serializeToken(bootstrapToken), secret: true });
 
   const decisions = [...decided.map((r) => r.decision), sa.decision, token.decision];
+  const backup = backupFor(state, guard, specs, now);
+  const identity = nextIdentity(inv.cluster.name, state, guard, { certs, serviceAccount: saPair }, now, backup);
+  if (identity.write) writes.push(identity.write);
   return {
     decisions,
-    bundle: { algorithm: alg, certs, serviceAccount: saPair, bootstrapToken, catalogue },
+    bundle: { algorithm: alg, certs, serviceAccount: saPair, bootstrapToken, catalogue, identity: identity.identity },
     writes,
     blocked: decisions.filter((d) => d.action === 'blocked'),
+    identity,
+    ...(backup ? { backup } : {}),
   };
 }
 
@@ -90,10 +111,12 @@ function pairWrites(id: string, certPem: string, keyPem: string): PkiWrite[] {
   return [{ name: STATE_FILES.key(id), content: keyPem, secret: true }, { name: STATE_FILES.cert(id), content: certPem, secret: false }];
 }
 
-function serviceAccountDecision(state: PkiState): { decision: PkiDecision } {
+function serviceAccountDecision(state: PkiState, guard: IdentityGuard): { decision: PkiDecision } {
   const { privatePem, publicPem } = state.serviceAccount;
   const id = 'service-account';
-  if (privatePem === undefined) return { decision: { id, action: 'issue', reason: publicPem ? 'sa.key missing' : 'not issued yet' } };
+  // Refuses a missing or foreign sa.key when the cluster already signs tokens with it.
+  if (guardServiceAccount(state, guard) === 'replace') return { decision: { id, action: 'issue', reason: privatePem ?? publicPem ? 'replaced on request (--new-ca); the old key pair is backed up' : 'issued on request (--new-ca)' } };
+  if (privatePem === undefined) return { decision: { id, action: 'issue', reason: 'not issued yet' } };
   let key;
   try {
     key = readKey(privatePem);

@@ -5,6 +5,8 @@
  */
 import type { Inventory } from '../inventory/types.js';
 import { PkiError, StateError } from '../shared/errors.js';
+import { caReadError, guardMissingCa, guardPresentCa, NO_GUARD, type IdentityGuard } from './ca-guard.js';
+import type { IdentityName } from './identity.js';
 import { describeWindow, renewalWindowMs } from './renewal.js';
 import { sanDiff } from './sans.js';
 import type { CertSpec } from './specs.js';
@@ -21,6 +23,8 @@ export interface Reconciled {
   readonly spec: CertSpec;
   readonly decision: PkiDecision;
   readonly existing?: { readonly certPem: string; readonly keyPem?: string; readonly info: CertInfo };
+  /** A CA being replaced on request (`--new-ca`): its leaves are re-issued under the new one. */
+  readonly replaced?: true;
 }
 
 const date = (d: Date): string => d.toISOString().slice(0, 10);
@@ -104,11 +108,10 @@ function leafDecision(spec: CertSpec, ex: Reconciled['existing'], ca: Reconciled
   const d = ((): { action: 'issue' | 'renew' | 'keep'; reason: string } => {
     if (!ex) return { action: 'issue', reason: 'not issued yet' };
     if (ex.keyPem === undefined) return { action: 'renew', reason: 'private key missing' };
-    if (ca.decision.action === 'issue') return { action: 'renew', reason: `its CA ${ca.spec.id} is being issued` };
+    if (ca.decision.action === 'issue') return { action: 'renew', reason: `its CA ${ca.spec.id} is being ${ca.replaced ? 'replaced (--new-ca)' : 'issued'}` };
     const caInfo = ca.existing?.info;
+    // A same-name CA that did not sign it was refused by guardPresentCa: never re-signed silently.
     if (caInfo && !signedBy(ex.info, caInfo)) {
-      // Same issuer name but the signature fails: the CA was replaced, so re-issue under the current one.
-      if (ex.info.x509.issuer === caInfo.x509.subject) return { action: 'renew', reason: `chain no longer verifies (signed by an earlier ${ca.spec.id})` };
       throw new PkiError(`${dir}/${STATE_FILES.cert(spec.id)}: not signed by its CA ${ca.spec.id} (issuer is "${ex.info.x509.issuer.replaceAll('\n', ', ')}")`, {
         hint: `files from another PKI were mixed in; restore the right file, or re-sign it with \`kubesmith pki renew ${spec.id}\`; nothing was written`,
       });
@@ -124,17 +127,36 @@ function leafDecision(spec: CertSpec, ex: Reconciled['existing'], ca: Reconciled
   return { id: spec.id, ...d };
 }
 
-/** Decides every spec (CAs first, as certSpecs orders them). Throws PkiError/StateError on bad material. */
-export function reconcile(specs: readonly CertSpec[], state: PkiState, inv: Inventory, now: Date): readonly Reconciled[] {
+/** A CA: replaced on request, or read and kept/issued only as ca-guard allows. */
+function decideCa(spec: CertSpec, specs: readonly CertSpec[], state: PkiState, inv: Inventory, now: Date, guard: IdentityGuard): Reconciled {
+  if (guard.newCa.has(spec.id as IdentityName)) {
+    return { spec, replaced: true, decision: { id: spec.id, action: 'issue', reason: state.pairs.has(spec.id) ? 'replaced on request (--new-ca); the old one is backed up' : 'issued on request (--new-ca)' } };
+  }
+  guardMissingCa(spec, state, guard, specs);
+  let existing: Reconciled['existing'];
+  try {
+    existing = parseStored(state, spec.id);
+  } catch (err) {
+    throw caReadError(spec, state, err as Error);
+  }
+  if (existing) guardPresentCa(spec, existing.info, existing.certPem, state, guard, specs);
+  return { spec, decision: caDecision(spec, existing, inv, now, state.dir), ...(existing ? { existing } : {}) };
+}
+
+/**
+ * Decides every spec (CAs first, as certSpecs orders them). Throws PkiError/StateError on bad
+ * material, and on a CA that may not be minted or kept (ca-guard.ts).
+ */
+export function reconcile(specs: readonly CertSpec[], state: PkiState, inv: Inventory, now: Date, guard: IdentityGuard = NO_GUARD): readonly Reconciled[] {
   const out = new Map<string, Reconciled>();
   for (const spec of specs) {
     if (spec.kind === 'keypair') continue; // the service-account key pair is handled by ensure.ts
-    const existing = parseStored(state, spec.id);
-    const ex = existing ? { existing } : {};
     if (spec.kind === 'ca') {
-      out.set(spec.id, { spec, decision: caDecision(spec, existing, inv, now, state.dir), ...ex });
+      out.set(spec.id, decideCa(spec, specs, state, inv, now, guard));
       continue;
     }
+    const existing = parseStored(state, spec.id);
+    const ex = existing ? { existing } : {};
     const ca = out.get(spec.signer ?? '');
     if (!ca) throw new PkiError(`${spec.id}: signer "${spec.signer}" was not decided before its leaf (catalogue order bug)`);
     out.set(spec.id, { spec, decision: leafDecision(spec, existing, ca, inv, now, state.dir), ...ex });

@@ -14,6 +14,8 @@ export interface PkiState {
   readonly pairs: ReadonlyMap<string, StoredPair>;
   readonly serviceAccount: { readonly privatePem?: string; readonly publicPem?: string };
   readonly bootstrapTokenJson?: string;
+  /** `cluster.json`, the cluster identity record (src/pki/identity.ts). */
+  readonly identityJson?: string;
 }
 
 /** One file to write (atomically) into the state dir. */

@@ -1,5 +1,6 @@
 /** Shapes shared by the CA (src/pki), the renderer and the deployer. */
 import type { KeyAlgorithm } from '../inventory/types.js';
+import type { ClusterIdentity } from './identity.js';
 import type { PkiCatalogue } from './profile-types.js';
 
 /** A certificate (and its key, unless the key is kept offline) ready to install or embed. */
@@ -33,6 +34,8 @@ export interface PkiBundle {
   readonly bootstrapToken: BootstrapToken;
   /** The catalogue the bundle was issued from: where each file is installed (pkiFilesForHost). */
   readonly catalogue: PkiCatalogue;
+  /** The cluster identity record (src/pki/identity.ts): apply's preflight compares hosts against it. */
+  readonly identity?: ClusterIdentity;
 }
 
 /** A credential file one host receives, computed from the catalogue's installTo entries. */

@@ -3,7 +3,9 @@
  * and state dir, decide and issue with Node's clock, entropy and keys, save atomically.
  */
 import type { Inventory } from '../inventory/types.js';
-import { ensurePki, type EnsureResult } from '../pki/ensure.js';
+import { join } from 'node:path';
+import { ensurePki, type EnsureOptions, type EnsureResult } from '../pki/ensure.js';
+import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment } from '../pki/identity.js';
 import type { PkiSources } from '../pki/issue.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { NodeClock, NodeEntropy, NodeKeySource } from './node-sources.js';
@@ -16,8 +18,20 @@ export const NODE_PKI_SOURCES: PkiSources = { clock: NodeClock, entropy: NodeEnt
  * Brings the state dir up to date and returns the bundle. With `persist: false` (plan, dry-run) the
  * decisions and bundle are computed but nothing is written.
  */
-export async function generatePki(inv: Inventory, dir: string = pkiStateDir(inv), opts: { persist?: boolean; sources?: PkiSources } = {}): Promise<EnsureResult> {
-  const r = await ensurePki(inv, loadCatalogue(), loadPkiState(dir), opts.sources ?? NODE_PKI_SOURCES);
-  if (opts.persist !== false) savePkiState(dir, r.writes);
+export async function generatePki(inv: Inventory, dir: string = pkiStateDir(inv), opts: { persist?: boolean; sources?: PkiSources } & EnsureOptions = {}): Promise<EnsureResult> {
+  const r = await ensurePki(inv, loadCatalogue(), loadPkiState(dir), opts.sources ?? NODE_PKI_SOURCES, opts.newCa ? { newCa: opts.newCa } : {});
+  if (opts.persist !== false) savePkiState(dir, r.writes, r.backup);
   return r;
+}
+
+/**
+ * Notes the first deployment in the identity record (apply, once the run is past preflight): from
+ * then on a missing CA or sa.key is refused even if no leaf is left to show it was in use.
+ */
+export function recordDeployment(dir: string, at: Date): void {
+  const state = loadPkiState(dir);
+  if (state.identityJson === undefined) return; // ensurePki wrote one before apply got here; nothing to note otherwise
+  const prev = parseIdentity(state.identityJson, join(dir, IDENTITY_FILE));
+  const next = withDeployment(prev, at);
+  if (next !== prev) savePkiState(dir, [{ name: IDENTITY_FILE, content: serializeIdentity(next), secret: false }]);
 }

@@ -8,13 +8,16 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { writeDurable } from './durable-write.js';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
+import { IDENTITY_FILE } from '../pki/identity.js';
+import type { PkiBackup } from '../pki/identity-plan.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
 import { KubesmithError, StateError } from '../shared/errors.js';
 import { assertUnlocked, withDirLock } from './dir-lock.js';
+import { stateDir } from './paths.js';
 
-/** `<inventory dir>/.kubesmith/<cluster>/pki`. */
+/** `<real inventory dir>/.kubesmith/<cluster>/pki` (see stateDir: symlinks resolved, ambiguity refused). */
 export function pkiStateDir(inv: Inventory): string {
-  return join(dirname(inv.source), '.kubesmith', inv.cluster.name, 'pki');
+  return join(stateDir(inv), 'pki');
 }
 
 const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
@@ -61,11 +64,13 @@ export function loadPkiState(dir: string): PkiState {
   const privatePem = read(STATE_FILES.saKey);
   const publicPem = read(STATE_FILES.saPub);
   const token = read(STATE_FILES.token);
+  const identity = read(IDENTITY_FILE);
   return {
     dir,
     pairs,
     serviceAccount: { ...(privatePem !== undefined ? { privatePem } : {}), ...(publicPem !== undefined ? { publicPem } : {}) },
     ...(token !== undefined ? { bootstrapTokenJson: token } : {}),
+    ...(identity !== undefined ? { identityJson: identity } : {}),
   };
 }
 
@@ -113,13 +118,30 @@ function recover(dir: string, names: readonly string[]): void {
   for (const n of names) if (n.endsWith('.pending') && n.startsWith('.')) rmSync(join(dir, n), { force: true });
 }
 
-/** Creates the dir (0700) if needed and writes every file, all-or-nothing across a crash (see recover). */
-export function savePkiState(dir: string, writes: readonly PkiWrite[]): void {
+/**
+ * A `--new-ca` backup: a new directory (0700, never an existing one) with every file 0600, synced
+ * before the replacement is written, so the old CA survives even a crash in the middle of the save.
+ */
+function writeBackup(dir: string, backup: PkiBackup): void {
+  const target = join(dir, backup.dir);
+  mkdirPrivate(dirname(target));
+  mkdirSync(target, { mode: 0o700 }); // EEXIST: never overwrite an earlier backup
+  for (const f of backup.files) writeDurable(join(target, f.name), f.content, 0o600);
+  fsyncDir(target);
+  fsyncDir(dirname(target));
+}
+
+/**
+ * Creates the dir (0700) if needed and writes every file, all-or-nothing across a crash (see
+ * recover). A backup, when given, is complete on disk before the first file is replaced.
+ */
+export function savePkiState(dir: string, writes: readonly PkiWrite[], backup?: PkiBackup): void {
   if (writes.length === 0) return;
   try {
     mkdirPrivate(dir);
     checkPrivate(dir, 'directory');
     withDirLock(dir, () => {
+      if (backup && backup.files.length > 0) writeBackup(dir, backup);
       recover(dir, readdirSync(dir));
       for (const w of writes) writeDurable(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644);
       fsyncDir(dir);

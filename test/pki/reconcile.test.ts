@@ -20,7 +20,7 @@ const sources = (now: Date, seed = 's') => ({ clock: fixedClock(now), entropy: s
 const newDir = () => join(mkdtempSync(join(tmpdir(), 'kubesmith-reconcile-')), 'pki');
 const run = (inv: Inventory, dir: string, now = T0): Promise<EnsureResult> => generatePki(inv, dir, { sources: sources(now, String(now.getTime())) });
 const actions = (r: EnsureResult) => Object.fromEntries(r.decisions.map((d) => [d.id, d.action]));
-const snapshot = (dir: string) => readdirSync(dir).sort().map((n) => `${n} ${statSync(join(dir, n)).mode.toString(8)} ${readFileSync(join(dir, n), 'utf8')}`);
+const snapshot = (dir: string) => readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile()).sort().map((n) => `${n} ${statSync(join(dir, n)).mode.toString(8)} ${readFileSync(join(dir, n), 'utf8')}`);
 
 async function expectRefusal(inv: Inventory, dir: string, kind: typeof PkiError | typeof StateError, message: RegExp, now = T0): Promise<void> {
   const before = snapshot(dir);
@@ -89,24 +89,22 @@ describe('pki generate reconciliation', () => {
     expect(r.decisions.find((d) => d.id === 'bootstrap-token')).toMatchObject({ action: 'renew', reason: expect.stringMatching(/^expires within 1h/) });
   });
 
-  it('renews the leaves of a CA that was re-created, and of a CA replaced under the same name', async () => {
+  it('refuses to re-create a missing CA or accept a same-name foreign one; --new-ca re-issues its leaves', async () => {
     const dir = newDir();
     await run(exampleInventory(), dir);
     rmSync(join(dir, 'front-proxy-ca.crt'));
     rmSync(join(dir, 'front-proxy-ca.key'));
-    const r = await run(exampleInventory(), dir);
+    await expectRefusal(exampleInventory(), dir, PkiError, /front-proxy-ca\.crt: the front-proxy-ca certificate and key are missing/);
+    const r = await generatePki(exampleInventory(), dir, { sources: sources(T0), newCa: ['front-proxy-ca'] });
     expect(r.decisions.filter((d) => d.action !== 'keep')).toEqual([
-      { id: 'front-proxy-ca', action: 'issue', reason: 'not issued yet' },
-      { id: 'front-proxy-client', action: 'renew', reason: 'its CA front-proxy-ca is being issued' },
+      { id: 'front-proxy-ca', action: 'issue', reason: 'issued on request (--new-ca)' },
+      { id: 'front-proxy-client', action: 'renew', reason: 'its CA front-proxy-ca is being replaced (--new-ca)' },
     ]);
-    // a different etcd CA with the same name (e.g. restored from elsewhere): chains no longer verify
+    // a different etcd CA with the same name (e.g. restored from elsewhere): refused, not re-signed under
     const other = newDir();
     await generatePki(exampleInventory(), other, { sources: { ...sources(T0, 'other'), keys: fixtureKeySource(4) } });
     for (const f of ['etcd-ca.crt', 'etcd-ca.key']) copyFileSync(join(other, f), join(dir, f));
-    const r2 = await run(exampleInventory(), dir);
-    const etcdLeaves = r2.decisions.filter((d) => d.id.startsWith('etcd-') && d.id !== 'etcd-ca');
-    expect(etcdLeaves.length).toBeGreaterThan(0);
-    for (const d of etcdLeaves) expect(d).toMatchObject({ action: 'renew', reason: 'chain no longer verifies (signed by an earlier etcd-ca)' });
+    await expectRefusal(exampleInventory(), dir, PkiError, /etcd-ca\.crt: this is not the etcd-ca this state was created with/);
   });
 
   it('renews leaves when the inventory changes the key algorithm; CAs keep theirs', async () => {

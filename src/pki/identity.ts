@@ -1,0 +1,99 @@
+/**
+ * The cluster identity record, `<state>/pki/cluster.json`: which CAs and service-account key this
+ * state directory's cluster was built with (sha256 fingerprints), when it was created, when it was
+ * first deployed, and which of them were deliberately replaced (`pki generate --new-ca`). It lets
+ * `pki generate` refuse to mint a second identity beside the first, and apply's preflight refuse a
+ * state directory whose CA differs from the one on the hosts. Pure.
+ */
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { PkiError } from '../shared/errors.js';
+
+/** What `--new-ca` can name: the three CAs and the service-account signing key. */
+export const IDENTITY_NAMES = ['kubernetes-ca', 'etcd-ca', 'front-proxy-ca', 'service-account'] as const;
+export type IdentityName = (typeof IDENTITY_NAMES)[number];
+
+/** File name of the record inside the PKI state directory. */
+export const IDENTITY_FILE = 'cluster.json';
+
+/** One deliberate replacement (`pki generate --new-ca NAME`). */
+export interface ReplacedEntry {
+  readonly name: IdentityName;
+  /** Fingerprint of what was replaced; apply accepts it on hosts, since the operator asked for the rotation. */
+  readonly fingerprint: string;
+  readonly at: string;
+  /** Backup directory, relative to the PKI state directory. */
+  readonly backup: string;
+}
+
+/** The record. Timestamps are ISO 8601 UTC. */
+export interface ClusterIdentity {
+  readonly cluster: string;
+  readonly createdAt: string;
+  readonly fingerprints: Readonly<Partial<Record<IdentityName, string>>>;
+  /** First `apply` that went past preflight (absent: never deployed by a kubesmith that records it). */
+  readonly deployedAt?: string;
+  readonly replaced: readonly ReplacedEntry[];
+}
+
+const colonHex = (buf: Buffer): string => buf.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+
+/** SHA-256 of the certificate's DER, as `openssl x509 -noout -fingerprint -sha256` prints it. */
+export function certFingerprint(certPem: string): string {
+  return new X509Certificate(certPem).fingerprint256;
+}
+
+/** SHA-256 of the public key's SPKI DER (a private or public PEM), same format. */
+export function publicKeyFingerprint(pem: string): string {
+  return colonHex(createHash('sha256').update(createPublicKey(pem).export({ type: 'spki', format: 'der' })).digest());
+}
+
+const isName = (n: string): n is IdentityName => (IDENTITY_NAMES as readonly string[]).includes(n);
+const FP = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+
+/** Parses the record; a damaged one is refused (it is the only proof of which cluster this is). */
+export function parseIdentity(json: string, file: string): ClusterIdentity {
+  const bad = (why: string): PkiError =>
+    new PkiError(`${file}: not a valid cluster identity record (${why})`, {
+      hint: `restore it from a backup; kubesmith never rewrites it from scratch, because it records which cluster this state belongs to. To start over deliberately, move the whole state directory away; nothing was written`,
+    });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+  const r = raw as Partial<Record<keyof ClusterIdentity, unknown>>;
+  if (typeof raw !== 'object' || raw === null || typeof r.cluster !== 'string' || typeof r.createdAt !== 'string') throw bad('missing "cluster" or "createdAt"');
+  if (typeof r.fingerprints !== 'object' || r.fingerprints === null) throw bad('missing "fingerprints"');
+  const fingerprints: Partial<Record<IdentityName, string>> = {};
+  for (const [k, v] of Object.entries(r.fingerprints)) {
+    if (!isName(k) || typeof v !== 'string' || !FP.test(v)) throw bad(`fingerprints.${k} is not a SHA-256 fingerprint of ${IDENTITY_NAMES.join(', ')}`);
+    fingerprints[k] = v;
+  }
+  const replaced = Array.isArray(r.replaced) ? (r.replaced as ReplacedEntry[]) : [];
+  if (replaced.some((e) => typeof e !== 'object' || e === null || !isName(e.name) || typeof e.fingerprint !== 'string')) throw bad('"replaced" entries need a name and a fingerprint');
+  return {
+    cluster: r.cluster,
+    createdAt: r.createdAt,
+    fingerprints,
+    ...(typeof r.deployedAt === 'string' ? { deployedAt: r.deployedAt } : {}),
+    replaced,
+  };
+}
+
+/** Stable JSON (keys in a fixed order) so an unchanged record is never rewritten. */
+export function serializeIdentity(id: ClusterIdentity): string {
+  const fingerprints = Object.fromEntries(IDENTITY_NAMES.flatMap((n) => (id.fingerprints[n] ? [[n, id.fingerprints[n]]] : [])));
+  const out = { cluster: id.cluster, createdAt: id.createdAt, ...(id.deployedAt ? { deployedAt: id.deployedAt } : {}), fingerprints, replaced: id.replaced };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** The record with its first deployment noted (unchanged when one is noted already). */
+export function withDeployment(id: ClusterIdentity, at: Date): ClusterIdentity {
+  return id.deployedAt ? id : { ...id, deployedAt: at.toISOString() };
+}
+
+/** Fingerprints this identity accepts on a host for `name`: the current one and any deliberately replaced. */
+export function acceptedOnHosts(id: ClusterIdentity | undefined, name: IdentityName): readonly string[] {
+  return (id?.replaced ?? []).filter((e) => e.name === name).map((e) => e.fingerprint);
+}
