@@ -91,6 +91,18 @@ export function unitArg(v: unknown): string {
   return `"${esc}"`;
 }
 
+/**
+ * The executable of an Exec*= line. systemd refuses executable paths with special characters
+ * ("Executable name contains special characters") and un-normalized ones, so only an absolute,
+ * normalized path of portable file-name characters passes (paths.* in the inventory are held to the
+ * same rule); anything else is refused here, before a unit that cannot load is written.
+ */
+export function unitExec(v: unknown): string {
+  const s = text(v, 'systemd executable');
+  if (/^(\/[A-Za-z0-9_+@-][A-Za-z0-9._+@-]*)+$/.test(s) && !s.split('/').some((x) => x === '.' || x === '..')) return s;
+  throw new UnsafeValue(`systemd executable: ${JSON.stringify(s)} is not an absolute, normalized path of letters, digits and "._+@-"`);
+}
+
 const NGINX_PLAIN = /^[A-Za-z0-9_.:/@+=,[\]-]+$/;
 const NGINX_ESC: Readonly<Record<string, string>> = { '"': '\\"', '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
@@ -135,4 +147,4 @@ export function comment(v: unknown): string {
 }
 
 /** The helpers by name, as templates call them: {{yaml clusterDomain}}, {{unitArg this}}. */
-export const ESCAPERS: Readonly<Record<string, (v: unknown) => string>> = { toml, json, yaml, unitArg, nginx, keepalived, corefile, comment };
+export const ESCAPERS: Readonly<Record<string, (v: unknown) => string>> = { toml, json, yaml, unitArg, unitExec, nginx, keepalived, corefile, comment };
