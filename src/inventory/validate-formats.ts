@@ -1,4 +1,8 @@
-/** Format rules for single values: DNS names, IP addresses, paths. Each returns a message or undefined. */
+/**
+ * Format rules for single values: DNS names, IP addresses, paths, image references. Each returns a
+ * message or undefined. Every value that reaches a rendered file (units, TOML, YAML, nginx,
+ * keepalived) is held to its field's grammar here; src/render/escape.ts escapes it again.
+ */
 import { isIp } from '../shared/net.js';
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -23,10 +27,37 @@ function labelSuggestion(s: string): string | undefined {
   return fixed !== '' && fixed !== s && isDnsLabel(fixed) ? fixed : undefined;
 }
 
-/** cluster.apiServer.vipInterface: a Linux network interface name (IFNAMSIZ: at most 15 bytes; no "/", whitespace or ":"; not "." or ".."). */
+/**
+ * cluster.apiServer.vipInterface: a Linux network interface name (IFNAMSIZ: at most 15 bytes). The
+ * kernel allows almost any byte; we take the names distributions and udev give (eth0, ens3,
+ * enp0s31f6, bond0, br-lan, eth0.100), which keepalived.conf carries without quoting.
+ */
 export function interfaceName(s: string): string | undefined {
-  if (s.length > 0 && s.length <= 15 && /^[^/\s:]+$/.test(s) && s !== '.' && s !== '..') return undefined;
-  return `vipInterface "${s}" is not a network interface name (1 to 15 characters, no "/", ":" or spaces; e.g. eth0, ens3, bond0)`;
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(s)) return undefined;
+  return `vipInterface "${s}" is not a network interface name (1 to 15 letters, digits, "_", "." or "-", starting with a letter or digit; e.g. eth0, ens3, bond0)`;
+}
+
+// The OCI / Docker reference grammar (github.com/distribution/reference, regexp.go).
+const ALNUM = '[a-z0-9]+';
+const PATH_COMPONENT = `${ALNUM}(?:(?:[._]|__|-+)${ALNUM})*`;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^((?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::${TAG})?(?:@${DIGEST})?$`);
+
+/** An image reference as containerd and the kubelet parse it: [registry[:port]/]repository[:tag][@digest]. */
+export function imageReference(s: string, key: string): string | undefined {
+  const m = REFERENCE.exec(s);
+  if (m && (m[1] ?? '').length <= 255) return undefined;
+  const upper = /[A-Z]/.test(s.split('/').slice(1).join('/').split(':')[0] ?? '') ? '; repository names are lowercase' : '';
+  return `${key} "${s}" is not an image reference ([registry[:port]/]repository[:tag][@sha256:digest], e.g. registry.k8s.io/pause:3.9)${upper}`;
+}
+
+/** containerd.snapshotter: a containerd snapshotter plugin name (overlayfs, native, btrfs, zfs, devmapper, ...). */
+export function snapshotterName(s: string, key: string): string | undefined {
+  if (s.length <= 64 && /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/.test(s)) return undefined;
+  return `${key} "${s}" is not a containerd snapshotter name (lowercase letters, digits, ".", "_" and "-"; e.g. overlayfs, native)`;
 }
 
 /** Names that become Kubernetes node names, etcd member names or directory names. */
@@ -65,10 +96,19 @@ export function dnsDomain(s: string, key: string): string | undefined {
   return `${key} "${s}" is not a valid DNS domain (lowercase labels separated by dots, e.g. cluster.local)`;
 }
 
-/** An absolute path on the remote hosts. */
+/**
+ * An absolute directory on the remote hosts. It ends up in systemd ExecStart lines, flags, YAML and
+ * shell commands, so it is held to the portable file-name characters; "/" itself and "."/".."
+ * segments are refused (binaries would land in /bin, or outside the directory named).
+ */
 export function absolutePath(s: string, key: string): string | undefined {
   if (!s.startsWith('/')) return `paths.${key} "${s}" must be an absolute path (starting with /)`;
   if (/\s/.test(s)) return `paths.${key} "${s}" must not contain whitespace`;
+  const segments = s.split('/').filter((x) => x !== '');
+  if (segments.length === 0) return `paths.${key} "${s}" must be a directory below /, e.g. /opt/${key}`;
+  if (segments.some((x) => x === '.' || x === '..')) return `paths.${key} "${s}" must not contain "." or ".." segments; write the directory it means`;
+  const bad = [...new Set(s.replace(/[A-Za-z0-9._+@/-]/g, ''))].map((c) => JSON.stringify(c)).join(' ');
+  if (bad !== '') return `paths.${key} "${s}" contains ${bad}; use letters, digits and "._+@-" in directory names (e.g. /opt/${key})`;
   return undefined;
 }
 

@@ -16,7 +16,7 @@ export function str(check?: Check<string>, expected = 'a string'): Spec<string> 
       if (!isScalar(node) || typeof node.value !== 'string') return typeError(node, path, cx, expected);
       const key = keyName(path);
       const fix = path.endsWith(']') ? ' or remove the entry' : '';
-      const problem = node.value.trim() === '' ? `${path} is empty; give it a value${fix}` : check?.(node.value, key);
+      const problem = node.value.trim() === '' ? `${path} is empty; give it a value${fix}` : (controlCharacter(node.value, path) ?? check?.(node.value, key));
       if (problem !== undefined) {
         cx.sink.errorAt(node, path, problem);
         return undefined;
@@ -24,6 +24,22 @@ export function str(check?: Check<string>, expected = 'a string'): Spec<string> 
       return node.value;
     },
   };
+}
+
+/** Line breaks (YAML 1.1 readers also break on NEL, LS, PS), NUL and other control characters. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+
+/**
+ * No inventory value is multi-line or carries control characters: written into a unit, YAML or
+ * TOML file, a line break would start a new key or directive. Names the character, which the
+ * terminal would not show.
+ */
+function controlCharacter(value: string, path: string): string | undefined {
+  const c = CONTROL.exec(value)?.[0];
+  if (c === undefined) return undefined;
+  const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const name = c === '\n' || c === '\r' || c === '\u2028' || c === '\u2029' || c === '\u0085' ? `a line break (${code})` : c === '\u0000' ? 'a NUL byte (U+0000)' : `the control character ${code}`;
+  return `${path} contains ${name}; inventory values are single-line text (${JSON.stringify(value)})`;
 }
 
 /** A whole number in [min, max]. */

@@ -4,7 +4,7 @@
  * Keep in step with types.ts and inventory.example.yaml.
  */
 import { KEY_ALGORITHMS, ROLES } from './types.js';
-import { absolutePath, dnsDomain, dnsLabel, hostAddress, interfaceName, ipAddress, loginName, sanEntry } from './validate-formats.js';
+import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfaceName, ipAddress, loginName, sanEntry, snapshotterName } from './validate-formats.js';
 import { bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
@@ -85,7 +85,7 @@ export const INVENTORY_SHAPE = obj({
   ssh: SSH,
   bundle: obj({ dir: str() }),
   paths: obj({ etcd: str(absolutePath), kubernetes: str(absolutePath) }),
-  containerd: obj({ snapshotter: str(), noNewKeyring: bool(), restrictOomScoreAdj: bool(), sandboxImage: str() }),
+  containerd: obj({ snapshotter: str(snapshotterName), noNewKeyring: bool(), restrictOomScoreAdj: bool(), sandboxImage: str(imageReference) }),
   hosts: required(list(HOST, { emptyMessage: 'hosts is empty; list at least one control-plane host and the etcd members' }), 'add a hosts: list'),
   concurrency: obj({ hosts: int(1, 1000, 'a whole number from 1 to 1000'), uploads: int(1, 100, 'a whole number from 1 to 100') }),
 });
