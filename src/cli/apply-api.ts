@@ -48,12 +48,12 @@ export function applyApi(env: NodeJS.ProcessEnv): ApplyApi {
   };
   return {
     record: (transport) => ({
-      connect: async (host, signal) => {
-        const c = await transport.connect(host, signal);
+      connect: async (host, signal, onWait) => {
+        const c = await transport.connect(host, signal, onWait);
         conns.set(host.name, c);
         return c;
       },
-      lock: (conn, signal) => transport.lock(conn, signal),
+      lock: (conn, signal, onWait) => transport.lock(conn, signal, onWait),
     }),
     access: {
       open: async (plan, host, identity, ctx) => {

@@ -23,10 +23,13 @@ export interface HostLock {
   release(): Promise<void>;
 }
 
+/** Progress while a host is slow to answer (e.g. its first SSH session waits for pam_systemd). */
+export type WaitNotice = (message: string) => void;
+
 /** How the runner reaches hosts; the CLI wires the ssh2 implementation in. */
 export interface Transport {
-  connect(host: InventoryHost, signal: AbortSignal): Promise<HostConnection>;
-  lock(conn: HostConnection, signal: AbortSignal): Promise<HostLock>;
+  connect(host: InventoryHost, signal: AbortSignal, onWait?: WaitNotice): Promise<HostConnection>;
+  lock(conn: HostConnection, signal: AbortSignal, onWait?: WaitNotice): Promise<HostLock>;
 }
 
 /** Everything one apply run needs. */
@@ -168,8 +171,9 @@ async function runHostPhase(
   const name = planned.host.name;
   const done = (changed: number, restarted: readonly string[], notes: readonly string[]): void =>
     req.emit({ type: 'host-done', phase: phase.id, host: name, changed, restarted, durationMs: req.clock.now().getTime() - startedAt, notes });
+  const onWait: WaitNotice = (message) => req.emit({ type: 'warning', phase: phase.id, host: name, message });
   if (phase.builtin === 'connect') {
-    run.conns.set(name, await req.transport.connect(planned.host, req.signal));
+    run.conns.set(name, await req.transport.connect(planned.host, req.signal, onWait));
     return done(0, [], []);
   }
   const conn = run.conns.get(name);
@@ -177,7 +181,7 @@ async function runHostPhase(
   if (!conn || !state) throw new InternalError(`${name}: ${phase.id} ran before connect`);
   if (phase.builtin === 'lock') {
     if (req.dryRun) return done(0, [], ['dry-run: no lock taken (a lock is a write)']);
-    run.locks.push(await req.transport.lock(conn, req.signal));
+    run.locks.push(await req.transport.lock(conn, req.signal, onWait));
     return done(0, [], []);
   }
   const base = run.facts.get(name) ?? {};

@@ -115,6 +115,19 @@ describe('runPhases', () => {
     expect([...h.hosts.values()].every((f) => f.closed)).toBe(true);
   });
 
+  it('shows a slow host\'s progress lines (the transport\'s onWait) as warnings of that host', async () => {
+    const h = harness();
+    const transport: Transport = {
+      connect: async (host, _signal, onWait) => (onWait?.(`waiting for ${host.name} to open a session 15 s`), new FakeHost(host.name)),
+      lock: async (c, _signal, onWait) => (onWait?.(`waiting for ${c.name} to answer the deploy lock`), { release: async () => undefined }),
+    };
+    await runPhases({ plan: aPlan(), phases: [connect, lock], dryRun: false, transport, emit: (e) => h.events.push(e), signal: new AbortController().signal, clock: tickingClock(), limit: ['node01'] });
+    expect(h.events.filter((e) => e.type === 'warning')).toEqual([
+      { type: 'warning', phase: 'connect', host: 'node01', message: 'waiting for node01 to open a session 15 s' },
+      { type: 'warning', phase: 'lock', host: 'node01', message: 'waiting for node01 to answer the deploy lock' },
+    ]);
+  });
+
   it('the gate covers only the hosts of the run: --limit leaves a down host out and the run completes', async () => {
     const h = harness({ down: ['node01'] });
     const res = await h.run([connect, lock, gatherFacts, preflight, files, etcdOnly], { limit: ['master01', 'node02'] });

@@ -23,6 +23,11 @@ export interface DialTarget {
   readonly knownHostsFile: string;
   readonly hostKeyPolicy: HostKeyPolicy;
   readonly connectTimeoutMs: number;
+  /**
+   * Keepalive interval; 3 unanswered keepalives drop the connection. An sshd blocked in
+   * pam_systemd answers none, so first-session.ts reconnects until its own deadline. @default 10 s
+   */
+  readonly keepaliveIntervalMs?: number;
   /** An already-open stream to the server (through a bastion). */
   readonly sock?: Duplex;
 }
@@ -52,7 +57,7 @@ export function dial(t: DialTarget, signal?: AbortSignal): Promise<Client> {
     port: t.port,
     username: t.user,
     readyTimeout: t.connectTimeoutMs,
-    keepaliveInterval: 10_000,
+    keepaliveInterval: t.keepaliveIntervalMs ?? 10_000,
     keepaliveCountMax: 3,
     algorithms: { serverHostKey: check.algorithms as ServerHostKeyAlgorithm[], cipher: CIPHERS },
     hostVerifier: (key: Buffer) => check.verify(key),

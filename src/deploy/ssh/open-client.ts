@@ -16,7 +16,12 @@ export interface OpenedClient {
 }
 
 /** Connects to the host (once, no retry). */
-export async function openClient(host: InventoryHost, env: Readonly<Record<string, string | undefined>>, signal?: AbortSignal): Promise<OpenedClient> {
+export async function openClient(
+  host: InventoryHost,
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+  keepaliveIntervalMs?: number,
+): Promise<OpenedClient> {
   const s = host.ssh;
   const agentSocket = s.agent ? env['SSH_AUTH_SOCK'] || undefined : undefined;
   const target: DialTarget = {
@@ -29,6 +34,7 @@ export async function openClient(host: InventoryHost, env: Readonly<Record<strin
     knownHostsFile: s.knownHostsFile,
     hostKeyPolicy: s.hostKeyPolicy,
     connectTimeoutMs: s.connectTimeoutSeconds * 1000,
+    ...(keepaliveIntervalMs === undefined ? {} : { keepaliveIntervalMs }),
   };
   if (s.bastion === undefined) return { client: await dial(target, signal), bastion: undefined };
   const b = s.bastion;

@@ -7,7 +7,9 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { ClientChannel } from 'ssh2';
-import { LockedError, RemoteCommandError, SshError } from '../../shared/errors.js';
+import { LockedError, RemoteCommandError } from '../../shared/errors.js';
+import { channelOpenError, userManagerUnit } from './channel-open.js';
+import { SESSION_PROGRESS_MS } from './first-session.js';
 import { shArgv } from './quote.js';
 import type { Ssh2Connection } from './ssh2-connection.js';
 
@@ -38,15 +40,36 @@ export function describeHolder(startedAt: Date = new Date()): string {
   return `${userInfo().username}@${hostname()} pid ${process.pid}, started ${startedAt.toISOString()}`;
 }
 
+/** Options of acquireRemoteLock(). */
+export interface LockOptions {
+  /** How long the lock script may take to answer once its channel is open. @default 30 s */
+  readonly timeoutMs?: number;
+  /** A progress line every 15 s while the lock has not answered. */
+  readonly onWait?: (message: string) => void;
+}
+
 /** Takes the lock or throws LockedError naming the holder. */
-export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = describeHolder(), timeoutMs = 30_000): Promise<RemoteLock> {
-  let ch: ClientChannel;
+export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = describeHolder(), opts: LockOptions = {}): Promise<RemoteLock> {
+  const started = Date.now();
+  // The transport hands over connections that already ran a session (first-session.ts), so this
+  // is normally instant; on a connection that did not, sshd may still be in pam_systemd.
+  const ticker = setInterval(() => {
+    opts.onWait?.(`waiting for ${conn.name} to answer the deploy lock (${Math.round((Date.now() - started) / 1000)} s; pam_systemd starting ${userManagerUnit(conn.host.ssh.user)}?)`);
+  }, SESSION_PROGRESS_MS);
+  ticker.unref();
+  let answer: { status: string; rest: string; stderr: string; ch: ClientChannel };
   try {
-    ch = await conn.openChannel(shArgv(SCRIPT, [holder]), true);
-  } catch (e) {
-    throw new SshError('E_SSH_CONNECT', conn.name, `cannot open a channel for the deploy lock: ${(e as Error).message}`, { cause: e });
+    let ch: ClientChannel;
+    try {
+      ch = await conn.openChannel(shArgv(SCRIPT, [holder]), true);
+    } catch (e) {
+      throw channelOpenError(conn.name, conn.host.ssh.user, 'the deploy lock', e as Error);
+    }
+    answer = { ...(await readStatus(ch, opts.timeoutMs ?? 30_000)), ch };
+  } finally {
+    clearInterval(ticker);
   }
-  const { status, rest, stderr } = await readStatus(ch, timeoutMs);
+  const { status, rest, stderr, ch } = answer;
   if (status === 'locked') {
     let open = true;
     const closed = new Promise<void>((r) => ch.once('close', () => ((open = false), r())));
@@ -77,7 +100,11 @@ export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = d
       hint: 'install util-linux (it provides flock) on the host; kubesmith does not run unlocked',
     });
   }
-  throw conn.failed(`take the deploy lock ${LOCK_FILE}`, { exitCode: 1, stdout: '', stderr: stderr || `unexpected reply: ${status}` });
+  const e = conn.failed(`take the deploy lock ${LOCK_FILE}`, { exitCode: 1, stdout: '', stderr: stderr || `unexpected reply: ${status}` });
+  if (!status.startsWith('no answer')) throw e;
+  throw new RemoteCommandError(conn.name, `take the deploy lock ${LOCK_FILE}`, 124, `the lock script did not answer within ${(opts.timeoutMs ?? 30_000) / 1000} s`, {
+    hint: `check that a login shell on ${conn.name} starts quickly (\`time ssh ${conn.host.ssh.user}@${conn.host.address} true\`)`,
+  });
 }
 
 /** Reads the first status line ("kubesmith-lock: X") and what follows until exit. */

@@ -11,12 +11,15 @@
 import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { Interrupted, RemoteCommandError, SshError } from '../../shared/errors.js';
+import { channelOpenError, execChannel } from './channel-open.js';
 import type { CommandResult } from './connection.js';
 import type { Client } from './ssh2-lib.js';
 
 /** One command to run. */
 export interface ChannelCommand {
   readonly host: string;
+  /** The SSH login user (named in the hint when sessions do not open). @default root */
+  readonly user?: string;
   /** The full remote command line (already quoted). */
   readonly command: string;
   /** How the command is named in errors (scripts are long; "write /etc/x" reads better). */
@@ -36,15 +39,10 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 /** Opens a channel and runs the command to completion. */
 export function runChannel(client: Client, c: ChannelCommand): Promise<CommandResult> {
   if (c.signal?.aborted) return Promise.reject(new Interrupted(`${c.host}: interrupted before: ${c.display}`));
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error): void =>
-      reject(new SshError('E_SSH_CONNECT', c.host, `cannot open a channel for: ${c.display}: ${err.message}`, { cause: err }));
-    try {
-      client.exec(`echo "kubesmith-sid $$" >&2; exec ${c.command}`, (err, ch) => (err ? fail(err) : collect(ch, c).then(resolve, reject)));
-    } catch (err) {
-      fail(err as Error); // ssh2 throws "Not connected" once the connection is gone
-    }
-  });
+  return execChannel(client, `echo "kubesmith-sid $$" >&2; exec ${c.command}`, c.signal).then(
+    (ch) => collect(ch, c),
+    (err: Error) => Promise.reject(channelOpenError(c.host, c.user ?? 'root', c.display, err)),
+  );
 }
 
 function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {

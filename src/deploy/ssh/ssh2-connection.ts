@@ -9,6 +9,7 @@ import type { ClientChannel } from 'ssh2';
 import type { InventoryHost } from '../../inventory/types.js';
 import { RemoteCommandError } from '../../shared/errors.js';
 import { ChannelLimit } from './channel-limit.js';
+import { execChannel } from './channel-open.js';
 import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, StatOptions, WriteMeta } from './connection.js';
 import { openClient } from './open-client.js';
 import { privilegeHint } from './privilege-hint.js';
@@ -25,6 +26,8 @@ export interface ConnectOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Channels open at once (sshd's MaxSessions defaults to 10; one is kept for the lock). @default 8 */
   readonly maxChannels?: number;
+  /** SSH keepalive interval; the connection counts as dead after 3 unanswered. @default 10 s */
+  readonly keepaliveIntervalMs?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -36,6 +39,7 @@ export class Ssh2Connection implements HostConnection {
   readonly name: string;
   private readonly limit: ChannelLimit;
   private closed = false;
+  private lost = false;
 
   private constructor(
     readonly host: InventoryHost,
@@ -45,11 +49,17 @@ export class Ssh2Connection implements HostConnection {
   ) {
     this.name = host.name;
     this.limit = new ChannelLimit(maxChannels);
+    client.once('close', () => (this.lost = true));
+  }
+
+  /** False once the SSH connection closed (keepalive gave up, the host went away, or close()). */
+  get alive(): boolean {
+    return !this.lost && !this.closed;
   }
 
   /** Connects once (no retry; see connectWithRetry) and verifies the host key. */
   static async connect(host: InventoryHost, opts: ConnectOptions = {}): Promise<Ssh2Connection> {
-    const { client, bastion } = await openClient(host, opts.env ?? process.env, opts.signal);
+    const { client, bastion } = await openClient(host, opts.env ?? process.env, opts.signal, opts.keepaliveIntervalMs);
     return new Ssh2Connection(host, client, bastion, opts.maxChannels ?? 8);
   }
 
@@ -96,14 +106,7 @@ export class Ssh2Connection implements HostConnection {
    * @internal for remote-lock.ts
    */
   openChannel(argv: readonly string[], sudo: boolean): Promise<ClientChannel> {
-    const command = commandLine(argv, sudo && this.usesSudo);
-    return new Promise((resolve, reject) => {
-      try {
-        this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
-      } catch (err) {
-        reject(err as Error); // "Not connected"
-      }
-    });
+    return execChannel(this.client, commandLine(argv, sudo && this.usesSudo));
   }
 
   /**
@@ -121,6 +124,14 @@ export class Ssh2Connection implements HostConnection {
     });
   }
 
+  /** Drops a connection that stopped answering at once (close() would wait for a goodbye). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.destroy();
+    this.bastion?.end();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -134,6 +145,7 @@ export class Ssh2Connection implements HostConnection {
     return this.limit.run(() =>
       runChannel(this.client, {
         host: this.name,
+        user: this.host.ssh.user,
         command,
         display: display === quoteArgv(argv) && sudo ? `sudo ${display}` : display,
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
