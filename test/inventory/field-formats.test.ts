@@ -7,14 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateInventory } from '../../src/inventory/validate.js';
-import { HOSTILE } from '../render/support/hostile.js';
+import { HOSTILE, yamlQuoted } from '../render/support/hostile.js';
 
 const EXAMPLE = readFileSync(new URL('../../inventory.example.yaml', import.meta.url), 'utf8');
-
-/** A YAML double-quoted scalar for any string (JSON escapes, plus the line breaks JSON leaves raw). */
-export function yamlQuoted(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Values no field accepts: a character outside names, paths and references, or nothing at all. */
 const BREAKOUT = HOSTILE.filter((h) => h.trim() === '' || /[^A-Za-z0-9._:/@-]/.test(h));

@@ -44,6 +44,11 @@ export const HOSTILE: readonly string[] = [
   'ünï©ødé 🚀',
 ];
 
+/** A YAML double-quoted scalar for any string (JSON escapes, plus the line breaks JSON leaves raw). */
+export function yamlQuoted(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Lines of a unit file with continuation lines joined, as systemd reads them. */
 function logicalLines(unit: string): string[] {
   const out: string[] = [];
