@@ -39,6 +39,8 @@ export interface HostFacts {
   readonly interfaces?: ReadonlyMap<string, readonly string[]>;
   /** Which of the OS-provided proxy files (LB_EXECUTABLES: nginx, its stream module, keepalived) exist. */
   readonly osFiles?: ReadonlySet<string>;
+  /** Trust files found on the host (CA certificates, sa.pub) -> their text; absent when not probed. */
+  readonly pkiFiles?: ReadonlyMap<string, string>;
   /** Binary path -> its `--version` first line, or undefined when it does not run. */
   readonly runnable?: ReadonlyMap<string, string | undefined>;
 }

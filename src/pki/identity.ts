@@ -92,8 +92,3 @@ export function serializeIdentity(id: ClusterIdentity): string {
 export function withDeployment(id: ClusterIdentity, at: Date): ClusterIdentity {
   return id.deployedAt ? id : { ...id, deployedAt: at.toISOString() };
 }
-
-/** Fingerprints this identity accepts on a host for `name`: the current one and any deliberately replaced. */
-export function acceptedOnHosts(id: ClusterIdentity | undefined, name: IdentityName): readonly string[] {
-  return (id?.replaced ?? []).filter((e) => e.name === name).map((e) => e.fingerprint);
-}

@@ -66,10 +66,8 @@ export const applyCommand: Command = {
     const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: NodeKeySource });
     if (!dryRun) savePkiState(pkiDir, pki.writes);
     if (pki.blocked.length > 0) {
-      throw new PkiError(`apply: ${pki.blocked.length} certificate(s) need a CA key that is not available (keyless mode)`, {
-        detail: pki.blocked.map((d) => `${d.id}: ${d.reason}`),
-        hint: 'run `kubesmith pki generate` for details',
-      });
+      const { blockedError } = await import('../../pki/keyless.js');
+      throw blockedError(dryRun ? 'apply --dry-run' : 'apply', pkiDir, pki.blocked, pki.bundle, 'no host was touched');
     }
     const templates = loadTemplates();
     const draft = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates });
@@ -89,16 +87,26 @@ export const applyCommand: Command = {
     const skip = listOpt(ctx, 'skip');
     // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
     const api = applyApi(ctx.env);
+    const phases = applyPhases(api.access);
+    // The first phase past the gates (connect .. preflight) may write to hosts: from then on this
+    // state directory is deployed, and its CAs and sa.key may never be minted again (cluster.json).
+    const gates = new Set(phases.filter((p) => p.gate).map((p) => p.id));
+    let deployed = dryRun;
+    const { recordDeployment } = await import('../../state/pki-flow.js');
     try {
       await runPhases({
         plan,
-        phases: applyPhases(api.access),
+        phases,
         ...(only ? { only } : {}),
         ...(skip ? { skip } : {}),
         ...(limit ? { limit } : {}),
         dryRun,
         transport: api.record(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`)),
         emit: (e) => {
+          if (!deployed && e.type === 'phase-start' && !gates.has(e.phase)) {
+            deployed = true;
+            recordDeployment(pkiDir, NodeClock.now());
+          }
           reporter(e);
           log.event(e);
         },

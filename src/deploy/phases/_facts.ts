@@ -30,6 +30,21 @@ export const FACTS_SCRIPT = [
   'true',
 ].join('\n');
 
+/** Largest trust file read back (a CA certificate is 1-2 KB; a bundle of a few is still small). */
+const PKI_FILE_MAX_BYTES = 65_536;
+const FILE_MARK = '#kubesmith-file ';
+
+/**
+ * FACTS_SCRIPT plus a section that reads back the CA certificates and sa.pub found at `pkiPaths`,
+ * in the same round trip: preflight compares them with the state's (_identity-checks.ts). Paths
+ * are single-quoted; they come from the catalogue and inventory `paths:`.
+ */
+export function factsScript(pkiPaths: readonly string[]): string {
+  if (pkiPaths.length === 0) return FACTS_SCRIPT;
+  const quoted = pkiPaths.map((p) => `'${p.replaceAll("'", `'\\''`)}'`).join(' ');
+  return `${FACTS_SCRIPT}\necho @pkifiles; for f in ${quoted}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f"; echo; fi; done\ntrue`;
+}
+
 /** Parses the script output. `localMidMs` is the local clock at the round trip's midpoint. */
 export function parseFacts(out: string, localMidMs: number): HostFacts {
   const sec = sections(out);
@@ -61,7 +76,20 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
     etcHosts: (sec.get('hosts') ?? []).map((l) => `${l}\n`).join(''),
     ...interfacesOf(sec.get('ifaces') ?? []),
     osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),
+    ...pkiFilesOf(sec.get('pkifiles')),
   };
+}
+
+/** "#kubesmith-file <path>" followed by the file's text, per file found. */
+function pkiFilesOf(lines: readonly string[] | undefined): Pick<HostFacts, 'pkiFiles'> {
+  if (lines === undefined) return {};
+  const files = new Map<string, string>();
+  let cur: string | undefined;
+  for (const l of lines) {
+    if (l.startsWith(FILE_MARK)) files.set((cur = l.slice(FILE_MARK.length)), '');
+    else if (cur !== undefined) files.set(cur, `${files.get(cur)}${l}\n`);
+  }
+  return { pkiFiles: files };
 }
 
 /** `ip -o addr` lines ("2: ens3    inet 10.0.0.5/24 brd ..."; "host0@if12" in containers) -> interface -> addresses. */

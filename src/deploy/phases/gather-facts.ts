@@ -1,6 +1,7 @@
-/** gather-facts: OS, arch, systemd, container, clock, swap, listeners, modules, disk (one probe). */
+/** gather-facts: OS, arch, systemd, container, clock, swap, listeners, modules, disk, trust files (one probe). */
 import type { Phase } from '../phase.js';
-import { FACTS_SCRIPT, parseFacts } from './_facts.js';
+import { factsScript, parseFacts } from './_facts.js';
+import { trustPaths } from './_identity-checks.js';
 
 /** Read-only; the facts flow into every later phase. A gate: a host without facts stops the run. */
 export const gatherFacts: Phase = {
@@ -9,9 +10,11 @@ export const gatherFacts: Phase = {
   always: true,
   gate: true,
   hosts: (plan) => plan.hosts,
-  gather: async (host, _input, ctx) => {
+  gather: async (host, input, ctx) => {
     const t0 = ctx.clock.now().getTime();
-    const r = await host.probe(['sh', '-c', FACTS_SCRIPT], { signal: ctx.signal, timeoutMs: 60_000 });
+    // The CA certificates and sa.pub on the host come back in the same round trip, for preflight.
+    const script = factsScript(trustPaths(input.plan).map((t) => t.path));
+    const r = await host.probe(['sh', '-c', script], { signal: ctx.signal, timeoutMs: 60_000 });
     const t1 = ctx.clock.now().getTime();
     if (r.exitCode !== 0) throw new Error(`facts probe failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
     return parseFacts(r.stdout, (t0 + t1) / 2);

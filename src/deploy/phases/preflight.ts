@@ -5,6 +5,7 @@
  */
 import type { Phase, PhaseInput, Problem } from '../phase.js';
 import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
+import { identityProblems } from './_identity-checks.js';
 import { proxyProblems } from './_proxy-checks.js';
 
 /** Allowed clock skew: etcd and TLS certificate validity both break beyond this. */
@@ -56,6 +57,7 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
   }
   if (f.selinux === 'Enforcing') warn('SELinux is enforcing: prepare-hosts sets it to permissive (classic guide)');
   out.push(...proxyProblems(input));
+  out.push(...identityProblems(input));
   return out;
 }
 
