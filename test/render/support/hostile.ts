@@ -44,6 +44,14 @@ export const HOSTILE: readonly string[] = [
   'ünï©ødé 🚀',
 ];
 
+/**
+ * One value per kind of break-out, for the checks that start a real program per value (containerd,
+ * systemd-analyze, nginx, keepalived); the in-process YAML checks use all of HOSTILE.
+ */
+export const HOSTILE_KINDS: readonly string[] = HOSTILE.filter((h) =>
+  ['pause:3.9"\n[plugins.evil]\n  x = 1', "a'b", 'trailing\\', 'cr\r\nExecStartPost=/bin/evil', '%n %% %', '$HOME ${PATH} $$', '# hash', 'semi;colon', ';', '{ brace } }', 'ls\u2028ps\u2029nel\u0085', 'nul\u0000byte', 'tab\there', '', ' lead', 'ünï©ødé 🚀'].includes(h),
+);
+
 /** A YAML double-quoted scalar for any string (JSON escapes, plus the line breaks JSON leaves raw). */
 export function yamlQuoted(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
