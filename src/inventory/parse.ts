@@ -23,8 +23,9 @@ export interface ParsedInventoryText {
 /** Parses inventory text, keeping node ranges; never throws on bad YAML. */
 export function parseInventoryText(text: string, file: string): ParsedInventoryText {
   const lineCounter = new LineCounter();
-  // YAML 1.2 core schema: `yes`/`on` stay strings, `<<` merge keys are not special.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: true, uniqueKeys: true });
+  // YAML 1.2 core schema: `yes`/`on` stay strings. `<<` merge keys are applied by the schema walk
+  // (yaml-refs.ts), which keeps each merged value's own position for messages.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems = [
     ...doc.errors.map((e) => ({ e, severity: 'error' as const })),
     ...doc.warnings.map((e) => ({ e, severity: 'warning' as const })),

@@ -8,12 +8,15 @@ import type { Node } from 'yaml';
 import { didYouMean } from './suggest.js';
 import { childPath, keyName } from './validate-context.js';
 import type { IssueSink } from './validate-context.js';
+import type { DocRefs } from './yaml-refs.js';
 
 /** What a Spec needs while reading. */
 export interface ReadContext {
   readonly sink: IssueSink;
   /** Where a key lives in the full schema when it is not a key of the current mapping. */
   readonly homeOf: (key: string) => string | undefined;
+  /** Anchor index, merge keys and the visit budget (yaml-refs.ts); without it aliases resolve slowly and `<<` is an ordinary key. */
+  readonly refs?: DocRefs;
 }
 
 /** Reads one YAML node into a T, reporting problems; undefined when the value is unusable. */
@@ -35,6 +38,7 @@ type ObjOf<F extends Record<string, Spec<unknown>>> = { readonly [K in keyof F]?
 
 /** Follows an alias (`*name`) to its anchored node. */
 export function deref(node: unknown, cx: ReadContext): Node | undefined {
+  if (cx.refs !== undefined) return cx.refs.resolve(node);
   if (isAlias(node)) return node.resolve(cx.sink.doc);
   return isMap(node) || isSeq(node) || isScalar(node) ? node : undefined;
 }
@@ -80,7 +84,9 @@ export function obj<F extends Record<string, Spec<unknown>>>(fields: F): Spec<Ob
       const out: Record<string, unknown> = {};
       const names = Object.keys(fields);
       const seen = new Set<string>();
-      for (const pair of node.items) {
+      const merged = cx.refs?.effectivePairs(node);
+      for (const m of merged?.problems ?? []) cx.sink.errorAt(m.node, path, m.message);
+      for (const pair of merged?.pairs ?? node.items) {
         const keyNode = deref(pair.key, cx);
         const valueNode = deref(pair.value, cx);
         if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {

@@ -3,6 +3,7 @@
  * file. Syntax errors stop here (a broken document cannot be checked further); otherwise the
  * shape, the network plan, the hosts and the cluster rules all run and all issues are returned.
  */
+import { isMap, isSeq } from 'yaml';
 import type { InventoryIssue } from '../shared/errors.js';
 import { applyDefaults } from './defaults.js';
 import { parseInventoryText } from './parse.js';
@@ -12,6 +13,8 @@ import { IssueSink } from './validate-context.js';
 import { validateHosts } from './validate-hosts.js';
 import { validateNetwork } from './validate-network.js';
 import { homeOf, INVENTORY_SHAPE } from './validate-shape.js';
+import { checkTextLimits, expansionIssue, INVENTORY_LIMITS, tooManyHostsIssue } from './limits.js';
+import { DocRefs, ExpansionLimitExceeded } from './yaml-refs.js';
 
 /** What validateInventory returns. */
 export interface ValidationResult {
@@ -26,6 +29,9 @@ export interface ValidationResult {
  * `source` is the absolute path recorded in the Inventory (defaults to `file`).
  */
 export function validateInventory(text: string, file: string, source: string = file): ValidationResult {
+  // Size and nesting first: the parser's time and stack grow with both (limits.ts).
+  const tooBig = checkTextLimits(text, file);
+  if (tooBig !== undefined) return { issues: [tooBig] };
   const { doc, lineCounter, issues: syntax } = parseInventoryText(text, file);
   const sink = new IssueSink(file, doc, lineCounter);
   sink.addAll(syntax);
@@ -35,8 +41,21 @@ export function validateInventory(text: string, file: string, source: string = f
     sink.errorAt(undefined, '', 'the inventory is empty; start from inventory.example.yaml');
     return { issues: sink.issues() };
   }
+  // Count hosts before walking them: the walk costs far more per host than this check.
+  const refs = new DocRefs(doc);
+  const hosts = isMap(root) ? refs.resolve(root.get('hosts', true)) : undefined;
+  if (isSeq(hosts) && hosts.items.length > INVENTORY_LIMITS.maxHosts) {
+    const { line, col } = sink.posOf(hosts) ?? { line: 1, col: 1 };
+    return { issues: [tooManyHostsIssue(file, hosts.items.length, line, col)] };
+  }
   sink.note('', null, root);
-  const raw = INVENTORY_SHAPE.read(root, '', { sink, homeOf });
+  let raw: ReturnType<typeof INVENTORY_SHAPE.read>;
+  try {
+    raw = INVENTORY_SHAPE.read(root, '', { sink, homeOf, refs });
+  } catch (err) {
+    if (!(err instanceof ExpansionLimitExceeded)) throw err;
+    return { issues: [expansionIssue(file, 1, 1)] };
+  }
   if (raw === undefined) return { issues: sink.issues() };
   validateNetwork(raw, sink);
   validateHosts(raw, sink, effectiveHa(raw, sink));
