@@ -24,11 +24,12 @@ export const planCommand: Command = {
       import('../../state/pki-store.js'),
     ]);
     const file = stringOpt(ctx, 'inventory', 'inventory.yaml');
-    const p = await preparePlan(file, ctx.cwd);
+    // Keyless mode: show blocked certificates in the plan (exit 1), rather than only refusing.
+    const p = await preparePlan(file, ctx.cwd, { showBlocked: true, command: 'plan' });
     for (const w of p.warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const orphans = readPkiOrphans(loadCatalogue(), p.inventory, pkiStateDir(p.inventory));
     const view = planView(p.plan, readLastRender(p.stateDir), p.notices, orphans);
     ctx.stdout.write(boolOpt(ctx, 'json') ? `${JSON.stringify(view, null, 2)}\n` : describePlan(view, { color: ctx.color, inventoryFile: file }));
-    return 0;
+    return p.blocked.length > 0 ? 1 : 0;
   },
 };
