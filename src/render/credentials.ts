@@ -36,6 +36,8 @@ export interface CredentialPaths {
   cert(id: string, preferUnder?: string): string;
   key(id: string): string;
   has(id: string): boolean;
+  /** False for a CA whose key is kept offline (keyless mode): pkiFilesForHost installs no key for it. */
+  hasKey(id: string): boolean;
 }
 
 /** Wraps a host's PkiFile list; a missing entry is a kubesmith bug (catalogue and renderer disagree). */
@@ -58,5 +60,6 @@ export function credentialPaths(host: string, files: readonly PkiFile[]): Creden
     cert: (id, under) => get(id, false, under),
     key: (id) => get(id, true),
     has: (id) => find(id, false) !== undefined,
+    hasKey: (id) => find(id, true) !== undefined,
   };
 }

@@ -10,7 +10,8 @@ import { createEngine } from '../render/engine.js';
 import { planNotices } from '../render/notices.js';
 import { operatorFiles, type OperatorFile } from '../render/operator-files.js';
 import type { InventoryIssue } from '../shared/errors.js';
-import { PkiError } from '../shared/errors.js';
+import { blockedError, hasMaterial, keylessNotices } from '../pki/keyless.js';
+import type { PkiDecision } from '../pki/types.js';
 import { loadInventory } from './load-inventory.js';
 import { loadTemplates } from './load-templates.js';
 import { readBundleListing } from './bundle-listing.js';
@@ -28,20 +29,30 @@ export interface PreparedPlan {
   readonly stateDir: string;
   /** True when the state held no PKI and the rendered credentials are throw-away. */
   readonly ephemeralPki: boolean;
+  /** Certificates that need a CA key kept offline (keyless mode); non-empty only with `showBlocked`. */
+  readonly blocked: readonly PkiDecision[];
+}
+
+/** Options of preparePlan. */
+export interface PreparePlanOptions {
+  /**
+   * `plan` shows blocked decisions (keyless mode) in the plan when every blocked certificate still
+   * has its issued pair to render from. Without it (render, anything that writes) a blocked
+   * certificate refuses the command: nothing half-made leaves the machine.
+   */
+  readonly showBlocked?: boolean;
+  /** The command, for the refusal's first line. */
+  readonly command?: string;
 }
 
 /** Loads `file` (relative to `cwd`) and builds its plan without writing anything. */
-export async function preparePlan(file: string, cwd: string): Promise<PreparedPlan> {
+export async function preparePlan(file: string, cwd: string, opts: PreparePlanOptions = {}): Promise<PreparedPlan> {
   const { inventory, warnings } = await loadInventory(file, cwd);
   const dir = pkiStateDir(inventory);
   const ephemeralPki = loadPkiState(dir).pairs.size === 0;
   const pki = await generatePki(inventory, dir, { persist: false });
-  if (pki.blocked.length > 0) {
-    throw new PkiError(`${pki.blocked.length} certificate(s) need a CA key that is not in ${dir} (keyless mode)`, {
-      detail: pki.blocked.map((d) => `${d.id}: ${d.reason}`),
-      hint: 'issue them with the offline CA key first (`kubesmith pki generate` with the key present), then render again',
-    });
-  }
+  const renderable = pki.blocked.every((d) => hasMaterial(pki.bundle, d.id));
+  if (pki.blocked.length > 0 && !(opts.showBlocked === true && renderable)) throw blockedError(opts.command ?? 'render', dir, pki.blocked, pki.bundle);
   const templates = loadTemplates();
   const engine = createEngine(templates);
   const plan = buildPlan({ inventory, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, bundle: readBundleListing(bundleDir(inventory)) });
@@ -50,8 +61,15 @@ export async function preparePlan(file: string, cwd: string): Promise<PreparedPl
     warnings,
     plan,
     operator: operatorFiles(inventory, pki.bundle, engine),
-    notices: planNotices(inventory, pki.decisions, { ephemeralPki }),
+    notices: [...planNotices(inventory, pki.decisions, { ephemeralPki }), ...keylessNotices(pki.bundle), ...blockedNotice(pki.blocked)],
     stateDir: stateDir(inventory),
     ephemeralPki,
+    blocked: pki.blocked,
   };
+}
+
+/** A plan shown with blocked certificates says that render and apply will refuse until they are issued. */
+function blockedNotice(blocked: readonly PkiDecision[]): readonly string[] {
+  if (blocked.length === 0) return [];
+  return [`PKI blocked: ${blocked.map((d) => d.id).join(', ')} need a CA key that is kept offline; the files above use the certificates as issued, and render and apply refuse until they are re-issued (see the decisions)`];
 }

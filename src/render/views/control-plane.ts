@@ -79,9 +79,15 @@ export function controllerManagerView(inv: Inventory, layout: RemoteLayout, cred
       // bootstrapsigner signs cluster-info; tokencleaner deletes expired bootstrap tokens.
       flag('controllers', '*,bootstrapsigner,tokencleaner'),
       // Signs approved kubelet CSRs: must be the kubernetes CA itself, not a bundle (pki-spec.md §3).
-      flag('cluster-signing-cert-file', creds.cert(CERT.kubernetesCa)),
-      flag('cluster-signing-key-file', creds.key(CERT.kubernetesCa)),
-      flag('cluster-signing-duration', `${inv.pki.leafValidityDays * 24}h`),
+      // Keyless mode (the CA key kept offline): no signer at all, as kubeadm's external-CA mode;
+      // the plan says so (src/pki/keyless.ts) rather than pointing KCM at a key that is not there.
+      ...(creds.hasKey(CERT.kubernetesCa)
+        ? [
+            flag('cluster-signing-cert-file', creds.cert(CERT.kubernetesCa)),
+            flag('cluster-signing-key-file', creds.key(CERT.kubernetesCa)),
+            flag('cluster-signing-duration', `${inv.pki.leafValidityDays * 24}h`),
+          ]
+        : []),
       // flannel reads each Node's spec.podCIDR, which only the node-ipam controller fills in.
       flag('allocate-node-cidrs', true),
       flag('cluster-cidr', inv.cluster.podCIDR),
