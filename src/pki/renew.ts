@@ -5,6 +5,8 @@
  */
 import type { Inventory } from '../inventory/types.js';
 import { PkiError, UsageError } from '../shared/errors.js';
+import { guardPresentCa } from './ca-guard.js';
+import { identityGuard } from './identity-plan.js';
 import { issueLeaf, loadCa, type LoadedCa, type PkiSources } from './issue.js';
 import type { PkiCatalogue } from './profile-types.js';
 import { parseStored } from './reconcile.js';
@@ -56,12 +58,15 @@ export async function renewCerts(req: RenewRequest, inv: Inventory, catalogue: P
   const specs = certSpecs(catalogue, inv);
   const now = sources.clock.now();
   const chosen = targets(specs, req, state, now);
+  const guard = identityGuard(catalogue, state, []);
   const work = chosen.map((spec) => {
     const ex = parseStored(state, spec.id);
     if (!ex) throw new PkiError(`pki renew: ${spec.id} has not been issued yet`, { hint: 'run `kubesmith pki generate` first' });
     const ca = parseStored(state, spec.signer ?? '');
     if (!ca) throw new PkiError(`pki renew: ${spec.id}: its CA ${spec.signer} is missing from ${state.dir}`, { hint: 'run `kubesmith pki generate`' });
     if (ca.info.notAfter <= now) throw new PkiError(`${state.dir}/${STATE_FILES.cert(spec.signer ?? '')}: the ${spec.signer} CA expired; CAs are never renewed`);
+    // Re-signing under a CA that replaced the cluster's own would move every leaf to a foreign CA.
+    guardPresentCa(specs.find((s) => s.id === spec.signer)!, ca.info, ca.certPem, state, guard, specs);
     return { spec, ex, ca };
   });
   const keyless = work.filter((w) => w.ca.keyPem === undefined);

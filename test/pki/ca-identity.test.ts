@@ -11,7 +11,10 @@ import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { EnsureResult } from '../../src/pki/ensure.js';
 import type { IdentityName } from '../../src/pki/identity.js';
+import { renewCerts } from '../../src/pki/renew.js';
+import { loadPkiState } from '../../src/state/pki-store.js';
 import { generatePki, recordDeployment } from '../../src/state/pki-flow.js';
+import { shippedCatalogue } from '../support/pki-fixture.js';
 import { KubesmithError, PkiError, StateError } from '../../src/shared/errors.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 import { fixedClock, fixtureKeySource, seededEntropy } from '../support/pki-fixture.js';
@@ -119,6 +122,19 @@ describe('a CA is never minted again for a cluster that has one', () => {
     const dir = await fresh();
     writeFileSync(join(dir, 'cluster.json'), '{"cluster": "demo"');
     expect((await refused(dir)).message).toMatch(/cluster\.json: not a valid cluster identity record/);
+  });
+});
+
+describe('pki renew', () => {
+  it('refuses to re-sign leaves under a CA that replaced the cluster\'s own (was: every leaf moved to the foreign CA)', async () => {
+    const dir = await fresh();
+    const other = newDir();
+    await run(other, { keyOffset: 20 });
+    for (const f of ['kubernetes-ca.crt', 'kubernetes-ca.key']) copyFileSync(join(other, f), join(dir, f));
+    const sources = { clock: fixedClock(T0), entropy: seededEntropy('r'), keys: fixtureKeySource(40) };
+    const err = await renewCerts({ names: [], all: true, reuseKeys: false }, INV, shippedCatalogue(), loadPkiState(dir), sources).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PkiError);
+    expect((err as PkiError).message).toBe(`${dir}/kubernetes-ca.crt: this is not the kubernetes-ca this state was created with (it was replaced by another CA)`);
   });
 });
 
