@@ -128,7 +128,8 @@ function serviceAccountDecision(state: PkiState, guard: IdentityGuard): { decisi
   }
   if (publicPem !== undefined && !keyMatchesPublic(key, publicPem)) {
     throw new PkiError(`${state.dir}/${STATE_FILES.saPub}: does not match sa.key`, {
-      hint: `delete ${STATE_FILES.saPub}; kubesmith derives it from sa.key; nothing was written`,
+      // Either half may be the foreign one: deleting sa.pub would let a foreign sa.key through.
+      hint: `sa.key and sa.pub are from different key pairs. Restore the pair the cluster uses (a control-plane host has both at /opt/kubernetes/ssl/); to replace it on purpose: \`kubesmith pki generate -i FILE --new-ca service-account\` (backs up both first); nothing was written`,
     });
   }
   if (publicPem === undefined) return { decision: { id, action: 'keep', reason: 'sa.pub missing; derived from sa.key' } };

@@ -96,6 +96,24 @@ describe('a CA is never minted again for a cluster that has one', () => {
     expect((await refused(dir)).message).toMatch(/kubernetes-ca\.crt: not a valid PEM certificate/);
   });
 
+  it('refuses a CA certificate paired with another CA\'s key, and a sa.pub from another pair, never advising to delete', async () => {
+    const dir = await fresh();
+    copyFileSync(join(dir, 'etcd-ca.key'), join(dir, 'kubernetes-ca.key'));
+    const e = await refused(dir);
+    expect(e.message).toBe(`${dir}/kubernetes-ca.key: the private key does not match its certificate kubernetes-ca.crt`);
+    expect(e.hint).not.toMatch(/delete/);
+    expect(e.hint).toContain('--new-ca kubernetes-ca');
+    const clean = await fresh();
+    const other = newDir();
+    await run(other, { keyOffset: 20 });
+    rm(clean, 'cluster.json');
+    copyFileSync(join(other, 'sa.key'), join(clean, 'sa.key'));
+    const e2 = await refused(clean);
+    expect(e2.message).toBe(`${clean}/sa.pub: does not match sa.key`);
+    expect(e2.hint).not.toMatch(/delete/);
+    expect(e2.hint).toContain('--new-ca service-account');
+  });
+
   it('refuses a leaf certificate put in a CA\'s place', async () => {
     const dir = await fresh();
     copyFileSync(join(dir, 'apiserver.crt'), join(dir, 'kubernetes-ca.crt'));
