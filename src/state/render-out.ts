@@ -86,8 +86,9 @@ export function writeRenderTree(outDir: string, files: readonly TreeFile[], targ
   try {
     mkdirSync(tmp, { mode: 0o700 }); // not recursive: it must be new, so it is ours
   } catch (err) {
-    throw new StateError(`${tmp}: cannot create the render's temp directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      hint: 'another kubesmith render into the same --out may be running; wait for it and run the command again',
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StateError(`${tmp}: cannot create the render's temp directory (${code ?? String(err)})`, {
+      hint: code === 'EEXIST' ? 'another kubesmith render into the same --out is running; wait for it and run the command again' : `check that you may write to ${dirname(out)}`,
       cause: err,
     });
   }
@@ -110,8 +111,14 @@ export function writeRenderTree(outDir: string, files: readonly TreeFile[], targ
     swapIn(tmp, out, previous);
   } catch (err) {
     if (err instanceof StateError) throw err;
-    throw new StateError(`${out}: cannot move the new render into place (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-      hint: `the previous render is unchanged${existsSync(old) ? ` (in ${old})` : ''}; the next render clears what is left`,
+    try {
+      removeOwned(tmp, marker);
+    } catch {
+      // Best effort, as above.
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StateError(`${out}: cannot move the new render into place (${code ?? String(err)})`, {
+      hint: code === 'EBUSY' ? `${out} is probably a mount point; pass a directory inside it` : `the previous render is unchanged${existsSync(old) ? ` (in ${old})` : ''}`,
       cause: err,
     });
   }

@@ -62,6 +62,11 @@ describe('render --out refuses what the operator owns (exit 2, nothing changed)'
     await refused('bundle', 2, /is the offline bundle/);
   });
 
+  it('an empty --out or --diff (it would mean the current directory)', async () => {
+    await refused('', 2, /render: --out is empty/);
+    await refused('out', 2, /render: --diff is empty/, ['--diff', '']);
+  });
+
   it('the current directory (empty) and its ancestors', async () => {
     const here = join(root, 'empty', 'deeper');
     mkdirSync(here, { recursive: true });
@@ -109,6 +114,11 @@ describe('render --out refuses a directory it cannot prove it wrote (exit 1, not
   it('a symbolic link placed in an earlier render is refused; neither it nor its target is touched', async () => {
     symlinkSync(join(dir, '.kubesmith'), join(dir, 'out', 'master01', 'state'));
     await refused('out', 1, /not written by kubesmith: master01\/state \(symbolic link\)/);
+    // A directory kubesmith wrote, swapped for a link to the operator's data.
+    rmSync(join(dir, 'out', 'master01', 'state'));
+    rmSync(join(dir, 'out', 'node01'), { recursive: true });
+    symlinkSync(join(dir, '.kubesmith', 'demo', 'pki'), join(dir, 'out', 'node01'));
+    await refused('out', 1, /not written by kubesmith: node01 \(symbolic link\)/);
   });
 
   it('a forged marker listing paths outside the directory is not one kubesmith wrote', async () => {

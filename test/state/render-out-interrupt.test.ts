@@ -127,7 +127,6 @@ describe('real renders killed at random moments', () => {
     expect(full.err).toBe('');
     expect(full.code).toBe(0);
     let kills = 0;
-    const seen = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const [from, to] = i % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
       const ok = await run(from); // converges from whatever the last kill left
@@ -138,7 +137,6 @@ describe('real renders killed at random moments', () => {
       const r = await run(to, Math.random() * full.ms);
       if (r.code === null) kills++;
       else expect(r.err).toBe('');
-      seen.add(siblings().join(','));
       const visible = existsSync(out) ? snapshotTree(out) : snapshotTree(`${out}.kubesmith-old`);
       expect([treeOf('a', HOSTS), treeOf('b', HOSTS)]).toContainEqual(visible);
       expect(readFileSync(join(base, 'keep.txt'), 'utf8')).toBe('the operator file next to the render\n');
