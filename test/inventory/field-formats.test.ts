@@ -36,7 +36,7 @@ const FIELDS: readonly Field[] = [
   { path: 'paths.etcd', put: (q) => `${EXAMPLE}\npaths:\n  etcd: ${q}\n`, make: (h) => `/opt/etcd${h}`, allowed: /paths\.etcd .*(must not contain whitespace|use letters, digits and "\._\+@-")/ },
   { path: 'cluster.apiServer.vipInterface', put: replace('  apiServer:\n', (q) => `  apiServer:\n    vipInterface: ${q}\n`), allowed: /is not a network interface name \(1 to 15 letters, digits, "_", "\." or "-"/ },
   { path: 'cluster.name', put: replace('  name: demo ', (q) => `  name: ${q} `), allowed: /is not a DNS-1123 label \(lowercase letters, digits and "-"/ },
-  { path: 'hosts[3].name', put: replace('  - name: node02\n', (q) => `  - name: ${q}\n`), allowed: /is not a DNS-1123 label/ },
+  { path: 'hosts[3].name', put: replace('  - name: node02\n', (q) => `  - name: ${q}\n`), allowed: /is not a (DNS-1123 label|valid node name) \(lowercase letters, digits and "-"/ },
   { path: 'cluster.clusterDomain', put: replace('  # clusterDomain: cluster.local ', (q) => `  clusterDomain: ${q} `), allowed: /is not a valid DNS domain \(lowercase labels separated by dots/ },
 ];
 
