@@ -88,12 +88,14 @@ describe.skipIf(!can.ok)('apply on real hosts', () => {
     expect(run.stderr).toMatch(/kube-apiserver.service: ready \(\/readyz\)/);
   });
 
-  it('a stopped host fails clearly while the others complete; after it is back, apply converges', async () => {
+  it('a stopped host stops the run at connect, before anything is written anywhere; after it is back, apply converges', async () => {
     await env.group.host('wk2').stop();
     const run = await env.apply();
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/wk2: FAILED at connect/);
-    expect(summaryOf(run).map((s) => [s.host, s.failedIn ?? 'ok'])).toEqual([['cp1', 'ok'], ['wk1', 'ok'], ['wk2', 'connect']]);
+    // All or nothing before any write (#13 item 15): the others are not even locked.
+    expect(run.stderr).toMatch(/nothing was written to any host/);
+    expect(run.stderr).not.toContain('==> Lock');
     await env.group.host('wk2').start();
     const again = await env.apply();
     expect(again.code, again.stderr).toBe(0);
