@@ -25,11 +25,14 @@ export interface StallingSshd {
   connections(): number;
   /** Ends the stall now (or never, with Infinity, set at start). */
   release(): void;
+  /** Refuses the next `n` session opens. */
+  refuseNext(n: number): void;
   close(): Promise<void>;
 }
 
 /** Starts a server whose sessions open `stallMs` after the first authentication (Infinity: never). */
-export async function startStallingSshd(stallMs: number): Promise<StallingSshd> {
+export async function startStallingSshd(stallMs: number, opts: { refuseSessions?: number } = {}): Promise<StallingSshd> {
+  let refuse = opts.refuseSessions ?? 0; // the first N session opens get OPEN_FAILURE (as at MaxSessions)
   const dir = mkdtempSync(join(tmpdir(), 'ks-stall-sshd-'));
   const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
   const userKey = ssh2.utils.generateKeyPairSync('ed25519');
@@ -70,7 +73,11 @@ export async function startStallingSshd(stallMs: number): Promise<StallingSshd> 
       // pam_open_session: this connection reads nothing more until the user manager is up.
       sock.pause();
       void untilReleased().then(() => sock.resume());
-      client.on('session', (accept) => {
+      client.on('session', (accept, reject) => {
+        if (refuse > 0) {
+          refuse -= 1;
+          return reject();
+        }
         const session = accept();
         session.on('exec', (acceptExec, _reject, info) => {
           const ch = acceptExec();
@@ -96,6 +103,7 @@ export async function startStallingSshd(stallMs: number): Promise<StallingSshd> 
     knownHostsFile,
     connections: () => count,
     release,
+    refuseNext: (n) => void (refuse = n),
     close: () =>
       new Promise((r) => {
         release();

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sshTransport } from '../../../src/cli/ssh-transport.js';
 import { connectWithSession } from '../../../src/deploy/ssh/first-session.js';
 import { acquireRemoteLock } from '../../../src/deploy/ssh/remote-lock.js';
+import { Ssh2Connection } from '../../../src/deploy/ssh/ssh2-connection.js';
 import type { InventoryHost } from '../../../src/inventory/types.js';
 import { SshError } from '../../../src/shared/errors.js';
 import { aHost } from '../../support/inventory-builder.js';
@@ -65,5 +66,22 @@ describe('the first SSH session of a connection', () => {
 
   it('rejects a malformed session budget with the variable named', () => {
     expect(() => sshTransport({ KUBESMITH_SSH_SESSION_TIMEOUT: 'soon' }, 'x')).toThrow(/KUBESMITH_SSH_SESSION_TIMEOUT=soon: not a number of seconds/);
+  });
+});
+
+describe('a channel the server refuses (SSH_MSG_CHANNEL_OPEN_FAILURE) on a live connection', () => {
+  it('is opened again after a short wait; past three refusals the error names MaxSessions', async () => {
+    server = await startStallingSshd(0, { refuseSessions: 2 });
+    const conn = await Ssh2Connection.connect(hostOf(server), { env: {} });
+    try {
+      expect((await conn.probe(['true'])).exitCode).toBe(0); // 2 refusals, then open
+      server.refuseNext(4);
+      const err = await conn.probe(['true']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SshError);
+      expect((err as SshError).message).toMatch(/^h3: cannot open a channel for true: \(SSH\) Channel open failure/);
+      expect((err as SshError).hint).toMatch(/MaxSessions/);
+    } finally {
+      await conn.close();
+    }
   });
 });
