@@ -6,8 +6,11 @@
  * links, so `--out link-to-home` or `--out ../..` cannot slip past a textual comparison.
  */
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { Inventory } from '../inventory/types.js';
 import { UsageError } from '../shared/errors.js';
+import { bundleDir } from './paths.js';
 import { MARKER } from './render-marker.js';
 
 /** A path the render must neither hold nor be inside, and how to name it in a message. */
@@ -25,6 +28,21 @@ export interface RenderGuard {
   /** The command's working directory. */
   readonly cwd: string;
   readonly home: string;
+}
+
+/** The guard for a render of `inventory` (whose state directory is `stateDir`) run from `cwd`. */
+export function renderGuard(inventory: Inventory, stateDir: string, cwd: string): RenderGuard {
+  return {
+    protect: [
+      { path: inventory.source, what: 'the inventory' },
+      // Every cluster's state beside this inventory, not only this one's: all of it holds keys.
+      { path: join(dirname(inventory.source), '.kubesmith'), what: 'the state directory', noInside: true },
+      { path: stateDir, what: 'the state directory', noInside: true },
+      { path: bundleDir(inventory), what: 'the offline bundle (bundle.dir)' },
+    ],
+    cwd,
+    home: homedir(),
+  };
 }
 
 /** `p` with symbolic links resolved as far as it exists (the rest appended as written). */

@@ -1,6 +1,5 @@
 /** `kubesmith render`: every file for every host into a directory, for review and git diffs. No hosts touched. */
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { formatIssue, UsageError } from '../../shared/errors.js';
 import { INVENTORY_OPTION, stringOpt, type Command } from '../command.js';
 
@@ -13,11 +12,12 @@ export const renderCommand: Command = {
     'the API), DIR/_operator/*.kubeconfig (admin credentials that never go to hosts) and DIR/PLAN.md.',
     'Secret files are 0600 and directories 0700. Two renders of the same state are byte-identical.',
     'Binaries are listed in PLAN.md, not copied. DIR/.kubesmith-render.json lists every file the render',
-    'wrote: DIR is replaced only when it is new, empty, or an earlier render of this cluster holding',
-    'nothing else; never when it is or holds the inventory, the state directory, the bundle, the home',
-    'or the current directory, nor inside the state directory. With --diff, prints what changed against an earlier',
-    'render (DIR itself may be given to compare with what it held before); PREV is only read. Saves the',
-    'file hashes as <state>/last-render.json for `kubesmith plan`. Never writes PKI state.',
+    'wrote: DIR is replaced only when it is new, empty, or an earlier render of this cluster that holds',
+    'nothing else, unchanged; never when it is or holds the inventory, the state directory, the bundle,',
+    'the home or the current directory, nor inside the state directory or another render.',
+    'With --diff, prints what changed against an earlier render (DIR itself may be given to compare',
+    'with what it held before); PREV is only read. Saves the file hashes as <state>/last-render.json',
+    'for `kubesmith plan`. Never writes PKI state.',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
@@ -28,35 +28,22 @@ export const renderCommand: Command = {
     const out = stringOpt(ctx, 'out');
     if (out === undefined) throw new UsageError('render: --out DIR is required', { hint: 'e.g. kubesmith render -i inventory.yaml --out render/' });
     const diff = stringOpt(ctx, 'diff');
-    const [{ preparePlan }, { writeRenderTree, readTreeHashes, writeLastRender }, tree, { planView }, { planMarkdown }, { manifestOf }] = await Promise.all([
+    const [{ preparePlan }, { writeRenderTree, readTreeHashes, writeLastRender }, { renderGuard }, tree, { planView }, { planMarkdown }, { manifestOf }] = await Promise.all([
       import('../../state/plan-flow.js'),
       import('../../state/render-out.js'),
+      import('../../state/render-guard.js'),
       import('../../render/render-tree.js'),
       import('../../plan/plan-view.js'),
       import('../../render/plan-md.js'),
       import('../../render/render-manifest.js'),
     ]);
-    const { bundleDir } = await import('../../state/paths.js');
     const p = await preparePlan(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of p.warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
     const view = planView(p.plan, undefined, p.notices);
     const files = tree.renderTree(p.plan, p.operator, planMarkdown(view));
     // Read the previous tree before writing: --diff may name the output directory itself.
     const previous = diff === undefined ? undefined : readTreeHashes(resolve(ctx.cwd, diff));
-    const inventoryDir = dirname(p.inventory.source);
-    const n = writeRenderTree(out, files, {
-      cluster: p.inventory.cluster.name,
-      guard: {
-        protect: [
-          { path: p.inventory.source, what: 'the inventory' },
-          { path: join(inventoryDir, '.kubesmith'), what: 'the state directory', noInside: true },
-          { path: p.stateDir, what: 'the state directory', noInside: true },
-          { path: bundleDir(p.inventory), what: 'the offline bundle (bundle.dir)' },
-        ],
-        cwd: ctx.cwd,
-        home: homedir(),
-      },
-    });
+    const n = writeRenderTree(out, files, { cluster: p.inventory.cluster.name, guard: renderGuard(p.inventory, p.stateDir, ctx.cwd) });
     const manifest = writeLastRender(p.stateDir, manifestOf(p.plan, p.operator));
     ctx.stdout.write(`${out}: ${n} files for ${p.plan.hosts.length} hosts (PLAN.md lists them); hashes saved in ${manifest}\n`);
     if (p.ephemeralPki) ctx.stdout.write('note: no PKI in the state yet; credentials in this render are throw-away (run `kubesmith pki generate`)\n');
