@@ -100,8 +100,9 @@ export async function acquireRemoteLock(conn: Ssh2Connection, holder: string = d
       hint: 'install util-linux (it provides flock) on the host; kubesmith does not run unlocked',
     });
   }
-  const e = conn.failed(`take the deploy lock ${LOCK_FILE}`, { exitCode: 1, stdout: '', stderr: stderr || `unexpected reply: ${status}` });
-  if (!status.startsWith('no answer')) throw e;
+  if (!status.startsWith('no answer')) {
+    throw conn.failed(`take the deploy lock ${LOCK_FILE}`, { exitCode: 1, stdout: '', stderr: stderr || `unexpected reply: ${status}` });
+  }
   throw new RemoteCommandError(conn.name, `take the deploy lock ${LOCK_FILE}`, 124, `the lock script did not answer within ${(opts.timeoutMs ?? 30_000) / 1000} s`, {
     hint: `check that a login shell on ${conn.name} starts quickly (\`time ssh ${conn.host.ssh.user}@${conn.host.address} true\`)`,
   });
