@@ -15,12 +15,24 @@ export const OUTPUT_CLOSED_EXIT = 141;
 
 const HOW: Readonly<Record<StopSignal, string>> = { SIGINT: 'Ctrl-C (SIGINT)', SIGTERM: 'SIGTERM', SIGHUP: 'SIGHUP (terminal closed)' };
 
+/** The reason a stop signal aborts a run with; it remembers the signal. */
+class SignalStop extends Interrupted {
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted by ${HOW[signal]}`, {
+      exitCode: STOP_SIGNALS[signal],
+      hint: 'nothing is saved after an interrupt, and local state is written all-or-nothing: it is as the last completed save left it; run the command again to finish',
+    });
+  }
+}
+
 /** The abort reason for a stop signal. */
 export function stoppedBy(sig: StopSignal): Interrupted {
-  return new Interrupted(`interrupted by ${HOW[sig]}`, {
-    exitCode: STOP_SIGNALS[sig],
-    hint: 'nothing is saved after an interrupt, and local state is written all-or-nothing: it is as the last completed save left it; run the command again to finish',
-  });
+  return new SignalStop(sig);
+}
+
+/** The signal behind a stop, if a signal caused it. */
+export function signalOf(reason: Interrupted | undefined): StopSignal | undefined {
+  return reason instanceof SignalStop ? reason.signal : undefined;
 }
 
 /** Marks the reason of a closed output, which stops the run quietly (nobody is reading). */

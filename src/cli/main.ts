@@ -2,12 +2,12 @@
 /**
  * The bin shim: the only place that touches process.exit, signals and the real stdio streams.
  * SIGINT, SIGTERM and SIGHUP abort the run signal: apply stops its in-flight steps and cleans up,
- * every other command stops at once; the exit code is 130, 143 or 129 as for a death by that
- * signal. A second signal exits at once. A closed stdout or stderr (`| head`) stops the run
- * quietly, as SIGPIPE stops other Unix tools.
+ * every other command stops at once. The process then ends by that same signal, so the shell
+ * shows 130, 143 or 129 and a script running kubesmith stops too, as for any Unix tool; a second
+ * signal ends it at once. A closed stdout or stderr (`| head`) stops the run quietly.
  */
 import { setMaxListeners } from 'node:events';
-import { outputFailed, STOP_SIGNALS, stoppedBy, type StopSignal } from './abort.js';
+import { abortReason, outputFailed, signalOf, STOP_SIGNALS, stoppedBy, type StopSignal } from './abort.js';
 import { runCli } from './run-cli.js';
 
 const controller = new AbortController();
@@ -15,11 +15,22 @@ const controller = new AbortController();
 // which is by design, not the leak Node warns about past 10 listeners.
 setMaxListeners(0, controller.signal);
 
+/**
+ * Ends the process by `sig` with its default action. process.exit alone is not enough: Node's exit
+ * first drains the libuv thread pool, which can hold a whole PKI's queued rsa-4096 key generations
+ * (measured: 90 s), and a process that ends by the signal tells its parent it was interrupted.
+ */
+function endBy(sig: StopSignal): never {
+  process.removeAllListeners(sig); // Node restores the default action once no listener is left
+  process.kill(process.pid, sig);
+  process.exit(STOP_SIGNALS[sig]); // only if the signal was somehow not fatal
+}
+
 for (const sig of Object.keys(STOP_SIGNALS) as StopSignal[]) {
   process.on(sig, () => {
-    if (controller.signal.aborted) process.exit(STOP_SIGNALS[sig]);
+    if (controller.signal.aborted) endBy(sig);
     const reason = stoppedBy(sig);
-    process.stderr.write(`\n${reason.message}: stopping (${sig === 'SIGINT' ? 'Ctrl-C' : 'the same signal'} again exits at once)\n`);
+    process.stderr.write(`\n${reason.message}: stopping (${sig === 'SIGINT' ? 'Ctrl-C' : 'the same signal'} again ends it at once)\n`);
     controller.abort(reason);
   });
 }
@@ -38,9 +49,11 @@ const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   signal: controller.signal,
 });
-// After an abort, work the command left behind (a key still generating in the thread pool, a
-// timer) must not run on: nothing may complete, let alone save, after the run was stopped. Every
-// save is synchronous, so none is half-done here. stdout/stderr writes are synchronous on Linux
-// for files, pipes and terminals, so exiting loses no output.
+// After a stop, work the command left behind (a key still generating in the thread pool, a timer)
+// must not run on: nothing may complete, let alone save, after the run was stopped. Every save is
+// synchronous, so none is half-done here; stdout/stderr writes are synchronous on Linux for files,
+// pipes and terminals, so ending now loses no output.
+const sig = signalOf(abortReason(controller.signal));
+if (sig !== undefined) endBy(sig);
 if (controller.signal.aborted) process.exit(code);
 process.exitCode = code;

@@ -7,7 +7,7 @@
  * taken from import.meta.url resolve exactly as they do in the published package.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -27,6 +27,7 @@ function* tsFiles(dir: string): Generator<string> {
 export function sourceCli(): string {
   if (built !== undefined) return built;
   const pkg = mkdtempSync(join(tmpdir(), 'kubesmith-cli-'));
+  process.once('exit', () => rmSync(pkg, { recursive: true, force: true }));
   for (const name of ['package.json', 'node_modules', 'units', 'manifests', 'pki']) symlinkSync(join(ROOT, name), join(pkg, name));
   const src = join(ROOT, 'src');
   for (const file of tsFiles(src)) {
