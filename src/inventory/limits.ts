@@ -15,9 +15,9 @@ export const INVENTORY_LIMITS = {
   /** Nesting of mappings and lists (block indentation levels plus flow brackets). */
   maxDepth: 64,
   /**
-   * YAML values the schema walk may visit, counting every use of an *alias once per use: bounds
-   * "billion laughs" documents whose few lines expand to billions of values. 5,000 hosts with
-   * every per-host ssh and bastion key set take about 225,000.
+   * YAML values (keys, values, list items) that *aliases add, each standing for everything its
+   * &anchor holds: bounds "billion laughs" documents whose few lines expand to billions of values.
+   * 5,000 hosts each with `ssh: *defaults` (ten keys) add about 100,000.
    */
   maxExpandedValues: 500_000,
 } as const;

@@ -2,6 +2,7 @@
  * Cluster-wide rules: supported versions, PKI lifetimes, and the API high-availability setup
  * (a VIP needs keepalived on two loadbalancer hosts and an address nobody else uses).
  */
+import { canonicalIp } from '../shared/net.js';
 import { compareVersions, parseVersion, SUPPORTED_ETCD, SUPPORTED_KUBERNETES } from '../shared/semver.js';
 import type { ApiHaMode } from './types.js';
 import type { IssueSink } from './validate-context.js';
@@ -15,7 +16,10 @@ type Range = { readonly min: { major: number; minor: number }; readonly max: { m
 function checkVersion(sink: IssueSink, path: string, key: string, text: string, range: Range, example: string): void {
   const v = parseVersion(text);
   if (v === undefined) {
-    const fixed = parseVersion(`v${text}`) !== undefined ? `; write it as v${text}` : `; write a release like ${example}`;
+    // "1.31.2" lacks the v; "v1.31.02" has a leading zero (no release is named that way).
+    const unpadded = `v${text.replace(/^v/, '').replace(/(^|\.)0+(?=\d)/g, '$1')}`;
+    const zero = unpadded !== `v${text.replace(/^v/, '')}` ? ' (numbers have no leading zeros)' : '';
+    const fixed = parseVersion(unpadded) !== undefined ? `; write it as ${unpadded}${zero}` : `; write a release like ${example}`;
     sink.error(path, `${key} "${text}" is malformed${fixed}`);
     return;
   }
@@ -73,7 +77,9 @@ function validateHa(raw: RawInventory, sink: IssueSink): void {
   }
   if (api.vip !== undefined) {
     for (const { h, i } of hosts) {
-      if (h.address === api.vip || h.internalIP === api.vip) {
+      // Compared as addresses: "fd00::10" and "fd00:0:0::10" are the same VIP.
+      const vip = canonicalIp(api.vip);
+      if (vip !== undefined && (canonicalIp(h.address ?? '') === vip || canonicalIp(h.internalIP ?? '') === vip)) {
         sink.error('cluster.apiServer.vip', `vip ${api.vip} is an address of host "${h.name ?? i}" (line ${sink.line(`hosts[${i}]`)}); the VIP must be an unused address`);
       }
     }

@@ -72,6 +72,23 @@ export function dnsLabel(what: string): (s: string) => string | undefined {
   };
 }
 
+/**
+ * Host names: the Kubernetes node name, which may be a DNS-1123 subdomain (node01.example.com, as
+ * kubelet names nodes after an FQDN hostname), and the Linux hostname (hostnamectl: at most 64
+ * characters), so lowercase dot-separated labels, 63 characters in all.
+ */
+export function nodeName(what: string): (s: string) => string | undefined {
+  const ok = (n: string): boolean => n.length <= 63 && n.split('.').every(isDnsLabel);
+  return (s) => {
+    if (ok(s)) return undefined;
+    const fix = s.split('.').map((l) => labelSuggestion(l) ?? l).join('.');
+    return (
+      `${what} "${s}" is not a valid node name (lowercase letters, digits and "-", in dot-separated labels that start and end ` +
+      `with a letter or digit, at most 63 characters)${ok(fix) ? `; try "${fix}"` : ''}`
+    );
+  };
+}
+
 /** An IP address. */
 export function ipAddress(s: string, key: string): string | undefined {
   return isIp(s) ? undefined : `${key} "${s}" is not a valid IP address`;

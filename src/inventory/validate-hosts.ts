@@ -2,7 +2,7 @@
  * Host-list rules: unique names and addresses, an internalIP where the address is a DNS name, and
  * a cluster that can exist (a control plane, an etcd quorum, load balancers only with a VIP).
  */
-import { isIp } from '../shared/net.js';
+import { canonicalIp, isIp } from '../shared/net.js';
 import type { ApiHaMode, Role } from './types.js';
 import type { IssueSink } from './validate-context.js';
 import type { RawHost, RawInventory } from './validate-shape.js';
@@ -18,6 +18,16 @@ function internalIpOf(sink: IssueSink, h: RawHost, i: number): { path: string; i
   return h.address !== undefined && isIp(h.address) ? { path: `hosts[${i}].address`, ip: h.address } : undefined;
 }
 
+/**
+ * What makes two values the same: IPs by value ("fd00::10" is "fd00:0:0::10"), DNS names without
+ * case or the root dot ("Node1.example.com." is "node1.example.com"); an optional ":port" is kept.
+ */
+function sameKey(value: string): string {
+  const m = /^\[(.+)\](:\d+)$/.exec(value) ?? /^([^:]+)(:\d+)$/.exec(value);
+  const host = m?.[1] ?? value;
+  return `${canonicalIp(host) ?? host.toLowerCase().replace(/\.$/, '')}${m?.[2] ?? ''}`;
+}
+
 /** Reports the 2nd and later occurrence of each value, pointing back at the first. */
 function checkUnique(
   sink: IssueSink,
@@ -26,18 +36,20 @@ function checkUnique(
   already: ReadonlySet<string> = new Set(),
 ): Set<string> {
   const reported = new Set<string>();
-  const first = new Map<string, { path: string; host: string }>();
+  const first = new Map<string, { path: string; host: string; value: string }>();
   for (const e of entries) {
-    const prev = first.get(e.value);
+    const k = sameKey(e.value);
+    const prev = first.get(k);
     if (prev === undefined) {
-      first.set(e.value, e);
+      first.set(k, e);
       continue;
     }
     const line = sink.line(prev.path);
     reported.add(e.path);
     if (already.has(e.path)) continue;
     const where = what === 'host name' ? `first used on line ${line}` : `host "${prev.host}" on line ${line} uses it`;
-    sink.error(e.path, `duplicate ${what} "${e.value}" (${where}); each host needs its own`);
+    const spelled = prev.value === e.value ? '' : `, written "${prev.value}"`;
+    sink.error(e.path, `duplicate ${what} "${e.value}" (${where}${spelled}); each host needs its own`);
   }
   return reported;
 }
@@ -55,7 +67,7 @@ export function validateHosts(raw: RawInventory, sink: IssueSink, ha: ApiHaMode 
       if (h.address === undefined) return [];
       const port = h.ssh?.port ?? raw.ssh?.port ?? 22;
       return [{ path: `hosts[${i}].address`, value: h.address, host: label(h, i), port }];
-    }).map((e) => ({ ...e, value: e.port === 22 ? e.value : `${e.value}:${e.port}` })),
+    }).map((e) => ({ ...e, value: e.port === 22 ? e.value : `${e.value.includes(':') ? `[${e.value}]` : e.value}:${e.port}` })),
   );
   const ips = hosts.flatMap(({ h, i }) => {
     const ip = internalIpOf(sink, h, i);

@@ -8,6 +8,7 @@ import type { Cidr } from '../shared/net.js';
 import type { IssueSink } from './validate-context.js';
 import type { RawInventory } from './validate-shape.js';
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR } from './defaults.js';
+import { validateAddresses } from './validate-addresses.js';
 
 /** Reads a CIDR, reporting malformed ones and ones with host bits set. */
 function checkCidr(sink: IssueSink, path: string, key: string, text: string): Cidr | undefined {
@@ -51,6 +52,9 @@ export function validateNetwork(raw: RawInventory, sink: IssueSink): void {
     }
   }
   if (svc && cl.clusterDNS !== undefined) checkClusterDns(sink, svc, cl.clusterDNS);
+  if (pod && (svc === undefined || svc.version === pod.version)) checkPodCapacity(sink, pod, kubeletHosts(raw));
+  const family = svc ?? pod;
+  validateAddresses(raw, sink, family && { version: family.version, from: `${family === svc ? 'serviceCIDR' : 'podCIDR'} ${family.text}` });
   const ranges = [
     { c: svc, name: 'serviceCIDR' },
     { c: pod, name: 'podCIDR' },
@@ -79,6 +83,34 @@ export function validateNetwork(raw: RawInventory, sink: IssueSink): void {
   if (vipHit) {
     sink.error('cluster.apiServer.vip', `vip ${vip ?? ''} is inside ${vipHit.name} ${vipHit.c.text}; use an unused address of the hosts' network`);
   }
+}
+
+/**
+ * kube-controller-manager (--allocate-node-cidrs, which flannel relies on) gives each node a
+ * /24 (IPv4) or /64 (IPv6) of podCIDR, its default --node-cidr-mask-size. It refuses a podCIDR
+ * smaller than that, or an IPv6 one more than 16 bits larger; a node beyond the number of ranges
+ * never gets a podCIDR and stays NotReady.
+ */
+const NODE_MASK = { 4: 24, 6: 64 } as const;
+
+function checkPodCapacity(sink: IssueSink, pod: Cidr, nodes: number): void {
+  const mask = NODE_MASK[pod.version];
+  const need = mask - Math.ceil(Math.log2(Math.max(nodes, 1)));
+  const suggest = `/${Math.min(need, pod.version === 4 ? 16 : 56)}`;
+  const path = 'cluster.podCIDR';
+  if (pod.prefix > mask) {
+    sink.error(path, `podCIDR ${pod.text} is smaller than the /${mask} range kube-controller-manager gives each node (--node-cidr-mask-size); use a ${suggest} or larger`);
+  } else if (pod.version === 6 && mask - pod.prefix > 16) {
+    sink.error(path, `podCIDR ${pod.text} is too large: kube-controller-manager splits it into /${mask} node ranges and allows at most 16 bits between the two; use a /48 to /${mask}`);
+  } else if (nodes > 2 ** (mask - pod.prefix)) {
+    const ranges = 2 ** (mask - pod.prefix);
+    sink.error(path, `podCIDR ${pod.text} holds ${ranges} node range${ranges === 1 ? '' : 's'} of /${mask}, but ${nodes} hosts run kubelet (control-plane and worker); use a /${need} or larger`);
+  }
+}
+
+/** Hosts that run kubelet and so need a node Pod range. */
+function kubeletHosts(raw: RawInventory): number {
+  return (raw.hosts ?? []).filter((h) => h?.roles?.some((r) => r === 'control-plane' || r === 'worker')).length;
 }
 
 /** clusterDNS must be a Service IP, and not the one the `kubernetes` Service takes (the 1st). */

@@ -4,7 +4,7 @@
  * Keep in step with types.ts and inventory.example.yaml.
  */
 import { KEY_ALGORITHMS, ROLES } from './types.js';
-import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfaceName, ipAddress, loginName, sanEntry, snapshotterName } from './validate-formats.js';
+import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfaceName, ipAddress, loginName, nodeName, sanEntry, snapshotterName } from './validate-formats.js';
 import { bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
@@ -65,7 +65,7 @@ const PKI = obj({
 });
 
 const HOST = obj({
-  name: required(str(dnsLabel('host name')), 'add name: <a DNS-1123 label; it becomes the node name>'),
+  name: required(str(nodeName('host name')), 'add name: <a lowercase DNS name such as node01; it becomes the node name>'),
   address: required(str(hostAddress), 'add address: <IP or DNS name kubesmith connects to over SSH>'),
   internalIP: str(ipAddress),
   roles: required(

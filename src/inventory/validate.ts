@@ -12,9 +12,10 @@ import { effectiveHa, validateCluster } from './validate-cluster.js';
 import { IssueSink } from './validate-context.js';
 import { validateHosts } from './validate-hosts.js';
 import { validateNetwork } from './validate-network.js';
+import { validatePorts } from './validate-ports.js';
 import { homeOf, INVENTORY_SHAPE } from './validate-shape.js';
 import { checkTextLimits, expansionIssue, INVENTORY_LIMITS, tooManyHostsIssue } from './limits.js';
-import { DocRefs, ExpansionLimitExceeded } from './yaml-refs.js';
+import { DocRefs } from './yaml-refs.js';
 
 /** What validateInventory returns. */
 export interface ValidationResult {
@@ -41,24 +42,20 @@ export function validateInventory(text: string, file: string, source: string = f
     sink.errorAt(undefined, '', 'the inventory is empty; start from inventory.example.yaml');
     return { issues: sink.issues() };
   }
-  // Count hosts before walking them: the walk costs far more per host than this check.
+  // Count hosts and expanded values before the walk, which costs far more per value than this.
   const refs = new DocRefs(doc);
   const hosts = isMap(root) ? refs.resolve(root.get('hosts', true)) : undefined;
   if (isSeq(hosts) && hosts.items.length > INVENTORY_LIMITS.maxHosts) {
     const { line, col } = sink.posOf(hosts) ?? { line: 1, col: 1 };
     return { issues: [tooManyHostsIssue(file, hosts.items.length, line, col)] };
   }
+  if (refs.aliasValues > INVENTORY_LIMITS.maxExpandedValues) return { issues: [expansionIssue(file, 1, 1)] };
   sink.note('', null, root);
-  let raw: ReturnType<typeof INVENTORY_SHAPE.read>;
-  try {
-    raw = INVENTORY_SHAPE.read(root, '', { sink, homeOf, refs });
-  } catch (err) {
-    if (!(err instanceof ExpansionLimitExceeded)) throw err;
-    return { issues: [expansionIssue(file, 1, 1)] };
-  }
+  const raw = INVENTORY_SHAPE.read(root, '', { sink, homeOf, refs });
   if (raw === undefined) return { issues: sink.issues() };
   validateNetwork(raw, sink);
   validateHosts(raw, sink, effectiveHa(raw, sink));
+  validatePorts(raw, sink, effectiveHa(raw, sink));
   validateCluster(raw, sink);
   if (sink.hasErrors) return { issues: sink.issues() };
   return { inventory: applyDefaults(raw, source), issues: sink.issues() };

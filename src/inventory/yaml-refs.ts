@@ -5,19 +5,12 @@
  *   `ssh: *defaults` took 157 s. `DocRefs` indexes every anchor once.
  * - `<<: *defaults` (YAML 1.1 merge keys, common in hand-written inventories) copies the keys of the
  *   aliased mapping(s) that the mapping does not set itself; the walk sees the merged mapping.
- * - Every value the walk visits is counted; aliases let a few lines stand for billions of values
- *   ("billion laughs"), so past INVENTORY_LIMITS.maxExpandedValues the walk stops.
+ * - `aliasValues` counts the values aliases add, before the walk: aliases let a few
+ *   lines stand for billions of values ("billion laughs"); validate.ts refuses a document past
+ *   INVENTORY_LIMITS.maxExpandedValues without walking it.
  */
-import { isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
 import type { Alias, Document, Node, Pair, YAMLMap } from 'yaml';
-import { INVENTORY_LIMITS } from './limits.js';
-
-/** Thrown when the walk visits more values than the limit allows; validate.ts reports it. */
-export class ExpansionLimitExceeded extends Error {
-  constructor() {
-    super('alias expansion limit exceeded');
-  }
-}
 
 /** One merge problem, reported by the caller at `node`. */
 export interface MergeProblem {
@@ -25,32 +18,57 @@ export interface MergeProblem {
   readonly message: string;
 }
 
-/** Anchor index and visit budget for one parsed document. */
+/** Anchor index, merged mappings and the expanded size of one parsed document. */
 export class DocRefs {
   private readonly targets = new Map<Alias, Node>();
   private readonly merged = new WeakMap<YAMLMap, { pairs: Pair[]; problems: MergeProblem[] }>();
-  private left: number;
+  private readonly sizes = new WeakMap<Node, number>();
+  /**
+   * Values that aliases add: the document's size with every alias replaced by what it refers to,
+   * minus its size as written (the walk visits at most twice the sum of the two).
+   */
+  readonly aliasValues: number;
 
-  constructor(doc: Document.Parsed, budget: number = INVENTORY_LIMITS.maxExpandedValues) {
-    this.left = budget;
+  constructor(doc: Document.Parsed) {
     // An alias refers to the closest anchor of that name before it, in document order.
     const anchors = new Map<string, Node>();
+    const anchored: Node[] = [];
+    let written = 0;
     visit(doc, {
       Node: (_key, node) => {
+        written += 1;
         if (isAlias(node)) {
           const target = anchors.get(node.source);
           if (target !== undefined) this.targets.set(node, target);
         } else if (node.anchor !== undefined) {
           anchors.set(node.anchor, node);
+          anchored.push(node);
         }
       },
     });
+    // Sizing anchors in document order keeps the recursion shallow for long chains of aliases.
+    for (const node of anchored) this.sizeOf(node);
+    this.aliasValues = this.sizeOf(doc.contents) - written;
   }
 
-  /** Follows an alias to its anchored node (undefined when the anchor is missing); spends one visit. */
+  /** Values under a node, aliases expanded; memoised (and capped by Infinity, not by the stack). */
+  private sizeOf(node: unknown): number {
+    if (isAlias(node)) {
+      const target = this.targets.get(node);
+      return target === undefined ? 1 : this.sizeOf(target);
+    }
+    if (!isMap(node) && !isSeq(node)) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    this.sizes.set(node, 1); // an alias inside its own anchor counts once
+    let n = 1;
+    for (const item of node.items as unknown[]) n += isPair(item) ? this.sizeOf(item.key) + this.sizeOf(item.value) : this.sizeOf(item);
+    this.sizes.set(node, n);
+    return n;
+  }
+
+  /** Follows an alias to its anchored node (undefined when the anchor is missing). */
   resolve(node: unknown): Node | undefined {
-    this.left -= 1;
-    if (this.left < 0) throw new ExpansionLimitExceeded();
     if (isAlias(node)) return this.targets.get(node);
     return isMap(node) || isSeq(node) || isScalar(node) ? node : undefined;
   }
@@ -78,8 +96,6 @@ export class DocRefs {
           if (k !== undefined && taken.has(k)) continue;
           taken.add(k);
           result.pairs.push(p);
-          this.left -= 1;
-          if (this.left < 0) throw new ExpansionLimitExceeded();
         }
       }
     }

@@ -47,9 +47,39 @@ export function isIp(text: string): boolean {
   return parseIp(text) !== undefined;
 }
 
+/** The one spelling of an address ("fd00:0:0::10" -> "fd00::10"), for comparing; undefined when not an IP. */
+export function canonicalIp(text: string): string | undefined {
+  const ip = parseIp(text);
+  return ip === undefined ? undefined : formatIp(ip);
+}
+
+/** Address blocks that are not one machine's unicast address. */
+export type SpecialIpKind = 'unspecified' | 'this-network' | 'loopback' | 'link-local' | 'multicast' | 'broadcast' | 'ipv4-mapped';
+
+const SPECIAL_RANGES: readonly { readonly cidr: string; readonly kind: SpecialIpKind }[] = [
+  { cidr: '0.0.0.0/32', kind: 'unspecified' },
+  { cidr: '0.0.0.0/8', kind: 'this-network' }, // RFC 1122: "this host on this network", never a destination
+  { cidr: '127.0.0.0/8', kind: 'loopback' },
+  { cidr: '169.254.0.0/16', kind: 'link-local' },
+  { cidr: '224.0.0.0/4', kind: 'multicast' },
+  { cidr: '255.255.255.255/32', kind: 'broadcast' },
+  { cidr: '::/128', kind: 'unspecified' },
+  { cidr: '::1/128', kind: 'loopback' },
+  { cidr: 'fe80::/10', kind: 'link-local' },
+  { cidr: 'ff00::/8', kind: 'multicast' },
+  { cidr: '::ffff:0.0.0.0/96', kind: 'ipv4-mapped' },
+];
+const SPECIAL = SPECIAL_RANGES.map((r) => ({ c: parseCidr(r.cidr) as Cidr, kind: r.kind }));
+
+/** Which special block an address is in (RFC 6890), or undefined for an ordinary unicast address. */
+export function specialIpKind(ip: ParsedIp): SpecialIpKind | undefined {
+  return SPECIAL.find((r) => cidrContains(r.c, ip))?.kind;
+}
+
 /** Parses "a.b.c.d/n"; `strict` rejects host bits set (10.0.0.1/24). */
 export function parseCidr(text: string): Cidr | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  // No leading zeros in the prefix ("/08"), as Go's netip.ParsePrefix, which Kubernetes uses.
+  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
   if (!m) return undefined;
   const ip = parseIp(m[1] ?? '');
   const prefix = Number(m[2]);

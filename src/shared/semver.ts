@@ -7,9 +7,12 @@ export interface Version {
   readonly text: string; // as written, with the leading "v"
 }
 
-/** Parses "v1.31.2" (the leading v is required, as in release tarball names). */
+/**
+ * Parses "v1.31.2" (the leading v is required, as in release tarball names). Numbers have no
+ * leading zeros (SemVer 2.0.0 §2): "v1.31.02" names no release and no download.
+ */
 export function parseVersion(text: string): Version | undefined {
-  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  const m = /^v(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/.exec(text);
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), text };
 }
