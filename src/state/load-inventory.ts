@@ -1,16 +1,17 @@
 /** Reads and validates the inventory file: the one way commands get an Inventory. */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InventoryError, StateError, UsageError } from '../shared/errors.js';
+import { InventoryError } from '../shared/errors.js';
 import type { InventoryIssue } from '../shared/errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { INVENTORY_LIMITS, oversizeIssue } from '../inventory/limits.js';
 import { validateInventory } from '../inventory/validate.js';
+import { inventoryReadError } from './inventory-read-error.js';
 import type { ValidationResult } from '../inventory/validate.js';
 
 /**
  * Reads the inventory text from `path`; messages name it as `shown` (what the user typed).
- * A missing file is a usage error (exit 2: -i points nowhere); other read failures are StateErrors.
+ * A missing file, a directory or permission denied is a usage error (exit 2) naming the cause.
  */
 export async function readInventoryText(path: string, shown: string = path): Promise<string> {
   const read = await readBounded(path, shown);
@@ -39,15 +40,7 @@ async function readBounded(path: string, shown: string): Promise<string | { byte
       await fh.close();
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new UsageError(`${shown}: inventory file not found`, {
-        hint: 'pass the inventory with -i FILE (default inventory.yaml); start from inventory.example.yaml',
-        cause: err,
-      });
-    }
-    const what = code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? (err as Error).message})`;
-    throw new StateError(`${shown}: inventory ${what}`, { hint: 'pass the inventory file with -i FILE', cause: err });
+    throw inventoryReadError(err, path, shown);
   }
 }
 

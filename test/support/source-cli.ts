@@ -7,7 +7,7 @@
  * taken from import.meta.url resolve exactly as they do in the published package.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -28,6 +28,7 @@ export function sourceCli(): string {
   if (built !== undefined) return built;
   const pkg = mkdtempSync(join(tmpdir(), 'kubesmith-cli-'));
   process.once('exit', () => rmSync(pkg, { recursive: true, force: true }));
+  chmodSync(pkg, 0o755); // readable by another user too (tests that run the CLI as nobody)
   for (const name of ['package.json', 'node_modules', 'units', 'manifests', 'pki']) symlinkSync(join(ROOT, name), join(pkg, name));
   const src = join(ROOT, 'src');
   for (const file of tsFiles(src)) {
@@ -48,6 +49,9 @@ export interface SpawnOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly stdin?: 'ignore' | 'pipe';
+  /** Run as this user and group (the test must run as root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /** Starts `kubesmith ARGS` with piped stdout/stderr; the caller may signal it or close its pipes. */
@@ -56,6 +60,8 @@ export function spawnCli(args: readonly string[], opts: SpawnOptions = {}): Chil
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NO_COLOR: '1', ...opts.env },
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
   });
 }
 

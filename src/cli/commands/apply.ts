@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import type { Command, CommandContext } from '../command.js';
 import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
-import { formatIssue, PkiError, UsageError } from '../../shared/errors.js';
+import { formatIssue, PkiError } from '../../shared/errors.js';
 
-/** "a,b" and repeated flags -> ["a", "b"]. */
-function listOpt(ctx: CommandContext, name: string): readonly string[] | undefined {
+/** `--only a,b --only c` -> names; an empty or repeated name is a usage error (parseList). */
+async function listOpt(ctx: CommandContext, name: string): Promise<readonly string[] | undefined> {
   const v = ctx.values[name];
-  const raw = typeof v === 'string' ? [v] : Array.isArray(v) ? v : [];
-  const out = raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-  return out.length > 0 ? out : undefined;
+  const { parseList } = await import('../../deploy/phases/select.js');
+  return parseList(`--${name}`, typeof v === 'string' ? [v] : Array.isArray(v) ? v : undefined);
 }
 
 export const applyCommand: Command = {
@@ -38,11 +37,12 @@ export const applyCommand: Command = {
   },
   async run(ctx) {
     const dryRun = boolOpt(ctx, 'dry-run');
+    // The selection is checked before anything is computed or written: a usage error saves no PKI.
+    const [only, skip, limit] = [await listOpt(ctx, 'only'), await listOpt(ctx, 'skip'), await listOpt(ctx, 'limit')];
     const { loadInventory } = await import('../../state/load-inventory.js');
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
-    const limit = listOpt(ctx, 'limit');
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }] =
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }, { checkHostNames, checkSelection, selectHosts, selectPhases }, { abortableKeys }] =
       await Promise.all([
         import('../../pki/ensure.js'),
         import('../../state/load-catalogue.js'),
@@ -59,20 +59,30 @@ export const applyCommand: Command = {
         import('../apply-api.js'),
         import('../reporter.js'),
         import('../log.js'),
+        import('../../deploy/phases/select.js'),
+        import('../abort.js'),
       ]);
+    // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
+    const api = applyApi(ctx.env);
+    const phases = applyPhases(api.access);
+    const selected = selectPhases(phases, only, skip);
+    checkHostNames(inv.hosts.map((h) => h.name), limit);
     // PKI first and saved before any host is touched: a crash leaves a reusable CA, never
-    // half-distributed material from an unsaved one. Dry-run computes but saves nothing.
+    // half-distributed material from an unsaved one. Dry-run computes but saves nothing. Key
+    // generation stops on Ctrl-C, and nothing is saved once the run was stopped.
     const pkiDir = pkiStateDir(inv);
-    const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: NodeKeySource });
+    const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: abortableKeys(NodeKeySource, ctx.signal) });
+    const templates = loadTemplates();
+    // Keyless mode leaves the bundle incomplete: no plan can be built from it (blocked below).
+    const draft = pki.blocked.length === 0 ? buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates }) : undefined;
+    if (draft) checkSelection(draft, selected, selectHosts(draft, limit));
+    ctx.signal.throwIfAborted();
     if (!dryRun) savePkiState(pkiDir, pki.writes);
-    if (pki.blocked.length > 0) {
+    if (pki.blocked.length > 0 || draft === undefined) {
       const { blockedError } = await import('../../pki/keyless.js');
       throw blockedError(dryRun ? 'apply --dry-run' : 'apply', pkiDir, pki.blocked, pki.bundle, 'no host was touched');
     }
-    const templates = loadTemplates();
-    const draft = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates });
     const wanted = new Set(limit ?? draft.hosts.map((h) => h.host.name));
-    for (const n of limit ?? []) if (!draft.hosts.some((h) => h.host.name === n)) throw new UsageError(`--limit: unknown host "${n}"`);
     const needs = bundleNeeds({ ...draft, hosts: draft.hosts.filter((h) => wanted.has(h.host.name)) });
     // Image tarballs are required only with real Kubernetes binaries (a missing one fails here, before any host is touched).
     const bundle = await loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs });
@@ -82,12 +92,7 @@ export const applyCommand: Command = {
 
     const log = openRunLog(stateDir(inv), NodeClock.now(), [pki.bundle.bootstrapToken.secret]);
     const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose') });
-    log.info('apply', { inventory: inv.source, dryRun, only: listOpt(ctx, 'only') ?? [], skip: listOpt(ctx, 'skip') ?? [], limit: limit ?? [] });
-    const only = listOpt(ctx, 'only');
-    const skip = listOpt(ctx, 'skip');
-    // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
-    const api = applyApi(ctx.env);
-    const phases = applyPhases(api.access);
+    log.info('apply', { inventory: inv.source, dryRun, only: only ?? [], skip: skip ?? [], limit: limit ?? [] });
     // The first phase past the gates (connect .. preflight) may write to hosts: from then on this
     // state directory is deployed, and its CAs and sa.key may never be minted again (cluster.json).
     const gates = new Set(phases.filter((p) => p.gate).map((p) => p.id));
@@ -120,6 +125,11 @@ export const applyCommand: Command = {
     } finally {
       log.close();
       ctx.stderr.write(`log: ${log.path}\n`);
+    }
+    // The operator's way in, as kubeadm's admin.conf: never on a host, never over a file kubesmith did not write.
+    if (!dryRun) {
+      const { saveAdminKubeconfig, adminKubeconfigLine } = await import('../../state/admin-kubeconfig.js');
+      ctx.stderr.write(`${adminKubeconfigLine(saveAdminKubeconfig(inv, pki.bundle, templates))}\n`);
     }
     return 0;
   },
