@@ -6,13 +6,12 @@ import { InternalError } from '../shared/errors.js';
 import { nthIp } from '../shared/net.js';
 import type { ApiHaMode, Inventory, InventoryHost, SshSettings } from './types.js';
 import type { RawHost, RawInventory, RawSsh } from './validate-shape.js';
+import { defaultEtcdVersion } from './component-versions.js';
 
 /** The classic guide's Service range. */
 export const DEFAULT_SERVICE_CIDR = '10.0.0.0/24';
 /** flannel's default Pod range. */
 export const DEFAULT_POD_CIDR = '10.244.0.0/16';
-/** The etcd release used when the inventory names none. */
-export const DEFAULT_ETCD_VERSION = 'v3.5.16';
 /** Offline bundle directory, relative to the inventory file. */
 export const DEFAULT_BUNDLE_DIR = './bundle';
 
@@ -81,7 +80,8 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
     cluster: {
       name: present(cl.name, 'cluster.name'),
       kubernetesVersion: present(cl.kubernetesVersion, 'cluster.kubernetesVersion'),
-      etcdVersion: cl.etcdVersion ?? DEFAULT_ETCD_VERSION,
+      // Follows the Kubernetes version (component-versions.ts): 3.6 up to v1.36, 3.7 from v1.37.
+      etcdVersion: cl.etcdVersion ?? defaultEtcdVersion(present(cl.kubernetesVersion, 'cluster.kubernetesVersion')),
       serviceCIDR,
       podCIDR: cl.podCIDR ?? DEFAULT_POD_CIDR,
       // The 2nd Service IP: the 1st belongs to the `kubernetes` Service (10.0.0.1 -> CoreDNS on 10.0.0.2).
@@ -96,6 +96,8 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
         extraSANs: (api.extraSANs ?? []).map((s) => present(s, 'cluster.apiServer.extraSANs')),
       },
       proxyMode: cl.proxyMode ?? 'ipvs',
+      cni: cl.cni ?? 'flannel',
+      coredns: cl.coredns ?? true,
     },
     pki: {
       keyAlgorithm: pki.keyAlgorithm ?? 'rsa-2048',
@@ -113,6 +115,11 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
       noNewKeyring: ctr.noNewKeyring ?? false,
       restrictOomScoreAdj: ctr.restrictOomScoreAdj ?? false,
       sandboxImage: ctr.sandboxImage ?? 'registry.k8s.io/pause:3.9',
+      ...(ctr.version !== undefined ? { version: ctr.version } : {}),
+      mirrors: (ctr.mirrors ?? []).map((m, i) => ({
+        registry: present(m?.registry, `containerd.mirrors[${i}].registry`),
+        endpoints: present(m?.endpoints, `containerd.mirrors[${i}].endpoints`).map((e) => present(e, `containerd.mirrors[${i}].endpoints`)),
+      })),
     },
     hosts,
     concurrency: { hosts: raw.concurrency?.hosts ?? 10, uploads: raw.concurrency?.uploads ?? 4 },

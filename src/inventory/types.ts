@@ -21,6 +21,20 @@ export type ApiHaMode = 'local-proxy' | 'vip' | 'none';
 export type HostKeyPolicy = 'strict' | 'accept-new';
 export type ProxyMode = 'ipvs' | 'iptables';
 export type AdminIdentity = 'cluster-admins' | 'system-masters';
+/**
+ * The pod network add-on. A per-node bridge conflist is not offered: a node's podCIDR is allocated
+ * by kube-controller-manager when the node registers, so it is unknown when kubesmith renders.
+ */
+export type CniChoice = 'flannel' | 'none';
+
+/** One registry's mirrors, rendered as /etc/containerd/certs.d/<registry>/hosts.toml. */
+export interface RegistryMirror {
+  /** "docker.io", "registry.k8s.io", "myregistry:5000". */
+  readonly registry: string;
+  /** Mirror URLs in the order containerd tries them, e.g. "https://mirror.example:5000". */
+  readonly endpoints: readonly string[];
+}
+
 
 export interface BastionSettings {
   readonly address: string;
@@ -71,7 +85,10 @@ export interface ClusterSettings {
   readonly name: string;
   /** "v1.31.2"; v1.26 to v1.35 supported. */
   readonly kubernetesVersion: string;
-  /** "v3.5.16"; etcd 3.4 and 3.5 supported. @default "v3.5.16" */
+  /**
+   * "v3.6.11"; etcd 3.6 and 3.7 supported, 3.5 only as the version a cluster runs before its
+   * upgrade (validate warns). @default "v3.6.11" up to Kubernetes v1.36, "v3.7.0" from v1.37
+   */
   readonly etcdVersion: string;
   /** @default "10.0.0.0/24" (the classic guide's service range) */
   readonly serviceCIDR: string;
@@ -82,6 +99,10 @@ export interface ClusterSettings {
   /** @default "cluster.local" */
   readonly clusterDomain: string;
   readonly apiServer: ApiServerSettings;
+  /** Pod network add-on kubesmith installs; "none": bring your own (nodes stay NotReady until one runs). @default "flannel" */
+  readonly cni: CniChoice;
+  /** Install CoreDNS on clusterDNS. @default true */
+  readonly coredns: boolean;
   /** @default "ipvs" */
   readonly proxyMode: ProxyMode;
 }
@@ -111,6 +132,14 @@ export interface ContainerdSettings {
   readonly restrictOomScoreAdj: boolean;
   /** @default "registry.k8s.io/pause:3.9" */
   readonly sandboxImage: string;
+  /**
+   * "v2.3.0": pins the bundle's containerd tarball and the config format (2.3+: version 4,
+   * 2.0-2.2: version 3, 1.7: version 2, Kubernetes <= v1.35 only). @default unset: the version in
+   * the bundle's containerd-X.Y.Z-linux-amd64.tar.gz name (v2.3.0 when there is no bundle)
+   */
+  readonly version?: string;
+  /** Registry mirrors (hosts.toml per registry). @default [] */
+  readonly mirrors: readonly RegistryMirror[];
 }
 
 export interface PathSettings {

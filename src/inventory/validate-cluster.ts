@@ -42,7 +42,7 @@ export function validateCluster(raw: RawInventory, sink: IssueSink): void {
   if (cl.kubernetesVersion !== undefined) {
     checkVersion(sink, 'cluster.kubernetesVersion', 'kubernetesVersion', cl.kubernetesVersion, SUPPORTED_KUBERNETES, 'v1.31.2');
   }
-  if (cl.etcdVersion !== undefined) checkVersion(sink, 'cluster.etcdVersion', 'etcdVersion', cl.etcdVersion, SUPPORTED_ETCD, 'v3.5.16');
+  if (cl.etcdVersion !== undefined) checkVersion(sink, 'cluster.etcdVersion', 'etcdVersion', cl.etcdVersion, SUPPORTED_ETCD, 'v3.6.11');
 
   validatePkiLifetimes(raw, sink);
   validateHa(raw, sink);

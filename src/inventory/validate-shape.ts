@@ -8,6 +8,17 @@ import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfa
 import { bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
+import { mirrorEndpoint, registryHost } from './validate-component-formats.js';
+
+/** containerd: container-host knobs, the pinned version and registry mirrors (validate-components.ts). */
+const CONTAINERD_SHAPE = obj({
+  snapshotter: str(snapshotterName),
+  noNewKeyring: bool(),
+  restrictOomScoreAdj: bool(),
+  sandboxImage: str(imageReference),
+  version: str(undefined, 'a string like v2.3.0'),
+  mirrors: list(obj({ registry: required(str(registryHost), 'add registry: <e.g. docker.io>'), endpoints: required(list(str(mirrorEndpoint)), 'add endpoints: [https://mirror.example:5000]') })),
+});
 
 const port = int(1, 65535, 'a port number from 1 to 65535');
 const positive = (unit: string): Spec<number> => int(1, 1_000_000, `a positive whole number of ${unit}`);
@@ -44,13 +55,15 @@ const API_SERVER = obj({
 const CLUSTER = obj({
   name: required(str(dnsLabel('cluster name')), 'add name: <a DNS-1123 label, e.g. demo>'),
   kubernetesVersion: required(str(undefined, 'a string like v1.31.2'), 'add kubernetesVersion: v1.31.2 (v1.26 .. v1.35)'),
-  etcdVersion: str(undefined, 'a string like v3.5.16'),
+  etcdVersion: str(undefined, 'a string like v3.6.11'),
   serviceCIDR: str(undefined, 'a CIDR string like 10.0.0.0/24'),
   podCIDR: str(undefined, 'a CIDR string like 10.244.0.0/16'),
   clusterDNS: str(ipAddress),
   clusterDomain: str(dnsDomain),
   apiServer: API_SERVER,
   proxyMode: oneOf(['ipvs', 'iptables'] as const),
+  cni: oneOf(['flannel', 'none'] as const, { aliases: { byo: 'none', off: 'none' } }),
+  coredns: bool(),
 });
 
 const PKI = obj({
@@ -85,7 +98,7 @@ export const INVENTORY_SHAPE = obj({
   ssh: SSH,
   bundle: obj({ dir: str() }),
   paths: obj({ etcd: str(absolutePath), kubernetes: str(absolutePath) }),
-  containerd: obj({ snapshotter: str(snapshotterName), noNewKeyring: bool(), restrictOomScoreAdj: bool(), sandboxImage: str(imageReference) }),
+  containerd: CONTAINERD_SHAPE,
   hosts: required(list(HOST, { emptyMessage: 'hosts is empty; list at least one control-plane host and the etcd members' }), 'add a hosts: list'),
   concurrency: obj({ hosts: int(1, 1000, 'a whole number from 1 to 1000'), uploads: int(1, 100, 'a whole number from 1 to 100') }),
 });

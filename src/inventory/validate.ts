@@ -9,6 +9,7 @@ import { applyDefaults } from './defaults.js';
 import { parseInventoryText } from './parse.js';
 import type { Inventory } from './types.js';
 import { effectiveHa, validateCluster } from './validate-cluster.js';
+import { validateComponents } from './validate-components.js';
 import { IssueSink } from './validate-context.js';
 import { validateHosts } from './validate-hosts.js';
 import { validateNetwork } from './validate-network.js';
@@ -57,6 +58,7 @@ export function validateInventory(text: string, file: string, source: string = f
   validateHosts(raw, sink, effectiveHa(raw, sink));
   validatePorts(raw, sink, effectiveHa(raw, sink));
   validateCluster(raw, sink);
+  validateComponents(raw, sink);
   if (sink.hasErrors) return { issues: sink.issues() };
   return { inventory: applyDefaults(raw, source), issues: sink.issues() };
 }

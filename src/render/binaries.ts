@@ -6,6 +6,8 @@
  */
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { BinarySource } from '../plan/types.js';
+import { parseVersion } from '../shared/semver.js';
+import { appliesTo, ETCD_RULES } from './flags-by-version.js';
 import type { RemoteLayout } from './layout.js';
 
 /** A bundle binary resolved on the operator machine (apply): where it is and its sha256. */
@@ -84,6 +86,11 @@ export function binariesForHost(inv: Inventory, host: InventoryHost, layout: Rem
     const dir = `etcd-${v}-linux-amd64`;
     out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcd`, version: v }, path: `${layout.etcdBin}/etcd`, restarts: ['etcd.service'] });
     out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdctl`, version: v }, path: `${layout.etcdBin}/etcdctl`, restarts: [] });
+    // etcdutl: snapshot status/restore left etcdctl in 3.6 (flags-by-version.ts ETCD_RULES.etcdutlInRelease).
+    const parsed = parseVersion(v);
+    if (parsed && appliesTo(ETCD_RULES.etcdutlInRelease, parsed)) {
+      out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdutl`, version: v }, path: `${layout.etcdBin}/etcdutl`, restarts: [] });
+    }
   }
   if (roles.has('control-plane')) {
     k8s('kube-apiserver', 'kube-apiserver.service');

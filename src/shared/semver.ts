@@ -28,4 +28,5 @@ export function atLeast(v: Version, major: number, minor: number): boolean {
 }
 
 export const SUPPORTED_KUBERNETES = { min: { major: 1, minor: 26 }, max: { major: 1, minor: 35 } } as const;
-export const SUPPORTED_ETCD = { min: { major: 3, minor: 4 }, max: { major: 3, minor: 5 } } as const;
+/** etcd 3.6 and 3.7; 3.5 only as the running version of a cluster about to upgrade (validate warns). */
+export const SUPPORTED_ETCD = { min: { major: 3, minor: 5 }, max: { major: 3, minor: 7 } } as const;

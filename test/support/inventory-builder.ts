@@ -32,6 +32,8 @@ export function exampleInventory(overrides: Partial<Inventory> = {}): Inventory 
       clusterDomain: 'cluster.local',
       apiServer: { ha: 'local-proxy', port: 6443, vipPort: 16443, vipInterface: 'eth0', extraSANs: [] },
       proxyMode: 'ipvs',
+      cni: 'flannel',
+      coredns: true,
     },
     pki: {
       keyAlgorithm: 'rsa-2048',
@@ -44,7 +46,7 @@ export function exampleInventory(overrides: Partial<Inventory> = {}): Inventory 
     ssh: SSH,
     bundle: { dir: '/tmp/kubesmith-test/bundle' },
     paths: { etcd: '/opt/etcd', kubernetes: '/opt/kubernetes' },
-    containerd: { snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9' },
+    containerd: { snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9', mirrors: [] },
     hosts: [
       aHost('master01', '192.168.80.10', ['control-plane', 'etcd']),
       aHost('master02', '192.168.80.20', ['control-plane']),

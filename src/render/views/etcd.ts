@@ -54,7 +54,8 @@ export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: Remo
     advertiseClientUrls: `https://${ip}:2379`,
     listenPeerUrls: `https://${ip}:2380`,
     initialAdvertisePeerUrls: `https://${ip}:2380`,
-    // Plain HTTP on loopback only, as kubeadm: /health for probes without client certificates.
+    // Plain HTTP on loopback only, as kubeadm: /health (and /livez, /readyz from 3.6) for probes
+    // without client certificates.
     listenMetricsUrls: 'http://127.0.0.1:2381',
     initialCluster: members.map((m) => `${m.name}=https://${hostPart(m.internalIP)}:2380`).join(','),
     initialClusterToken: `kubesmith-${inv.cluster.name}`,
@@ -66,6 +67,8 @@ export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: Remo
     versionSettings: [
       ...(appliesTo(ETCD_RULES.explicitZapLogger, etcd) ? [{ key: 'logger', value: 'zap' }, { key: 'log-outputs', value: ['stderr'] }] : []),
       ...(appliesTo(ETCD_RULES.initialCorruptCheck, etcd) ? [{ key: 'experimental-initial-corrupt-check', value: true }] : []),
+      // 3.6+: the same check as a feature gate (the experimental key is deprecated in 3.6, gone in 3.7).
+      ...(appliesTo(ETCD_RULES.featureGates, etcd) ? [{ key: 'feature-gates', value: 'InitialCorruptCheck=true' }] : []),
     ],
   };
 }
