@@ -13,7 +13,7 @@ import type { RawHost, RawInventory } from './validate-shape.js';
 
 /** Why an address of each kind is not one machine's address (completes "... is ..."). */
 const WHY: Readonly<Record<SpecialIpKind, string>> = {
-  unspecified: 'the unspecified address (it means "every address" to a listening socket, nobody\'s address)',
+  unspecified: 'the unspecified address, which names no machine',
   'this-network': 'in 0.0.0.0/8, which is never a destination (RFC 1122)',
   broadcast: 'the broadcast address',
   multicast: 'a multicast address',
@@ -28,7 +28,7 @@ const NEVER: ReadonlySet<SpecialIpKind> = new Set(['unspecified', 'this-network'
 function fixFor(kind: SpecialIpKind, text: string, what: string): string {
   if (kind === 'ipv4-mapped') {
     const v4 = text.slice(text.lastIndexOf(':') + 1);
-    return `write it as plain IPv4${/^\d+\.\d+\.\d+\.\d+$/.test(v4) ? ` (${v4})` : ''}`;
+    return /^\d+\.\d+\.\d+\.\d+$/.test(v4) ? `write it as ${v4}` : 'write it as plain IPv4';
   }
   return `use ${what}`;
 }
@@ -45,7 +45,7 @@ export function validateAddresses(raw: RawInventory, sink: IssueSink, family: { 
       const p = parseIp(h.address);
       const kind = p === undefined ? undefined : specialIpKind(p);
       if (kind !== undefined && NEVER.has(kind)) {
-        sink.error(`hosts[${i}].address`, `address ${h.address} of host "${name}" is ${WHY[kind]}; SSH cannot reach a host there (${fixFor(kind, h.address, 'the address kubesmith connects to')})`);
+        sink.error(`hosts[${i}].address`, `address ${h.address} of host "${name}" is ${WHY[kind]}, where SSH cannot reach a host; ${fixFor(kind, h.address, 'the address kubesmith connects to')}`);
       }
     }
     const key = explicit ? 'internalIP' : 'address';
@@ -57,9 +57,10 @@ export function validateAddresses(raw: RawInventory, sink: IssueSink, family: { 
     const use = 'the address the other hosts reach this one on';
     if (kind !== undefined && (NEVER.has(kind) || (kind === 'link-local' && runsKubelet(h)))) {
       const why = kind === 'link-local' ? '; kubelet refuses it as node IP and kube-apiserver cannot advertise it' : '';
-      sink.error(path, `${key} ${ip} of host "${name}" is ${WHY[kind]}${why} (${fixFor(kind, ip, use)})`);
+      sink.error(path, `${key} ${ip} of host "${name}" is ${WHY[kind]}${why}; ${fixFor(kind, ip, use)}`);
     } else if (kind === 'loopback') {
-      sink.warning(path, `${key} ${ip} of host "${name}" is ${WHY[kind]}: no other host reaches it, and kubelet and kube-apiserver refuse it; it works only for a one-machine test (otherwise ${fixFor(kind, ip, use)})`);
+      const refuse = runsKubelet(h) ? ', and kubelet and kube-apiserver refuse it' : '';
+      sink.warning(path, `${key} ${ip} of host "${name}" is ${WHY[kind]}: no other host reaches it${refuse}; it works only for a one-machine test, otherwise ${fixFor(kind, ip, use)}`);
     } else if (family !== undefined && p.version !== family.version) {
       sink.error(path, `${key} ${ip} of host "${name}" is IPv${p.version}, but the cluster is IPv${family.version} (${family.from}); use the host's IPv${family.version} address (dual-stack is not supported)`);
     }
@@ -69,7 +70,7 @@ export function validateAddresses(raw: RawInventory, sink: IssueSink, family: { 
   if (vip === undefined || v === undefined) return;
   const kind = specialIpKind(v);
   if (kind !== undefined && kind !== 'link-local') {
-    sink.error('cluster.apiServer.vip', `vip ${vip} is ${WHY[kind]}; keepalived must hold an address the nodes reach (${fixFor(kind, vip, 'an unused address of the load balancers\' network')})`);
+    sink.error('cluster.apiServer.vip', `vip ${vip} is ${WHY[kind]}; keepalived must hold an address the nodes reach; ${fixFor(kind, vip, 'an unused address of the load balancers\' network')}`);
   } else if (family !== undefined && v.version !== family.version) {
     sink.error('cluster.apiServer.vip', `vip ${vip} is IPv${v.version}, but the cluster is IPv${family.version} (${family.from}); use an unused IPv${family.version} address of the load balancers' network`);
   }

@@ -24,8 +24,9 @@ function internalIpOf(sink: IssueSink, h: RawHost, i: number): { path: string; i
  */
 function sameKey(value: string): string {
   const m = /^\[(.+)\](:\d+)$/.exec(value) ?? /^([^:]+)(:\d+)$/.exec(value);
-  const host = m?.[1] ?? value;
-  return `${canonicalIp(host) ?? host.toLowerCase().replace(/\.$/, '')}${m?.[2] ?? ''}`;
+  const name = canonicalIp(m?.[1] ?? value) ?? (m?.[1] ?? value).toLowerCase().replace(/\.$/, '');
+  // "[fd00::10]:2222" (port 2222) must not meet the address fd00::10:2222.
+  return m === null ? name : `${name.includes(':') ? `[${name}]` : name}${m[2] ?? ''}`;
 }
 
 /** Reports the 2nd and later occurrence of each value, pointing back at the first. */

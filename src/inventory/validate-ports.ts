@@ -90,7 +90,7 @@ export function validatePorts(raw: RawInventory, sink: IssueSink, ha: ApiHaMode 
       const rank = (x: Listener): number => (x.path === undefined ? 2 : x.path.startsWith('cluster.') ? 0 : 1);
       const [mine, theirs] = rank(l) <= rank(other) ? [l, other] : [other, l];
       const path = mine.path ?? 'hosts';
-      const key = `${path} ${l.port} ${mine.who} ${theirs.who}`;
+      const key = `${path} ${l.port}`;
       const entry = found.get(key) ?? { path, port: l.port, a: mine.who, b: theirs.who, hosts: [] };
       entry.hosts.push(h.name ?? `hosts[${i}]`);
       found.set(key, entry);
