@@ -2,6 +2,7 @@
 import type { CheckRow } from '../../pki/check.js';
 import { UsageError } from '../../shared/errors.js';
 import { boolOpt, INVENTORY_OPTION, JSON_OPTION, stringOpt, type Command, type CommandContext } from '../command.js';
+import { printOrphanNote } from './_orphans.js';
 import { println, readInventory, table } from './pki-shared.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -51,6 +52,7 @@ export const pkiCheckCommand: Command = {
     } else {
       printTables(ctx, rows, shortDuration);
     }
+    await printOrphanNote(ctx, inv, dir);
     for (const n of notes) ctx.stderr.write(`problem: ${n}\n`);
     if (flagged.length === 0) return notes.length > 0 ? 1 : 0;
     const window = warnText === undefined ? 'inside their renewal window' : `expiring within ${warnText}`;
