@@ -43,11 +43,13 @@ export const pkiGenerateCommand: Command = {
   },
   async run(ctx) {
     const newCa = newCaOpt(ctx);
-    const modules = Promise.all([import('../../state/pki-flow.js'), import('../../state/pki-store.js')]); // load while the inventory parses
+    const modules = Promise.all([import('../../state/pki-flow.js'), import('../../state/pki-store.js'), import('../abort.js')]); // load while the inventory parses
     const inv = await readInventory(ctx);
-    const [{ generatePki }, { pkiStateDir }] = await modules;
+    const [{ generatePki, NODE_PKI_SOURCES }, { pkiStateDir }, { abortableKeys }] = await modules;
     const dir = pkiStateDir(inv);
-    const r = await generatePki(inv, dir, newCa.length > 0 ? { newCa } : {});
+    // Ctrl-C drops the keys still generating, so the issue that needed them never reaches the save.
+    const sources = { ...NODE_PKI_SOURCES, keys: abortableKeys(NODE_PKI_SOURCES.keys, ctx.signal) };
+    const r = await generatePki(inv, dir, { sources, ...(newCa.length > 0 ? { newCa } : {}) });
     if (boolOpt(ctx, 'json')) {
       const backup = r.backup ? `${dir}/${r.backup.dir}` : null;
       println(ctx, JSON.stringify({ stateDir: dir, decisions: r.decisions, written: r.writes.map((w) => w.name), identity: { status: r.identity.status, ...r.identity.identity }, backup }, null, 2));

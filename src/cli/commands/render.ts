@@ -43,6 +43,7 @@ export const renderCommand: Command = {
     const files = tree.renderTree(p.plan, p.operator, planMarkdown(view));
     // Read the previous tree before writing: --diff may name the output directory itself.
     const previous = diff === undefined ? undefined : readTreeHashes(resolve(ctx.cwd, diff));
+    ctx.signal.throwIfAborted(); // stopped while keys were generated: write nothing
     const n = writeRenderTree(out, files, { cluster: p.inventory.cluster.name, guard: renderGuard(p.inventory, p.stateDir, ctx.cwd) });
     const manifest = writeLastRender(p.stateDir, manifestOf(p.plan, p.operator));
     ctx.stdout.write(`${out}: ${n} files for ${p.plan.hosts.length} hosts (PLAN.md lists them); hashes saved in ${manifest}\n`);
