@@ -41,6 +41,12 @@ export interface HostFacts {
   readonly osFiles?: ReadonlySet<string>;
   /** Trust files found on the host (CA certificates, sa.pub) -> their text; absent when not probed. */
   readonly pkiFiles?: ReadonlyMap<string, string>;
+  /** `stat -fc %T /sys/fs/cgroup`: "cgroup2fs" on cgroup v2, "tmpfs" on v1 or the hybrid hierarchy. */
+  readonly cgroupFs?: string;
+  /** `uname -r`: "6.1.0-28-amd64". */
+  readonly kernel?: string;
+  /** `nft --version`: "1.0.6"; absent when nft is not installed. */
+  readonly nftVersion?: string;
   /** Binary path -> its `--version` first line, or undefined when it does not run. */
   readonly runnable?: ReadonlyMap<string, string | undefined>;
 }

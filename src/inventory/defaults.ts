@@ -4,7 +4,9 @@
  */
 import { InternalError } from '../shared/errors.js';
 import { nthIp } from '../shared/net.js';
-import type { ApiHaMode, Inventory, InventoryHost, SshSettings } from './types.js';
+import { appliesTo, K8S_RULES } from '../render/flags-by-version.js';
+import { parseVersion } from '../shared/semver.js';
+import type { ApiHaMode, Inventory, InventoryHost, ProxyMode, SshSettings } from './types.js';
 import type { RawHost, RawInventory, RawSsh } from './validate-shape.js';
 import { defaultEtcdVersion } from './component-versions.js';
 
@@ -18,6 +20,12 @@ export const DEFAULT_BUNDLE_DIR = './bundle';
 /** local-proxy when there are 2+ control-plane hosts (HA needs a balancer), none with one. */
 export function defaultHa(controlPlaneHosts: number): ApiHaMode {
   return controlPlaneHosts >= 2 ? 'local-proxy' : 'none';
+}
+
+/** nftables from v1.35 (ipvs is deprecated there), the classic guide's ipvs before. */
+export function defaultProxyMode(kubernetesVersion: string): ProxyMode {
+  const v = parseVersion(kubernetesVersion);
+  return v !== undefined && appliesTo(K8S_RULES.kubeProxyNftablesDefault, v) ? 'nftables' : 'ipvs';
 }
 
 function present<T>(v: T | undefined, path: string): T {
@@ -95,7 +103,7 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
         vipInterface: api.vipInterface ?? 'eth0',
         extraSANs: (api.extraSANs ?? []).map((s) => present(s, 'cluster.apiServer.extraSANs')),
       },
-      proxyMode: cl.proxyMode ?? 'ipvs',
+      proxyMode: cl.proxyMode ?? defaultProxyMode(present(cl.kubernetesVersion, 'cluster.kubernetesVersion')),
       cni: cl.cni ?? 'flannel',
       coredns: cl.coredns ?? true,
     },
@@ -121,8 +129,20 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
         endpoints: present(m?.endpoints, `containerd.mirrors[${i}].endpoints`).map((e) => present(e, `containerd.mirrors[${i}].endpoints`)),
       })),
     },
+    kubelet: raw.kubelet?.failCgroupV1 !== undefined ? { failCgroupV1: raw.kubelet.failCgroupV1 } : {},
+    kubeProxy: { conntrack: conntrackWithDefaults(raw.kubeProxy?.conntrack) },
     hosts,
     concurrency: { hosts: raw.concurrency?.hosts ?? 10, uploads: raw.concurrency?.uploads ?? 4 },
     source,
   };
+}
+
+/** Only the conntrack fields the inventory sets: the rest stay kube-proxy's own defaults. */
+function conntrackWithDefaults(c: NonNullable<RawInventory['kubeProxy']>['conntrack']): Inventory['kubeProxy']['conntrack'] {
+  const out: { maxPerCore?: number; min?: number; tcpEstablishedTimeout?: string; tcpCloseWaitTimeout?: string } = {};
+  if (c?.maxPerCore !== undefined) out.maxPerCore = c.maxPerCore;
+  if (c?.min !== undefined) out.min = c.min;
+  if (c?.tcpEstablishedTimeout !== undefined) out.tcpEstablishedTimeout = c.tcpEstablishedTimeout;
+  if (c?.tcpCloseWaitTimeout !== undefined) out.tcpCloseWaitTimeout = c.tcpCloseWaitTimeout;
+  return out;
 }

@@ -19,7 +19,7 @@ export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa-2048', 'rsa-3072', 
 export type ApiHaMode = 'local-proxy' | 'vip' | 'none';
 
 export type HostKeyPolicy = 'strict' | 'accept-new';
-export type ProxyMode = 'ipvs' | 'iptables';
+export type ProxyMode = 'ipvs' | 'iptables' | 'nftables';
 export type AdminIdentity = 'cluster-admins' | 'system-masters';
 /**
  * The pod network add-on. A per-node bridge conflist is not offered: a node's podCIDR is allocated
@@ -34,7 +34,6 @@ export interface RegistryMirror {
   /** Mirror URLs in the order containerd tries them, e.g. "https://mirror.example:5000". */
   readonly endpoints: readonly string[];
 }
-
 
 export interface BastionSettings {
   readonly address: string;
@@ -83,7 +82,7 @@ export interface ApiServerSettings {
 export interface ClusterSettings {
   /** DNS-1123 label; names the state directory. */
   readonly name: string;
-  /** "v1.31.2"; v1.26 to v1.35 supported. */
+  /** "v1.37.2"; v1.28 to v1.38 supported (SUPPORTED_KUBERNETES). */
   readonly kubernetesVersion: string;
   /**
    * "v3.6.11"; etcd 3.6 and 3.7 supported, 3.5 only as the version a cluster runs before its
@@ -103,7 +102,7 @@ export interface ClusterSettings {
   readonly cni: CniChoice;
   /** Install CoreDNS on clusterDNS. @default true */
   readonly coredns: boolean;
-  /** @default "ipvs" */
+  /** kube-proxy mode; nftables needs v1.33+. @default "nftables" from v1.35 (ipvs is deprecated there), "ipvs" before */
   readonly proxyMode: ProxyMode;
 }
 
@@ -142,6 +141,27 @@ export interface ContainerdSettings {
   readonly mirrors: readonly RegistryMirror[];
 }
 
+/** KubeletConfiguration settings beyond kubesmith's fixed ones. */
+export interface KubeletSettings {
+  /**
+   * false lets the kubelet run on a cgroup v1 host (deprecated; refused by default from v1.35).
+   * Rendered only when set; validate and plan warn. @default unset (the kubelet's default)
+   */
+  readonly failCgroupV1?: boolean;
+}
+
+/** kube-proxy's conntrack sysctls; unset fields keep kube-proxy's defaults. */
+export interface ConntrackSettings {
+  /** nf_conntrack_max per CPU; 0 leaves the kernel's value (nodes without a loadable nf_conntrack: LXD, nspawn). @default unset (32768) */
+  readonly maxPerCore?: number;
+  /** Floor for nf_conntrack_max. @default unset (131072) */
+  readonly min?: number;
+  /** "24h"; "0s" leaves the kernel's value. @default unset (24h) */
+  readonly tcpEstablishedTimeout?: string;
+  /** "1h"; "0s" leaves the kernel's value. @default unset (1h) */
+  readonly tcpCloseWaitTimeout?: string;
+}
+
 export interface PathSettings {
   /** @default "/opt/etcd" (bin/ cfg/ ssl/) */
   readonly etcd: string;
@@ -170,6 +190,10 @@ export interface Inventory {
   readonly bundle: { readonly dir: string };
   readonly paths: PathSettings;
   readonly containerd: ContainerdSettings;
+  /** @default {} */
+  readonly kubelet: KubeletSettings;
+  /** @default { conntrack: {} } */
+  readonly kubeProxy: { readonly conntrack: ConntrackSettings };
   readonly hosts: readonly InventoryHost[];
   readonly concurrency: {
     /** Hosts worked on at once within a phase. @default 10 */

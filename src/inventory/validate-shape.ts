@@ -8,6 +8,7 @@ import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfa
 import { bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
+import { KUBE_PROXY_SHAPE, KUBELET_SHAPE } from './validate-node-settings.js';
 import { mirrorEndpoint, registryHost } from './validate-component-formats.js';
 
 /** containerd: container-host knobs, the pinned version and registry mirrors (validate-components.ts). */
@@ -61,7 +62,7 @@ const CLUSTER = obj({
   clusterDNS: str(ipAddress),
   clusterDomain: str(dnsDomain),
   apiServer: API_SERVER,
-  proxyMode: oneOf(['ipvs', 'iptables'] as const),
+  proxyMode: oneOf(['ipvs', 'iptables', 'nftables'] as const, { aliases: { nft: 'nftables' } }),
   cni: oneOf(['flannel', 'none'] as const, { aliases: { byo: 'none', off: 'none' } }),
   coredns: bool(),
 });
@@ -98,6 +99,8 @@ export const INVENTORY_SHAPE = obj({
   ssh: SSH,
   bundle: obj({ dir: str() }),
   paths: obj({ etcd: str(absolutePath), kubernetes: str(absolutePath) }),
+  kubelet: KUBELET_SHAPE,
+  kubeProxy: KUBE_PROXY_SHAPE,
   containerd: CONTAINERD_SHAPE,
   hosts: required(list(HOST, { emptyMessage: 'hosts is empty; list at least one control-plane host and the etcd members' }), 'add a hosts: list'),
   concurrency: obj({ hosts: int(1, 1000, 'a whole number from 1 to 1000'), uploads: int(1, 100, 'a whole number from 1 to 100') }),

@@ -13,6 +13,7 @@ import { validateComponents } from './validate-components.js';
 import { IssueSink } from './validate-context.js';
 import { validateHosts } from './validate-hosts.js';
 import { validateNetwork } from './validate-network.js';
+import { validateNodeSettings } from './validate-node-settings.js';
 import { validatePorts } from './validate-ports.js';
 import { homeOf, INVENTORY_SHAPE } from './validate-shape.js';
 import { checkTextLimits, expansionIssue, INVENTORY_LIMITS, tooManyHostsIssue } from './limits.js';
@@ -58,6 +59,7 @@ export function validateInventory(text: string, file: string, source: string = f
   validateHosts(raw, sink, effectiveHa(raw, sink));
   validatePorts(raw, sink, effectiveHa(raw, sink));
   validateCluster(raw, sink);
+  validateNodeSettings(raw, sink);
   validateComponents(raw, sink);
   if (sink.hasErrors) return { issues: sink.issues() };
   return { inventory: applyDefaults(raw, source), issues: sink.issues() };

@@ -25,7 +25,7 @@ export function controlPlaneFiles(ctx: RenderContext, host: InventoryHost, creds
   });
   return {
     files: [
-      unit('kube-apiserver', apiserverView(inv, host, layout, creds)),
+      unit('kube-apiserver', apiserverView(inv, host, layout, creds, ctx.k8s)),
       unit('kube-controller-manager', controllerManagerView(inv, layout, creds)),
       unit('kube-scheduler', schedulerView(layout)),
       {

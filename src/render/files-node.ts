@@ -47,7 +47,7 @@ export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
       [],
       true,
     ),
-    file(`${layout.unitDir}/kubelet.service`, 'unit', 'units/kubelet.service.hbs', kubeletView(inv, host, layout, k8s), kubelet),
+    file(`${layout.unitDir}/kubelet.service`, 'unit', 'units/kubelet.service.hbs', kubeletView(host, layout), kubelet),
     file(p.kubeProxyConfig, 'config', 'manifests/kube-proxy-config.yaml.hbs', kubeProxyConfigView(inv, host, layout, k8s), proxy),
     file(
       p.kubeProxyKubeconfig,

@@ -2,10 +2,12 @@
  * Every version-dependent rendering decision, in one table. Each entry says which versions it
  * applies to (inclusive minor range), why, and where that fact is documented. View builders ask
  * `appliesTo(rule, version)` instead of comparing versions themselves, so a reviewer can audit
- * all of kubesmith's version knowledge here. Supported: Kubernetes v1.26-v1.35, etcd 3.4-3.5.
+ * all of kubesmith's version knowledge here. Supported: Kubernetes v1.28-v1.38 (SUPPORTED_KUBERNETES).
  *
- * Entries whose range ends before v1.26 are flags kubesmith NEVER renders; they stay in the table
- * so nobody "helpfully" adds them back from an old guide.
+ * `flags` are the command-line flags (`--name`) or config lines a rule governs: they may appear in a
+ * render only for versions the rule applies to (test/render/flags-table.test.ts checks every
+ * supported version). Entries whose range ends before v1.28 are flags kubesmith NEVER renders; they
+ * stay in the table so nobody "helpfully" adds them back from an old guide.
  */
 import type { Version } from '../shared/semver.js';
 import { atLeast } from '../shared/semver.js';
@@ -18,7 +20,11 @@ export interface VersionRule {
   readonly through?: { readonly major: number; readonly minor: number };
   readonly why: string;
   readonly link: string;
+  /** Flags ("--name") or config lines ("key: value") that may be rendered only where the rule applies. */
+  readonly flags?: readonly string[];
 }
+
+const CL = (minor: number): string => `https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.${minor}.md`;
 
 /** Kubernetes rules. */
 export const K8S_RULES = {
@@ -28,6 +34,7 @@ export const K8S_RULES = {
     through: { major: 1, minor: 25 },
     why: 'removed in v1.26 (KEP-2845); components log to stderr and journald keeps it, so never rendered',
     link: 'https://github.com/kubernetes/enhancements/tree/master/keps/sig-instrumentation/2845-deprecate-klog-specific-flags-in-k8s-components',
+    flags: ['--logtostderr', '--alsologtostderr', '--log-dir', '--log-file', '--log-file-max-size', '--skip-log-headers'],
   },
   dockershimFlagsRemoved: {
     component: 'kubelet',
@@ -35,50 +42,136 @@ export const K8S_RULES = {
     through: { major: 1, minor: 23 },
     why: 'dockershim was removed in v1.24; CNI is configured in containerd, so never rendered',
     link: 'https://kubernetes.io/blog/2022/02/17/dockershim-faq/',
+    flags: ['--network-plugin', '--cni-bin-dir', '--cni-conf-dir', '--docker-endpoint', '--image-pull-progress-deadline'],
   },
   kubeletContainerRuntimeFlag: {
     component: 'kubelet',
     what: '--container-runtime=remote',
     through: { major: 1, minor: 26 },
     why: 'only "remote" was valid since v1.24 and it is the default; the flag was removed in v1.27, so never rendered',
-    link: 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.27.md',
+    link: CL(27),
+    flags: ['--container-runtime='],
   },
   kubeletRuntimeEndpointFlag: {
     component: 'kubelet',
-    what: '--container-runtime-endpoint flag (v1.26) instead of KubeletConfiguration.containerRuntimeEndpoint (v1.27+)',
+    what: '--container-runtime-endpoint flag instead of KubeletConfiguration.containerRuntimeEndpoint',
     through: { major: 1, minor: 26 },
-    why: 'the config field was added in v1.27 and the flag deprecated in its favour; v1.26 only knows the flag',
+    why: 'the config field exists since v1.27 and the flag is deprecated in its favour; every supported version gets the field',
     link: 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/#kubelet-config-k8s-io-v1beta1-KubeletConfiguration',
+    flags: ['--container-runtime-endpoint'],
   },
   kubeletPodInfraImageFlag: {
     component: 'kubelet',
     what: '--pod-infra-container-image',
-    through: { major: 1, minor: 26 },
-    why: 'from v1.27 the sandbox image comes from the CRI (containerd sandbox_image) and the flag only warns; removed later',
-    link: 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.27.md',
+    through: { major: 1, minor: 34 },
+    why: 'a no-op since v1.27 (the sandbox image is containerd\'s, pinned there) and removed from the kubelet in v1.35 (#133779): never rendered',
+    link: CL(35),
+    flags: ['--pod-infra-container-image'],
   },
   experimentalClusterSigningDuration: {
     component: 'kube-controller-manager',
     what: '--experimental-cluster-signing-duration (use --cluster-signing-duration)',
     through: { major: 1, minor: 24 },
     why: 'removed in v1.25; kubesmith always renders --cluster-signing-duration',
-    link: 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.25.md',
+    link: CL(25),
+    flags: ['--experimental-cluster-signing-duration'],
   },
   insecureServingRemoved: {
     component: 'kube-apiserver, kube-controller-manager, kube-scheduler',
     what: '--insecure-port, --insecure-bind-address, --port, --address, --kubelet-https',
     through: { major: 1, minor: 23 },
     why: 'insecure serving was removed by v1.24; only secure ports exist, so never rendered',
-    link: 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.24.md',
+    link: CL(24),
+    flags: ['--insecure-port', '--insecure-bind-address', '--port=', '--address=', '--kubelet-https'],
+  },
+  kcmConcurrentServiceSyncs: {
+    component: 'kube-controller-manager',
+    what: '--concurrent-service-syncs',
+    through: { major: 1, minor: 36 },
+    why: 'a no-op since v1.31 (the service controller moved to cloud-controller-manager) and removed in v1.37 (#138002): never rendered',
+    link: CL(37),
+    flags: ['--concurrent-service-syncs'],
+  },
+  apiserverPeerProxy: {
+    component: 'kube-apiserver',
+    what: '--peer-ca-file, --peer-advertise-ip, --peer-advertise-port with 2+ control-plane hosts',
+    from: { major: 1, minor: 36 },
+    why: 'UnknownVersionInteroperabilityProxy is beta and on by default from v1.36 and needs --peer-ca-file (#137172): during a rolling upgrade an apiserver forwards requests for resources it does not serve to a peer that does',
+    link: CL(36),
+    flags: ['--peer-ca-file', '--peer-advertise-ip', '--peer-advertise-port'],
+  },
+  kubeletFailCgroupV1Field: {
+    component: 'kubelet',
+    what: 'KubeletConfiguration.failCgroupV1 (rendered only when kubelet.failCgroupV1 is set)',
+    from: { major: 1, minor: 31 },
+    why: 'the field exists from v1.31 (KEP-4569, cgroup v1 in maintenance mode); validate refuses kubelet.failCgroupV1 for older versions instead of rendering an unknown field',
+    link: 'https://kubernetes.io/blog/2024/08/14/kubernetes-1-31-moving-cgroup-v1-support-maintenance-mode/',
+    flags: ['failCgroupV1:'],
+  },
+  kubeletRefusesCgroupV1: {
+    component: 'kubelet',
+    what: 'failCgroupV1 defaults to true: the kubelet does not start on a cgroup v1 host',
+    from: { major: 1, minor: 35 },
+    why: 'ACTION REQUIRED in v1.35 (#134298): preflight fails cgroup v1 hosts unless kubelet.failCgroupV1: false is set (with a warning)',
+    link: CL(35),
+  },
+  kubeProxyNftables: {
+    component: 'kube-proxy',
+    what: 'mode: nftables',
+    from: { major: 1, minor: 33 },
+    why: 'the nftables mode is GA from v1.33 (KEP-3866; restated by kubeadm\'s ipvs deprecation warning, #139067 in v1.37); needs kernel 5.13+ and nft 1.0.1+ on the node (preflight checks)',
+    link: CL(37),
+    flags: ['mode: nftables', 'nftables:'],
+  },
+  kubeProxyNftablesDefault: {
+    component: 'kube-proxy',
+    what: 'cluster.proxyMode defaults to nftables (ipvs before)',
+    from: { major: 1, minor: 35 },
+    why: 'ipvs is deprecated from v1.35 and nftables is its successor; earlier versions keep the classic guide\'s ipvs default',
+    link: CL(35),
   },
   kubeProxyIpvsDeprecated: {
     component: 'kube-proxy',
     what: 'mode: ipvs prints a deprecation warning',
     from: { major: 1, minor: 35 },
     why: 'IPVS mode is deprecated from v1.35 (nftables is the successor); still rendered when chosen, with a plan notice',
-    link: 'https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.35.md',
+    link: CL(35),
+  },
+  kubeletNeedsCriRuntimeConfig: {
+    component: 'kubelet',
+    what: 'the CRI must answer RuntimeConfig (cgroup driver from the runtime): containerd 2.0+',
+    from: { major: 1, minor: 38 },
+    why: 'v1.37 deferred removing the cgroupDriver fallback to v1.38 "to align with containerd v1.7 support" (#139121); from v1.38 containerd 1.7 is not enough',
+    link: CL(37),
   },
 } as const satisfies Record<string, VersionRule>;
+
+/**
+ * Flags kubesmith renders for every supported version, per component (unit file name). Each was
+ * checked against the options of v1.35.6 and v1.36.3 (cmd/<component>/app/options,
+ * pkg/controlplane/apiserver/options, staging/src/k8s.io/apiserver/pkg/server/options) and the
+ * removal notes of CHANGELOG-1.28 .. 1.38; test/render/flags-table.test.ts re-checks them against
+ * those source trees when they are present.
+ */
+export const STABLE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'kube-apiserver': [
+    'advertise-address', 'bind-address', 'secure-port', 'allow-privileged', 'authorization-mode', 'enable-admission-plugins',
+    'enable-bootstrap-token-auth', 'service-cluster-ip-range', 'client-ca-file', 'tls-cert-file', 'tls-private-key-file',
+    'kubelet-client-certificate', 'kubelet-client-key', 'kubelet-preferred-address-types', 'etcd-servers', 'etcd-cafile',
+    'etcd-certfile', 'etcd-keyfile', 'service-account-issuer', 'service-account-key-file', 'service-account-signing-key-file',
+    'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers',
+    'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file', 'v',
+  ],
+  'kube-controller-manager': [
+    'bind-address', 'kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'leader-elect', 'client-ca-file',
+    'requestheader-client-ca-file', 'root-ca-file', 'service-account-private-key-file', 'use-service-account-credentials', 'controllers',
+    'cluster-signing-cert-file', 'cluster-signing-key-file', 'cluster-signing-duration', 'allocate-node-cidrs', 'cluster-cidr',
+    'service-cluster-ip-range', 'v',
+  ],
+  'kube-scheduler': ['bind-address', 'kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'leader-elect', 'v'],
+  kubelet: ['bootstrap-kubeconfig', 'kubeconfig', 'config', 'cert-dir', 'hostname-override', 'node-ip', 'v'],
+  'kube-proxy': ['config', 'v'],
+};
 
 /** etcd rules (config-file keys and release contents). etcd 3.6/3.7 are supported; 3.5 only as an upgrade source. */
 export const ETCD_RULES = {

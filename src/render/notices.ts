@@ -18,6 +18,10 @@ export function planNotices(inv: Inventory, decisions: readonly PkiDecision[], o
   if (k8s && inv.cluster.proxyMode === 'ipvs' && appliesTo(K8S_RULES.kubeProxyIpvsDeprecated, k8s)) {
     out.push(`kube-proxy: ${K8S_RULES.kubeProxyIpvsDeprecated.why} (${K8S_RULES.kubeProxyIpvsDeprecated.link})`);
   }
+  if (inv.kubelet.failCgroupV1 === false) {
+    // The operator chose this; say what it means on every plan, as validate does (never silent).
+    out.push(`kubelet: failCgroupV1: false lets the kubelet start on cgroup v1 hosts (deprecated, maintenance only); move them to cgroup v2 (systemd.unified_cgroup_hierarchy=1) (${K8S_RULES.kubeletRefusesCgroupV1.link})`);
+  }
   if (inv.cluster.apiServer.ha === 'local-proxy') {
     out.push(`API HA local-proxy: every node runs ${LB_EXECUTABLES.nginx} (OS package with the stream module) on 127.0.0.1:${inv.cluster.apiServer.port}; kube-apiserver binds its internalIP only`);
   }

@@ -27,6 +27,7 @@ export function atLeast(v: Version, major: number, minor: number): boolean {
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
-export const SUPPORTED_KUBERNETES = { min: { major: 1, minor: 26 }, max: { major: 1, minor: 35 } } as const;
+/** Kubernetes minors kubesmith renders; every version-dependent choice is in src/render/flags-by-version.ts. */
+export const SUPPORTED_KUBERNETES = { min: { major: 1, minor: 28 }, max: { major: 1, minor: 38 } } as const;
 /** etcd 3.6 and 3.7; 3.5 only as the running version of a cluster about to upgrade (validate warns). */
 export const SUPPORTED_ETCD = { min: { major: 3, minor: 5 }, max: { major: 3, minor: 7 } } as const;

@@ -47,6 +47,8 @@ export function exampleInventory(overrides: Partial<Inventory> = {}): Inventory 
     bundle: { dir: '/tmp/kubesmith-test/bundle' },
     paths: { etcd: '/opt/etcd', kubernetes: '/opt/kubernetes' },
     containerd: { snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9', mirrors: [] },
+    kubelet: {},
+    kubeProxy: { conntrack: {} },
     hosts: [
       aHost('master01', '192.168.80.10', ['control-plane', 'etcd']),
       aHost('master02', '192.168.80.20', ['control-plane']),

@@ -1,4 +1,5 @@
 /** `kubesmith pki renew`: re-sign leaf certificates with the existing CA (like kubeadm certs renew). */
+import type { Inventory } from '../../inventory/types.js';
 import { UsageError } from '../../shared/errors.js';
 import { boolOpt, INVENTORY_OPTION, JSON_OPTION, type Command } from '../command.js';
 import { println, readInventory } from './pki-shared.js';
@@ -37,6 +38,8 @@ export const pkiRenewCommand: Command = {
     const req = { names: ctx.positionals, all, due, reuseKeys: boolOpt(ctx, 'reuse-keys') };
     const r = await renewCerts(req, inv, loadCatalogue(), loadPkiState(dir), NODE_PKI_SOURCES);
     savePkiState(dir, r.writes);
+    // The admin credential lives only on this machine, so its kubeconfig is current right away.
+    const adminLine = r.renewed.some((x) => x.id === 'admin') ? await refreshAdminKubeconfig(inv, dir) : undefined;
     const restarts = [...new Set(r.renewed.flatMap((x) => x.restarts))].sort();
     if (boolOpt(ctx, 'json')) {
       println(ctx, JSON.stringify({ stateDir: dir, renewed: r.renewed.map((x) => ({ ...x, notAfter: x.notAfter.toISOString() })), restart: restarts }, null, 2));
@@ -51,9 +54,21 @@ export const pkiRenewCommand: Command = {
     }
     println(ctx, '');
     println(ctx, `The new certificates are in ${dir}; nothing on the hosts has changed yet.`);
+    if (adminLine !== undefined) println(ctx, adminLine);
     println(ctx, restarts.length > 0
       ? `Run \`kubesmith apply -i ${inv.source}\` to push them; it restarts ${restarts.join(', ')} where a file changed.`
       : 'Client certificates embedded in kubeconfigs: run `kubesmith apply` to re-render and push them.');
     return 0;
   },
 };
+
+/** Re-renders `<state>/admin.kubeconfig` from the saved PKI; the line to print. */
+async function refreshAdminKubeconfig(inv: Inventory, dir: string): Promise<string> {
+  const [{ generatePki }, { loadTemplates }, { saveAdminKubeconfig, adminKubeconfigLine }] = await Promise.all([
+    import('../../state/pki-flow.js'),
+    import('../../state/load-templates.js'),
+    import('../../state/admin-kubeconfig.js'),
+  ]);
+  const pki = await generatePki(inv, dir, { persist: false });
+  return adminKubeconfigLine(saveAdminKubeconfig(inv, pki.bundle, loadTemplates()));
+}

@@ -9,6 +9,8 @@ import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
 /** kube-proxy's ipvs mode (proxyMode ipvs, the classic guide's choice). */
 export const IPVS_MODULES = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack'] as const;
+/** kube-proxy's nftables mode (the default from v1.35). */
+export const NFTABLES_MODULES = ['nf_tables'] as const;
 
 /** The probe script (POSIX sh; runs through sudo so `ss -p` can name processes). */
 export const FACTS_SCRIPT = [
@@ -19,11 +21,16 @@ export const FACTS_SCRIPT = [
   'echo @time; date +%s%3N',
   'echo @swap; tail -n +2 /proc/swaps 2>/dev/null',
   'echo @listen; ss -Hltnp 2>/dev/null',
-  `echo @modules; for m in ${[...BASE_MODULES, ...IPVS_MODULES].join(' ')}; do if [ -d /sys/module/$m ] || modinfo -n $m >/dev/null 2>&1; then echo $m; fi; done`,
+  `echo @modules; for m in ${[...BASE_MODULES, ...IPVS_MODULES, ...NFTABLES_MODULES].join(' ')}; do if [ -d /sys/module/$m ] || modinfo -n $m >/dev/null 2>&1; then echo $m; fi; done`,
   'echo @df; (df -Pk /opt 2>/dev/null || df -Pk /) | tail -n1',
   'echo @firewalld; systemctl is-active firewalld 2>/dev/null',
   'echo @selinux; command -v getenforce >/dev/null 2>&1 && getenforce',
   'echo @hostname; hostname',
+  // cgroup2fs = v2; tmpfs = v1 or hybrid, which kubelets from v1.35 refuse (_node-checks.ts).
+  'echo @cgroup; stat -fc %T /sys/fs/cgroup 2>/dev/null',
+  'echo @kernel; uname -r',
+  // kube-proxy's nftables mode runs the nft binary (1.0.1+ required).
+  'echo @nft; nft --version 2>/dev/null',
   'echo @hosts; cat /etc/hosts',
   'echo @ifaces; ip -o addr show 2>/dev/null',
   `echo @osfiles; for f in ${Object.values(LB_EXECUTABLES).join(' ')}; do if [ -e "$f" ]; then echo "$f"; fi; done`,
@@ -73,6 +80,9 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
     firewalldActive: (sec.get('firewalld') ?? [])[0]?.trim() === 'active',
     ...(selinux ? { selinux } : {}),
     ...first(sec, 'hostname', (hostname) => ({ hostname })),
+    ...first(sec, 'cgroup', (cgroupFs) => ({ cgroupFs })),
+    ...first(sec, 'kernel', (kernel) => ({ kernel })),
+    ...first(sec, 'nft', (l) => { const m = /v(\d+\.\d+(?:\.\d+)?)/.exec(l); return m?.[1] ? { nftVersion: m[1] } : {}; }),
     etcHosts: (sec.get('hosts') ?? []).map((l) => `${l}\n`).join(''),
     ...interfacesOf(sec.get('ifaces') ?? []),
     osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),

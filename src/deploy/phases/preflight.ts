@@ -4,8 +4,9 @@
  * is already the component kubesmith installs there (a re-apply).
  */
 import type { Phase, PhaseInput, Problem } from '../phase.js';
-import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
+import { BASE_MODULES, IPVS_MODULES, NFTABLES_MODULES } from './_facts.js';
 import { identityProblems } from './_identity-checks.js';
+import { nodeProblems } from './_node-checks.js';
 import { proxyProblems } from './_proxy-checks.js';
 
 /** Allowed clock skew: etcd and TLS certificate validity both break beyond this. */
@@ -44,7 +45,8 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
     }
   }
   if (f.swapActive) warn('swap is on: prepare-hosts turns it off (kubelet refuses to run with swap)');
-  const needed = [...BASE_MODULES, ...(input.plan.inventory.cluster.proxyMode === 'ipvs' ? IPVS_MODULES : [])];
+  const mode = input.plan.inventory.cluster.proxyMode;
+  const needed = [...BASE_MODULES, ...(mode === 'ipvs' ? IPVS_MODULES : mode === 'nftables' ? NFTABLES_MODULES : [])];
   const missing = f.modules ? needed.filter((m) => !f.modules?.has(m)) : [];
   if (missing.length > 0) {
     if (f.container) warn(`kernel modules ${missing.join(', ')} are not loaded; inside a ${f.container} container they must be loaded on the machine`);
@@ -58,6 +60,7 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
   if (f.selinux === 'Enforcing') warn('SELinux is enforcing: prepare-hosts sets it to permissive (classic guide)');
   out.push(...proxyProblems(input));
   out.push(...identityProblems(input));
+  out.push(...nodeProblems(input));
   return out;
 }
 

@@ -7,6 +7,8 @@ import { hostsWithRole } from '../../inventory/types.js';
 import { CERT, type CredentialPaths } from '../credentials.js';
 import { apiserverBindAddress, hostPart } from '../endpoints.js';
 import type { RemoteLayout } from '../layout.js';
+import { appliesTo, K8S_RULES } from '../flags-by-version.js';
+import type { Version } from '../../shared/semver.js';
 import { flag, type UnitView } from './unit-view.js';
 
 /** Kubeconfig paths of the control-plane components on every control-plane host. */
@@ -17,8 +19,23 @@ export function controlPlaneKubeconfigs(layout: RemoteLayout): { readonly contro
   };
 }
 
+/**
+ * The mixed-version proxy (flags-by-version.ts apiserverPeerProxy): with 2+ apiservers from v1.36,
+ * a peer's serving certificate is the shared apiserver certificate, signed by the kubernetes CA
+ * and carrying every control-plane IP (pki/profiles.yaml), and the proxied request authenticates
+ * with the front-proxy client certificate, which every apiserver already trusts.
+ */
+function peerProxyFlags(inv: Inventory, host: InventoryHost, creds: CredentialPaths, k8s: Version): readonly string[] {
+  if (hostsWithRole(inv, 'control-plane').length < 2 || !appliesTo(K8S_RULES.apiserverPeerProxy, k8s)) return [];
+  return [
+    flag('peer-ca-file', creds.cert(CERT.kubernetesCa)),
+    flag('peer-advertise-ip', host.internalIP),
+    flag('peer-advertise-port', inv.cluster.apiServer.port),
+  ];
+}
+
 /** kube-apiserver on `host`. */
-export function apiserverView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, creds: CredentialPaths): UnitView {
+export function apiserverView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, creds: CredentialPaths, k8s: Version): UnitView {
   const c = inv.cluster;
   // Every etcd member, not only a local one: etcd hosts and control-plane hosts may differ.
   const etcdServers = hostsWithRole(inv, 'etcd').map((h) => `https://${hostPart(h.internalIP)}:2379`);
@@ -55,6 +72,7 @@ export function apiserverView(inv: Inventory, host: InventoryHost, layout: Remot
       flag('requestheader-extra-headers-prefix', 'X-Remote-Extra-'),
       flag('proxy-client-cert-file', creds.cert(CERT.frontProxyClient)),
       flag('proxy-client-key-file', creds.key(CERT.frontProxyClient)),
+      ...peerProxyFlags(inv, host, creds, k8s),
       flag('v', 2),
     ],
   };

@@ -22,7 +22,7 @@ export function nodePaths(layout: RemoteLayout) {
 }
 
 /** kubelet flags: identity and bootstrap on the command line, everything else in KubeletConfiguration. */
-export function kubeletView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, k8s: Version): UnitView {
+export function kubeletView(host: InventoryHost, layout: RemoteLayout): UnitView {
   const f = nodePaths(layout);
   return {
     exec: `${layout.k8sBin}/kubelet`,
@@ -34,10 +34,8 @@ export function kubeletView(inv: Inventory, host: InventoryHost, layout: RemoteL
       // The Node name must equal the inventory name: CSR approval and the Node authorizer match on it.
       flag('hostname-override', host.name),
       flag('node-ip', host.internalIP),
-      ...(appliesTo(K8S_RULES.kubeletRuntimeEndpointFlag, k8s)
-        ? [flag('container-runtime-endpoint', `unix://${layout.containerdSocket}`)]
-        : []),
-      ...(appliesTo(K8S_RULES.kubeletPodInfraImageFlag, k8s) ? [flag('pod-infra-container-image', inv.containerd.sandboxImage)] : []),
+      // No --container-runtime-endpoint or --pod-infra-container-image: the first is a config field
+      // in every supported version, the second was removed in v1.35 (flags-by-version.ts).
       flag('v', 2),
     ],
   };
@@ -54,13 +52,16 @@ export interface KubeletConfigView {
 
 /** KubeletConfiguration for a node. */
 export function kubeletConfigView(inv: Inventory, layout: RemoteLayout, creds: CredentialPaths, k8s: Version): KubeletConfigView {
+  const failCgroupV1 = inv.kubelet.failCgroupV1;
   return {
     clusterDNS: inv.cluster.clusterDNS,
     clusterDomain: inv.cluster.clusterDomain,
     clientCAFile: creds.cert(CERT.kubernetesCa),
-    versionSettings: appliesTo(K8S_RULES.kubeletRuntimeEndpointFlag, k8s)
-      ? []
-      : [{ key: 'containerRuntimeEndpoint', value: `unix://${layout.containerdSocket}` }],
+    versionSettings: [
+      { key: 'containerRuntimeEndpoint', value: `unix://${layout.containerdSocket}` },
+      // Only when the operator set it (validate warns on false): never a silent opt-out of cgroup v2.
+      ...(failCgroupV1 !== undefined && appliesTo(K8S_RULES.kubeletFailCgroupV1Field, k8s) ? [{ key: 'failCgroupV1', value: failCgroupV1 }] : []),
+    ],
   };
 }
 
@@ -77,25 +78,38 @@ export interface KubeProxyConfigView {
   readonly mode: string;
   /** Comment lines above the mode's section (deprecation notes). */
   readonly notes: readonly string[];
-  /** The mode's own section: "ipvs" or "iptables", and its settings. */
+  /** The mode's own section: "ipvs", "iptables" or "nftables", and its settings. */
   readonly modeSection: string;
   readonly modeSettings: readonly YamlSetting[];
+  /** True when the inventory sets any kubeProxy.conntrack field. */
+  readonly hasConntrack: boolean;
+  /** The `conntrack:` settings the inventory sets (maxPerCore 0: kube-proxy leaves nf_conntrack_max alone). */
+  readonly conntrack: readonly YamlSetting[];
 }
 
-/** KubeProxyConfiguration for a node; ipvs (round robin) as in the classic guide, or iptables. */
+/** KubeProxyConfiguration for a node: nftables, ipvs (round robin, the classic guide) or iptables. */
 export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, k8s: Version): KubeProxyConfigView {
-  const ipvs = inv.cluster.proxyMode === 'ipvs';
+  const mode = inv.cluster.proxyMode;
+  const ipvs = mode === 'ipvs';
   const deprecated = ipvs && appliesTo(K8S_RULES.kubeProxyIpvsDeprecated, k8s);
+  const ct = inv.kubeProxy.conntrack;
+  // Key order as in KubeProxyConntrackConfiguration; only what the inventory sets.
+  const conntrack: YamlSetting[] = [
+    ...(ct.maxPerCore !== undefined ? [{ key: 'maxPerCore', value: ct.maxPerCore }] : []),
+    ...(ct.min !== undefined ? [{ key: 'min', value: ct.min }] : []),
+    ...(ct.tcpEstablishedTimeout !== undefined ? [{ key: 'tcpEstablishedTimeout', value: ct.tcpEstablishedTimeout }] : []),
+    ...(ct.tcpCloseWaitTimeout !== undefined ? [{ key: 'tcpCloseWaitTimeout', value: ct.tcpCloseWaitTimeout }] : []),
+  ];
   return {
     kubeconfig: nodePaths(layout).kubeProxyKubeconfig,
     hostname: host.name,
     clusterCIDR: inv.cluster.podCIDR,
     mode: inv.cluster.proxyMode,
     notes: deprecated ? [`${K8S_RULES.kubeProxyIpvsDeprecated.why}: ${K8S_RULES.kubeProxyIpvsDeprecated.link}`] : [],
-    modeSection: ipvs ? 'ipvs' : 'iptables',
-    modeSettings: ipvs
-      ? [{ key: 'scheduler', value: 'rr' }, { key: 'strictARP', value: false }]
-      : [{ key: 'masqueradeAll', value: false }],
+    modeSection: mode,
+    modeSettings: ipvs ? [{ key: 'scheduler', value: 'rr' }, { key: 'strictARP', value: false }] : [{ key: 'masqueradeAll', value: false }],
+    hasConntrack: conntrack.length > 0,
+    conntrack,
   };
 }
 
