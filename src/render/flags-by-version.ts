@@ -22,6 +22,8 @@ export interface VersionRule {
   readonly link: string;
   /** Flags ("--name") or config lines ("key: value") that may be rendered only where the rule applies. */
   readonly flags?: readonly string[];
+  /** Upstream removed `flags` after `through` (not merely: kubesmith stopped rendering them). */
+  readonly removed?: true;
 }
 
 const CL = (minor: number): string => `https://github.com/kubernetes/kubernetes/blob/master/CHANGELOG/CHANGELOG-1.${minor}.md`;
@@ -35,6 +37,7 @@ export const K8S_RULES = {
     why: 'removed in v1.26 (KEP-2845); components log to stderr and journald keeps it, so never rendered',
     link: 'https://github.com/kubernetes/enhancements/tree/master/keps/sig-instrumentation/2845-deprecate-klog-specific-flags-in-k8s-components',
     flags: ['--logtostderr', '--alsologtostderr', '--log-dir', '--log-file', '--log-file-max-size', '--skip-log-headers'],
+    removed: true,
   },
   dockershimFlagsRemoved: {
     component: 'kubelet',
@@ -43,6 +46,7 @@ export const K8S_RULES = {
     why: 'dockershim was removed in v1.24; CNI is configured in containerd, so never rendered',
     link: 'https://kubernetes.io/blog/2022/02/17/dockershim-faq/',
     flags: ['--network-plugin', '--cni-bin-dir', '--cni-conf-dir', '--docker-endpoint', '--image-pull-progress-deadline'],
+    removed: true,
   },
   kubeletContainerRuntimeFlag: {
     component: 'kubelet',
@@ -51,12 +55,13 @@ export const K8S_RULES = {
     why: 'only "remote" was valid since v1.24 and it is the default; the flag was removed in v1.27, so never rendered',
     link: CL(27),
     flags: ['--container-runtime='],
+    removed: true,
   },
   kubeletRuntimeEndpointFlag: {
     component: 'kubelet',
     what: '--container-runtime-endpoint flag instead of KubeletConfiguration.containerRuntimeEndpoint',
     through: { major: 1, minor: 26 },
-    why: 'the config field exists since v1.27 and the flag is deprecated in its favour; every supported version gets the field',
+    why: 'the config field exists since v1.27 and the flag is deprecated (still accepted in v1.36) in its favour; every supported version gets the field',
     link: 'https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/#kubelet-config-k8s-io-v1beta1-KubeletConfiguration',
     flags: ['--container-runtime-endpoint'],
   },
@@ -67,6 +72,7 @@ export const K8S_RULES = {
     why: 'a no-op since v1.27 (the sandbox image is containerd\'s, pinned there) and removed from the kubelet in v1.35 (#133779): never rendered',
     link: CL(35),
     flags: ['--pod-infra-container-image'],
+    removed: true,
   },
   experimentalClusterSigningDuration: {
     component: 'kube-controller-manager',
@@ -75,14 +81,16 @@ export const K8S_RULES = {
     why: 'removed in v1.25; kubesmith always renders --cluster-signing-duration',
     link: CL(25),
     flags: ['--experimental-cluster-signing-duration'],
+    removed: true,
   },
   insecureServingRemoved: {
     component: 'kube-apiserver, kube-controller-manager, kube-scheduler',
-    what: '--insecure-port, --insecure-bind-address, --port, --address, --kubelet-https',
+    what: '--insecure-port, --insecure-bind-address, --kubelet-https (and the control plane\'s insecure --port/--address; the kubelet keeps its own)',
     through: { major: 1, minor: 23 },
     why: 'insecure serving was removed by v1.24; only secure ports exist, so never rendered',
     link: CL(24),
-    flags: ['--insecure-port', '--insecure-bind-address', '--port=', '--address=', '--kubelet-https'],
+    flags: ['--insecure-port', '--insecure-bind-address', '--kubelet-https'],
+    removed: true,
   },
   kcmConcurrentServiceSyncs: {
     component: 'kube-controller-manager',
@@ -91,6 +99,7 @@ export const K8S_RULES = {
     why: 'a no-op since v1.31 (the service controller moved to cloud-controller-manager) and removed in v1.37 (#138002): never rendered',
     link: CL(37),
     flags: ['--concurrent-service-syncs'],
+    removed: true,
   },
   apiserverPeerProxy: {
     component: 'kube-apiserver',
