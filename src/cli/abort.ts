@@ -67,7 +67,13 @@ export function isQuiet(reason: Interrupted): boolean {
  */
 export function abortableKeys(keys: KeySource, signal: AbortSignal): KeySource {
   return {
-    generate: (alg) => untilAborted(keys.generate(alg), signal),
+    generate: (alg) => {
+      const key = untilAborted(keys.generate(alg), signal);
+      // Keys are generated in parallel and awaited one by one: once the first rejects, nobody
+      // awaits the others, whose rejections would be "unhandled" (a crash with a stack in Node).
+      key.catch(() => undefined);
+      return key;
+    },
   };
 }
 

@@ -35,6 +35,14 @@ for (const sig of Object.keys(STOP_SIGNALS) as StopSignal[]) {
   });
 }
 
+// Work a stopped command left behind may still reject with the stop (a key generation dropped by
+// the abort that nobody awaits any more): expected, not a crash. Anything else is a bug: exit 70.
+process.on('unhandledRejection', (reason) => {
+  if (controller.signal.aborted && reason === controller.signal.reason) return;
+  process.stderr.write(`error: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\nthis is a bug in kubesmith; please report it\n`);
+  process.exit(70);
+});
+
 // Without a listener an EPIPE is an uncaught exception: a stack trace and exit 1 for `| head -1`.
 for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
   stream.on('error', (err: NodeJS.ErrnoException) => {

@@ -52,6 +52,9 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   // Start every key generation at once: the libuv pool runs them in parallel, off the main thread.
   const keyJobs = new Map(decided.filter(needsKey).map((r) => [r.spec.id, sources.keys.generate(alg)] as const));
   const saJob = sa.decision.action === 'keep' ? undefined : issueKeypair(alg, sources);
+  // Awaited last: when a CA or leaf fails first (a stopped run drops its keys), its rejection must
+  // not go unhandled (Node would crash with a stack); the await below still sees it.
+  saJob?.catch(() => undefined);
 
   const certs = new Map<string, CertMaterial>();
   const writes: PkiWrite[] = [];

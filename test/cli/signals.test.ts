@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stoppedBy } from '../../src/cli/abort.js';
+import { runCliCaptured } from '../support/cli-run.js';
 import { finished, sourceCli, spawnCli } from '../support/source-cli.js';
 import { snapshotTree, treeChanges } from '../support/tree-snapshot.js';
 
@@ -52,6 +54,29 @@ describe('a stop signal during pki generate', () => {
     expect(Date.now() - sent).toBeLessThan(3000);
     expect(r.err).toMatch(new RegExp(`interrupted by .*${sig}`));
     expect(r.out).toBe('');
+    expect(treeChanges(before, snapshotTree(dir))).toEqual([]);
+  });
+});
+
+// apply is waited for on a stop (it ends its remote steps and releases its locks), so it must stop
+// by itself: its PKI key generation is dropped and nothing is saved. In-process; no bundle, no host.
+describe('a stop during apply\'s key generation', () => {
+  it('returns 130 at once and saves no PKI', async () => {
+    const dir = slowPkiDir();
+    const before = snapshotTree(dir);
+    const c = new AbortController();
+    let stoppedAt = 0;
+    setTimeout(() => {
+      stoppedAt = Date.now();
+      c.abort(stoppedBy('SIGINT'));
+    }, 500);
+    const r = await runCliCaptured(['apply', '-i', 'inventory.yaml'], { cwd: dir, signal: c.signal });
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    expect(r.code, r.err).toBe(130);
+    expect(r.err).toMatch(/apply: interrupted by Ctrl-C \(SIGINT\)/);
+    expect(treeChanges(before, snapshotTree(dir))).toEqual([]);
+    // Nothing left running reaches a save later either.
+    await sleep(3000);
     expect(treeChanges(before, snapshotTree(dir))).toEqual([]);
   });
 });

@@ -93,10 +93,11 @@ describe('kubesmith validate', () => {
     expect(r.err).toContain('hint: pass the inventory with -i FILE');
   });
 
-  it('rejects a directory with a clear message', async () => {
+  it('rejects a directory as a usage error (exit 2) pointing at the file inside it', async () => {
+    cpSync(join(FIXTURES, 'valid/single-master.yaml'), join(scratch, 'inventory.yaml'));
     const r = await cli(['validate', '-i', '.'], scratch);
-    expect(r.code).toBe(1);
-    expect(r.err).toContain('error: .: inventory is a directory, not a file');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('error: .: is a directory, not an inventory file\nhint: pass the inventory FILE inside it: -i inventory.yaml');
   });
 
   it('shows usage with --help', async () => {

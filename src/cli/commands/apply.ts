@@ -42,7 +42,7 @@ export const applyCommand: Command = {
     const { loadInventory } = await import('../../state/load-inventory.js');
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }, { checkHostNames, checkSelection, selectHosts, selectPhases }, { abortableKeys }] =
+    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }, { checkHostNames, checkSelection, selectHosts, selectPhases }, { abortableKeys, untilAborted }] =
       await Promise.all([
         import('../../pki/ensure.js'),
         import('../../state/load-catalogue.js'),
@@ -85,7 +85,8 @@ export const applyCommand: Command = {
     const wanted = new Set(limit ?? draft.hosts.map((h) => h.host.name));
     const needs = bundleNeeds({ ...draft, hosts: draft.hosts.filter((h) => wanted.has(h.host.name)) });
     // Image tarballs are required only with real Kubernetes binaries (a missing one fails here, before any host is touched).
-    const bundle = await loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs });
+    // Verifying a large bundle takes a while: a stop does not wait for it (its cache writes are atomic).
+    const bundle = await untilAborted(loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs }), ctx.signal);
     const built = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, binaries: bundle.binaries });
     const plan = bundle.imagesSkipped === undefined ? built : withoutImages(built);
     if (bundle.imagesSkipped !== undefined) ctx.stderr.write(`note: ${bundle.imagesSkipped}\n`);
