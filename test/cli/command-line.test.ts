@@ -119,3 +119,16 @@ describe('empty and repeated option values', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('values that would be silently dropped or mean nothing', () => {
+  it.each([
+    [['status', '--server', 'https://admin:secret@10.0.0.1:6443'], 'error: --server https://admin:secret@10.0.0.1:6443 is not an https://HOST[:PORT] URL'],
+    [['status', '--server', 'https://10.0.0.1:0'], 'error: --server https://10.0.0.1:0 is not an https://HOST[:PORT] URL'],
+    [['approve', '--server', 'https://10.0.0.1:6443#x'], 'error: --server https://10.0.0.1:6443#x is not an https://HOST[:PORT] URL'],
+    [['approve', '--watch', '--timeout', '0s'], 'error: approve: --timeout 0s is zero: --watch would give up at once'],
+  ])('%j: exit 2 before anything is read', async (argv, first) => {
+    const r = await runCliCaptured(argv, { cwd: mkdtempSync(join(tmpdir(), 'ks-values-')) });
+    expect(r.err.split('\n')[0]).toBe(first);
+    expect(r.code).toBe(2);
+  });
+});

@@ -33,11 +33,15 @@ export interface KubeSession {
   close(): Promise<void>;
 }
 
-/** "https://10.0.0.1:6443" -> host and port (default 6443). */
+/**
+ * "https://10.0.0.1:6443" -> host and port (default 6443). Anything the URL would carry that the
+ * connection ignores (user:password@, #fragment, a path, a query) or port 0 is refused, not dropped.
+ */
 export function parseServer(text: string): { host: string; port: number } | undefined {
   try {
     const u = new URL(text);
-    if (u.protocol !== 'https:' || u.pathname.replace(/\/$/, '') !== '' || u.search !== '') return undefined;
+    if (u.protocol !== 'https:' || u.pathname.replace(/\/$/, '') !== '' || u.search !== '' || u.hash !== '' || text.includes('#')) return undefined;
+    if (u.username !== '' || u.password !== '' || u.hostname === '' || u.port === '0') return undefined;
     return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port === '' ? 6443 : Number(u.port) };
   } catch {
     return undefined;

@@ -29,7 +29,9 @@ export function parseDuration(text: string): number | undefined {
 export async function runApprove(ctx: CommandContext, deps: ApproveDeps = DEFAULT_DEPS): Promise<number> {
   const timeoutText = stringOpt(ctx, 'timeout', '10m');
   const timeoutMs = parseDuration(timeoutText);
-  if (timeoutMs === undefined) throw new UsageError(`approve: --timeout ${timeoutText} is not a duration`, { hint: 'use e.g. 90s, 10m or 1h' });
+  if (timeoutMs === undefined || timeoutMs === 0) {
+    throw new UsageError(`approve: --timeout ${timeoutText} is ${timeoutMs === 0 ? 'zero: --watch would give up at once' : 'not a duration'}`, { hint: 'use e.g. 90s, 10m or 1h' });
+  }
   const session = await openKubeSession(ctx, deps, Math.min(timeoutMs, 120_000));
   const { client, inventory, token } = session;
   try {
