@@ -27,14 +27,17 @@ describe('defaults', () => {
     const inv = valid(fixture('single-master.yaml'));
     expect(inv.cluster).toEqual({
       name: 'solo',
-      kubernetesVersion: 'v1.26.15',
-      etcdVersion: 'v3.5.16',
+      kubernetesVersion: 'v1.37.2',
+      etcdVersion: 'v3.7.0',
       serviceCIDR: '10.0.0.0/24',
       podCIDR: '10.244.0.0/16',
       clusterDNS: '10.0.0.2',
       clusterDomain: 'cluster.local',
       apiServer: { ha: 'none', port: 6443, vipPort: 16443, vipInterface: 'eth0', extraSANs: [] },
-      proxyMode: 'ipvs',
+      // nftables from v1.35 (ipvs is deprecated there); kubelet and kube-proxy keep their own defaults.
+      proxyMode: 'nftables',
+      cni: 'flannel',
+      coredns: true,
     });
     expect(inv.pki).toEqual({
       keyAlgorithm: 'rsa-2048',
@@ -55,8 +58,10 @@ describe('defaults', () => {
     });
     expect(inv.bundle).toEqual({ dir: './bundle' });
     expect(inv.paths).toEqual({ etcd: '/opt/etcd', kubernetes: '/opt/kubernetes' });
-    expect(inv.containerd).toEqual({ snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9' });
+    expect(inv.containerd).toEqual({ snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9', mirrors: [] });
     expect(inv.concurrency).toEqual({ hosts: 10, uploads: 4 });
+    expect(inv.kubelet).toEqual({});
+    expect(inv.kubeProxy).toEqual({ conntrack: {} });
     expect(inv.hosts).toEqual([
       { name: 'solo', address: '192.168.80.10', internalIP: '192.168.80.10', roles: ['control-plane', 'etcd', 'worker'], ssh: inv.ssh },
     ]);
@@ -70,7 +75,7 @@ describe('defaults', () => {
 
   it('puts clusterDNS on the 2nd address of serviceCIDR, IPv6 included', () => {
     expect(valid(fixture('ipv6.yaml')).cluster.clusterDNS).toBe('fd00:10::2');
-    const text = fixture('single-master.yaml').replace('kubernetesVersion: v1.26.15', 'kubernetesVersion: v1.26.15\n  serviceCIDR: 172.20.0.0/16');
+    const text = fixture('single-master.yaml').replace('kubernetesVersion: v1.37.2', 'kubernetesVersion: v1.37.2\n  serviceCIDR: 172.20.0.0/16');
     expect(valid(text).cluster.clusterDNS).toBe('172.20.0.2');
   });
 
@@ -103,14 +108,16 @@ describe('defaults', () => {
     const inv = valid(fixture('every-field.yaml'));
     expect(inv.cluster).toEqual({
       name: 'full',
-      kubernetesVersion: 'v1.29.9',
-      etcdVersion: 'v3.5.9',
+      kubernetesVersion: 'v1.33.4',
+      etcdVersion: 'v3.6.8',
       serviceCIDR: '10.96.0.0/12',
       podCIDR: '10.32.0.0/12',
       clusterDNS: '10.96.0.10',
       clusterDomain: 'k8s.internal',
       apiServer: { ha: 'local-proxy', port: 8443, vipPort: 18443, vipInterface: 'eth0', extraSANs: ['api.full.example'] },
       proxyMode: 'iptables',
+      cni: 'none',
+      coredns: false,
     });
     expect(inv.pki).toEqual({
       keyAlgorithm: 'ecdsa-p384',
@@ -133,8 +140,17 @@ describe('defaults', () => {
     });
     expect(inv.bundle).toEqual({ dir: '/srv/bundles/v1.29.9' });
     expect(inv.paths).toEqual({ etcd: '/usr/local/etcd', kubernetes: '/usr/local/kubernetes' });
-    expect(inv.containerd).toEqual({ snapshotter: 'native', noNewKeyring: true, restrictOomScoreAdj: true, sandboxImage: 'registry.example/pause:3.10' });
+    expect(inv.containerd).toEqual({
+      snapshotter: 'native',
+      noNewKeyring: true,
+      restrictOomScoreAdj: true,
+      sandboxImage: 'registry.example/pause:3.10',
+      version: 'v2.2.1',
+      mirrors: [{ registry: 'docker.io', endpoints: ['https://mirror.example:5000', 'http://10.0.0.5:5000/v2'] }],
+    });
     expect(inv.concurrency).toEqual({ hosts: 3, uploads: 1 });
+    expect(inv.kubelet).toEqual({ failCgroupV1: true });
+    expect(inv.kubeProxy).toEqual({ conntrack: { maxPerCore: 0, min: 65536, tcpEstablishedTimeout: '12h', tcpCloseWaitTimeout: '30m' } });
     expect(inv.hosts.map((h) => [h.name, h.address, h.internalIP])).toEqual([
       ['m1', '192.168.1.1', '172.16.0.1'],
       ['m2', '192.168.1.2', '172.16.0.2'],
@@ -153,5 +169,12 @@ describe('defaults', () => {
       extraSANs: ['k8s.example.com', '*.api.example.com', '203.0.113.7'],
     });
     expect(inv.hosts.filter((h) => h.roles.includes('loadbalancer')).map((h) => h.name)).toEqual(['lb01', 'lb02']);
+  });
+
+  it('defaults proxyMode by version: ipvs before v1.35, nftables from v1.35; an explicit mode wins', () => {
+    const at = (v: string, extra = ''): Inventory => valid(fixture('single-master.yaml').replace('kubernetesVersion: v1.37.2', `kubernetesVersion: ${v}${extra}`));
+    expect(at('v1.34.4').cluster.proxyMode).toBe('ipvs');
+    expect(at('v1.35.0').cluster.proxyMode).toBe('nftables');
+    expect(at('v1.38.0', '\n  proxyMode: iptables').cluster.proxyMode).toBe('iptables');
   });
 });

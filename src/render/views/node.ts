@@ -81,9 +81,7 @@ export interface KubeProxyConfigView {
   /** The mode's own section: "ipvs", "iptables" or "nftables", and its settings. */
   readonly modeSection: string;
   readonly modeSettings: readonly YamlSetting[];
-  /** True when the inventory sets any kubeProxy.conntrack field. */
-  readonly hasConntrack: boolean;
-  /** The `conntrack:` settings the inventory sets (maxPerCore 0: kube-proxy leaves nf_conntrack_max alone). */
+  /** The `conntrack:` settings the inventory sets, none: no section (maxPerCore 0: kube-proxy leaves nf_conntrack_max alone). */
   readonly conntrack: readonly YamlSetting[];
 }
 
@@ -108,7 +106,6 @@ export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout:
     notes: deprecated ? [`${K8S_RULES.kubeProxyIpvsDeprecated.why}: ${K8S_RULES.kubeProxyIpvsDeprecated.link}`] : [],
     modeSection: mode,
     modeSettings: ipvs ? [{ key: 'scheduler', value: 'rr' }, { key: 'strictARP', value: false }] : [{ key: 'masqueradeAll', value: false }],
-    hasConntrack: conntrack.length > 0,
     conntrack,
   };
 }
