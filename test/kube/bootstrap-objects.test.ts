@@ -60,12 +60,13 @@ describe('applyBootstrapObjects with the plan\'s manifests', () => {
       'created ClusterRoleBinding/kubesmith:node-autoapprove-certificate-rotation',
       'created ClusterRole/system:kube-apiserver-to-kubelet',
       'created ClusterRoleBinding/system:kube-apiserver',
+      'created ClusterRoleBinding/kubesmith:apiserver-kubelet-client',
       'created Secret/kube-system/bootstrap-token-abcdef',
     ]);
     const before = writes().length;
     const second = await applyBootstrapObjects(client, planManifests(token1), hours(1));
     expect(changed(second)).toEqual([]);
-    expect(second).toHaveLength(7);
+    expect(second).toHaveLength(8);
     expect(writes().length).toBe(before); // not a single write the second time
   });
 

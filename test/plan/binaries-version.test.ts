@@ -57,10 +57,10 @@ describe('plan: binaries identified by version or content (#13)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const setInventory = (text: string): void => writeFileSync(join(dir, 'inventory.yaml'), text);
 
-  it('kubernetesVersion v1.31.2 -> v1.32.0 without a bundle: every Kubernetes binary is changed, the rest unchanged', async () => {
+  it('kubernetesVersion v1.37.2 -> v1.38.0 without a bundle: every Kubernetes binary is changed, the rest unchanged', async () => {
     setInventory(original);
     expect((await cli(['render', '-i', 'inventory.yaml', '--out', 'out'], dir)).code).toBe(0);
-    setInventory(original.replace('kubernetesVersion: v1.31.2', 'kubernetesVersion: v1.32.0'));
+    setInventory(original.replace('kubernetesVersion: v1.37.2', 'kubernetesVersion: v1.38.0'));
     const v = await planJson(dir);
     for (const b of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl']) {
       expect(statusOf(v, 'master01', `/opt/kubernetes/bin/${b}`), b).toBe('changed');
@@ -70,13 +70,13 @@ describe('plan: binaries identified by version or content (#13)', () => {
     expect(statusOf(v, 'node01', '/usr/local/bin/containerd')).toBe('unchanged');
     // the identity is shown to the reviewer, not just compared
     const kubelet = v.hosts.find((h) => h.name === 'node01')!.files.find((f) => f.path === KUBELET)!;
-    expect(kubelet.source).toContain('v1.32.0');
+    expect(kubelet.source).toContain('v1.38.0');
   });
 
   it('etcdVersion change: etcd and etcdctl are changed', async () => {
     setInventory(original);
     expect((await cli(['render', '-i', 'inventory.yaml', '--out', 'out'], dir)).code).toBe(0);
-    setInventory(original.replace('etcdVersion: v3.5.16', 'etcdVersion: v3.5.17'));
+    setInventory(original.replace('etcdVersion: v3.7.0', 'etcdVersion: v3.7.1'));
     const v = await planJson(dir);
     expect(statusOf(v, 'master01', '/opt/etcd/bin/etcd')).toBe('changed');
     expect(statusOf(v, 'master01', '/opt/etcd/bin/etcdctl')).toBe('changed');

@@ -15,11 +15,11 @@ describe('kubesmith plan', () => {
   it('shows phases, decisions and every file as new before any render; prints no secret', async () => {
     const r = await cli(['plan', '-i', 'inventory.yaml'], dir);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Plan for cluster demo: Kubernetes v1\.31\.2, etcd v3\.5\.16, 4 hosts, API ha local-proxy/);
+    expect(r.out).toMatch(/^Plan for cluster demo: Kubernetes v1\.37\.2, etcd v3\.7\.0, 4 hosts, API ha local-proxy/);
     expect(r.out).toMatch(/  etcd +Install etcd +3 host\(s\), 6 file\(s\)/);
     expect(r.out).toMatch(/  keep +apiserver +valid until/);
     expect(r.out).toContain('Files (no previous render: all new):');
-    expect(r.out).toMatch(/master01 \[control-plane, etcd\]: 58 files \(58 new\)/);
+    expect(r.out).toMatch(/master01 \[control-plane, etcd\]: 59 files \(59 new\)/);
     expect(r.out).not.toContain('BEGIN');
     expect(r.out).not.toMatch(/token: [a-z0-9]{6}\./);
   });
@@ -27,7 +27,7 @@ describe('kubesmith plan', () => {
   it('after a render: unchanged; after an inventory change: new and changed files, as JSON too', async () => {
     expect((await cli(['render', '-i', 'inventory.yaml', '--out', 'out'], dir)).code).toBe(0);
     const same = await cli(['plan', '-i', 'inventory.yaml'], dir);
-    expect(same.out).toMatch(/master01 \[control-plane, etcd\]: 58 files \(58 unchanged\)/);
+    expect(same.out).toMatch(/master01 \[control-plane, etcd\]: 59 files \(59 unchanged\)/);
 
     const inv = join(dir, 'inventory.yaml');
     const original = readFileSync(inv, 'utf8');

@@ -7,7 +7,7 @@
  */
 import type { Phase, PhaseInput, Step } from '../phase.js';
 import { textFile } from './_text-file.js';
-import { BASE_MODULES, IPVS_MODULES } from './_facts.js';
+import { BASE_MODULES, IPVS_MODULES, NFTABLES_MODULES } from './_facts.js';
 
 /** sysctl.d file; https://kubernetes.io/docs/setup/production-environment/container-runtimes/#prerequisite-ipv4-forwarding-optional */
 export const SYSCTL_PATH = '/etc/sysctl.d/99-kubernetes.conf';
@@ -33,7 +33,8 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
   const name = host.host.name;
   const inContainer = facts.container ? `inside a ${facts.container} container the machine controls this` : undefined;
   const tolerate = inContainer ? { tolerate: inContainer } : {};
-  const modules = [...BASE_MODULES, ...(plan.inventory.cluster.proxyMode === 'ipvs' ? IPVS_MODULES : [])];
+  const mode = plan.inventory.cluster.proxyMode;
+  const modules = [...BASE_MODULES, ...(mode === 'ipvs' ? IPVS_MODULES : mode === 'nftables' ? NFTABLES_MODULES : [])];
   const sysctlOk = "[ \"$(sysctl -n net.ipv4.ip_forward)\" = 1 ] && [ \"$(sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null)\" = 1 ]";
   const steps: Step[] = [
     { kind: 'exec', argv: ['swapoff', '-a'], why: 'kubelet refuses to run with swap', unless: ['sh', '-c', 'test -z "$(tail -n +2 /proc/swaps)"'], ...tolerate },

@@ -73,8 +73,8 @@ describe('preflight', () => {
       'error: architecture is aarch64',
       'error: clock is off by 45 s',
       'error: port 10250 is in use by nginx',
-      // proxyMode ipvs: in a container a missing module is the machine's business
-      'warning: kernel modules ip_vs, ip_vs_rr, ip_vs_wrr, ip_vs_sh, nf_conntrack are not loaded; inside a systemd-nspawn container they must be loaded on the machine',
+      // proxyMode nftables (the default from v1.35): in a container a missing module is the machine's business
+      'warning: kernel modules nf_tables are not loaded; inside a systemd-nspawn container they must be loaded on the machine',
       'error: only 0.0 GiB free on /opt',
     ]);
     const { container: _c, ...bareFacts } = facts;
@@ -97,7 +97,7 @@ describe('prepare-hosts', () => {
     if (!host) throw new Error('no host');
     const tolerant = (facts: HostFacts): string[] =>
       prepareHosts.plan({ plan, host, facts, activeHosts: [] }).flatMap((s: Step) => (s.kind === 'exec' && s.tolerate ? [describeStep(s)] : []));
-    expect(tolerant({ container: 'lxc' })).toContain('run modprobe -a overlay br_netfilter ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack');
+    expect(tolerant({ container: 'lxc' })).toContain('run modprobe -a overlay br_netfilter nf_tables');
     expect(tolerant({ container: 'lxc' })).toContain('run sysctl -p /etc/sysctl.d/99-kubernetes.conf');
     expect(tolerant({})).toEqual([]);
   });
