@@ -16,8 +16,10 @@ export function toolHelp(commands: readonly Command[], version: string): string 
     '  --version      print the version',
     '  --debug        show stacks and causes on errors',
     '',
-    'Exit codes: 0 ok, 1 failure, 2 usage or inventory error, 130 interrupted.',
-    'Run `kubesmith <command> --help` for a command\'s options.',
+    'Exit codes: 0 ok, 1 failure, 2 usage or inventory error, 70 a bug in kubesmith. Ctrl-C, SIGTERM',
+    'and SIGHUP stop a run without saving anything after the stop; it then ends by that signal (the',
+    'shell shows 130, 143, 129). Output into a closed pipe (`| head`) stops quietly.',
+    'Run `kubesmith help <command>` or `kubesmith <command> --help` for a command\'s options.',
   ].join('\n');
 }
 
