@@ -2,12 +2,13 @@
  * The real CLI as a child process, built from the current src/ for process-level tests (signals,
  * EPIPE, exit codes). `tsc -p tsconfig.build.json` takes ~30 s and writes the shared dist/, which
  * other test files and builds use at the same time; instead every src/*.ts is transpiled (types
- * are checked by `npm test`'s typecheck) once per test process into a private temp tree laid out
- * like the package (dist/ next to package.json, units/, manifests/, pki/, node_modules/), so paths
- * taken from import.meta.url resolve exactly as they do in the published package.
+ * are checked by `npm test`'s typecheck) into a temp tree laid out like the package (dist/ next
+ * to package.json, units/, manifests/, pki/, node_modules/), so paths taken from import.meta.url
+ * resolve exactly as they do in the published package.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -23,24 +24,37 @@ function* tsFiles(dir: string): Generator<string> {
   }
 }
 
-/** Transpiles src/ into a temp package once per process; returns the path of its cli/main.js. */
+/**
+ * Transpiles src/ into a temp package and returns the path of its cli/main.js. The package is
+ * named by a hash of the sources, so the test files of one run (separate workers) share one build.
+ */
 export function sourceCli(): string {
   if (built !== undefined) return built;
-  const pkg = mkdtempSync(join(tmpdir(), 'kubesmith-cli-'));
-  process.once('exit', () => rmSync(pkg, { recursive: true, force: true }));
-  chmodSync(pkg, 0o755); // readable by another user too (tests that run the CLI as nobody)
-  for (const name of ['package.json', 'node_modules', 'units', 'manifests', 'pki']) symlinkSync(join(ROOT, name), join(pkg, name));
   const src = join(ROOT, 'src');
-  for (const file of tsFiles(src)) {
-    const out = join(pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
-    const js = ts.transpileModule(readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, js.outputText);
+  const files = [...tsFiles(src)].sort();
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${relative(src, f)}\0`).update(readFileSync(f)).update('\0');
+  const target = join(tmpdir(), `kubesmith-cli-${hash.digest('hex').slice(0, 16)}`);
+  if (!existsSync(join(target, 'dist', 'cli', 'main.js'))) {
+    const pkg = mkdtempSync(join(tmpdir(), 'kubesmith-cli-build-'));
+    for (const name of ['package.json', 'node_modules', 'units', 'manifests', 'pki']) symlinkSync(join(ROOT, name), join(pkg, name));
+    for (const file of files) {
+      const out = join(pkg, 'dist', relative(src, file)).replace(/\.ts$/, '.js');
+      const js = ts.transpileModule(readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+      });
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, js.outputText);
+    }
+    chmodSync(pkg, 0o755); // readable by another user too (tests that run the CLI as nobody)
+    try {
+      renameSync(pkg, target); // atomic: another worker sees the whole package or none
+    } catch {
+      rmSync(pkg, { recursive: true, force: true }); // another worker finished the same build first
+    }
   }
-  built = join(pkg, 'dist', 'cli', 'main.js');
+  built = join(target, 'dist', 'cli', 'main.js');
   return built;
 }
 
