@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootHosts, type TestHostGroup } from '../support/test-hosts.js';
 import { buildTestBundle, type TestBundle } from '../support/test-bundle.js';
+import { ETCDCTL_BIN } from '../support/etcd-bin.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist/cli/main.js');
@@ -148,7 +149,7 @@ export function etcdctlFromTest(env: ApplyEnv, members: readonly string[], args:
   for (const f of ['ca.pem', 'healthcheck-client.pem', 'healthcheck-client-key.pem']) writeFileSync(join(certs, f), from.readFile(`/opt/etcd/ssl/${f}`), { mode: 0o600 });
   const endpoints = members.map((m) => `https://${env.group.host(m).ip}:2379`).join(',');
   return execFileSync(
-    '/usr/bin/etcdctl',
+    ETCDCTL_BIN,
     [`--endpoints=${endpoints}`, `--cacert=${join(certs, 'ca.pem')}`, `--cert=${join(certs, 'healthcheck-client.pem')}`, `--key=${join(certs, 'healthcheck-client-key.pem')}`, ...args],
     { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
   );

@@ -71,6 +71,8 @@ describe('renewal threshold follows the leaf lifetime', () => {
 describe('validate rejects PKI lifetimes that cannot work (FILE:LINE:COL)', () => {
   const base = readFileSync(new URL('../../inventory.example.yaml', import.meta.url), 'utf8');
   const withPki = (lines: string): string => base.replace('pki:\n', `pki:\n${lines}`);
+  // The line right after `pki:` in the example, where withPki puts the first setting.
+  const L = base.split('\n').indexOf('pki:') + 2;
   const messages = (text: string): string[] => validateInventory(text, 'inv.yaml').issues.filter((i) => i.severity === 'error').map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`);
 
   it('accepts the defaults and short but workable lifetimes', () => {
@@ -79,19 +81,19 @@ describe('validate rejects PKI lifetimes that cannot work (FILE:LINE:COL)', () =
   });
 
   it('rejects leafValidityDays 0 and a leaf longer than its CA', () => {
-    expect(messages(withPki('  leafValidityDays: 0\n'))).toEqual([expect.stringMatching(/^inv\.yaml:27:21: .*positive whole number of days/)]);
-    expect(messages(withPki('  leafValidityDays: 400\n  caValidityDays: 300\n'))).toEqual([expect.stringMatching(/^inv\.yaml:27:\d+: leafValidityDays 400 is longer than caValidityDays 300/)]);
+    expect(messages(withPki('  leafValidityDays: 0\n'))).toEqual([expect.stringMatching(new RegExp(`^inv\\.yaml:${L}:21: .*positive whole number of days`))]);
+    expect(messages(withPki('  leafValidityDays: 400\n  caValidityDays: 300\n'))).toEqual([expect.stringMatching(new RegExp(`^inv\\.yaml:${L}:\\d+: leafValidityDays 400 is longer than caValidityDays 300`))]);
   });
 
   it('rejects a bootstrap token TTL that is replaced on every run', () => {
     expect(messages(withPki('  bootstrapTokenTTLHours: 1\n'))).toEqual([
-      'inv.yaml:27:27: bootstrapTokenTTLHours 1 is too short: kubesmith replaces a token with less than 1 hour left, so every run would make a new one; use at least 2 (default 24)',
+      `inv.yaml:${L}:27: bootstrapTokenTTLHours 1 is too short: kubesmith replaces a token with less than 1 hour left, so every run would make a new one; use at least 2 (default 24)`,
     ]);
   });
 
   it('rejects a CA too short-lived to sign leaves past its own renewal window', () => {
     expect(messages(withPki('  caValidityDays: 2\n  leafValidityDays: 1\n'))).toEqual([
-      expect.stringMatching(/^inv\.yaml:27:19: caValidityDays 2 is too short: .*at least 30/),
+      expect.stringMatching(new RegExp(`^inv\\.yaml:${L}:19: caValidityDays 2 is too short: .*at least 30`)),
     ]);
   });
 });

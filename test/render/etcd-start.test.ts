@@ -15,9 +15,10 @@ import { aHost, exampleInventory } from '../support/inventory-builder.js';
 import { pkiFixture } from '../support/pki-fixture.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { shippedTemplates } from './support/templates.js';
+import { ETCD_BIN, ETCDCTL_BIN } from '../support/etcd-bin.js';
 
-const version = /etcd Version: (\d+\.\d+\.\d+)/.exec(spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1];
-const hasEtcdctl = spawnSync('etcdctl', ['version'], { encoding: 'utf8' }).status === 0;
+const version = /etcd Version: (\d+\.\d+\.\d+)/.exec(spawnSync(ETCD_BIN, ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1];
+const hasEtcdctl = spawnSync(ETCDCTL_BIN, ['version'], { encoding: 'utf8' }).status === 0;
 const reason = !version ? 'etcd is not installed (Debian: etcd-server)' : !hasEtcdctl ? 'etcdctl is not installed (Debian: etcd-client)' : undefined;
 if (reason) console.warn(`skipping the real-etcd test: ${reason}`);
 
@@ -64,7 +65,7 @@ describe.skipIf(reason !== undefined)('rendered etcd on a real etcd', () => {
     expect(config['peer-transport-security']).toMatchObject({ 'client-cert-auth': true });
 
     // The bundle's etcd binary is not here; Debian's is the same program at another path.
-    etcd = spawn('/usr/bin/etcd', [configArg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    etcd = spawn(ETCD_BIN, [configArg], { stdio: ['ignore', 'pipe', 'pipe'] });
     etcd.stdout?.on('data', (d: Buffer) => void (log += d.toString()));
     etcd.stderr?.on('data', (d: Buffer) => void (log += d.toString()));
 
@@ -75,14 +76,14 @@ describe.skipIf(reason !== undefined)('rendered etcd on a real etcd', () => {
     let health = { status: 1 as number | null, out: '' };
     for (let i = 0; i < 60 && health.status !== 0; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      const r = spawnSync('etcdctl', [endpoint, ...tls, '--command-timeout=2s', 'endpoint', 'health'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+      const r = spawnSync(ETCDCTL_BIN, [endpoint, ...tls, '--command-timeout=2s', 'endpoint', 'health'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
       health = { status: r.status, out: `${r.stdout}${r.stderr}` };
     }
     expect(health.status, `${health.out}\n--- etcd log ---\n${log.slice(-3000)}`).toBe(0);
     expect(health.out).toMatch(/is healthy/);
 
     // AND a client without a certificate is refused
-    const anon = spawnSync('etcdctl', [endpoint, `--cacert=${ssl}/ca.pem`, '--command-timeout=2s', '--dial-timeout=2s', 'endpoint', 'health'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    const anon = spawnSync(ETCDCTL_BIN, [endpoint, `--cacert=${ssl}/ca.pem`, '--command-timeout=2s', '--dial-timeout=2s', 'endpoint', 'health'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
     expect(anon.status).not.toBe(0);
   });
 });

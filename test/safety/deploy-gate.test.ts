@@ -18,7 +18,7 @@ import { startStallingSshd, type StallingSshd } from '../support/stalling-sshd.j
 import { snapshotTree, treeChanges } from '../support/tree-snapshot.js';
 
 const FACTS = (name: string, listen = ''): string =>
-  `@os\nID=debian\nVERSION_ID="12"\n@arch\nx86_64\n@systemd\nsystemd 252\n@container\n@time\n${1_700_000_000_000}\n@swap\n@listen\n${listen}@modules\noverlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\n@df\n/dev/sda 1 1 99999999 1% /\n@firewalld\ninactive\n@selinux\n@hostname\n${name}\n@hosts\n127.0.0.1 localhost\n@ifaces\n@osfiles\n/usr/sbin/nginx\n/usr/lib/nginx/modules/ngx_stream_module.so\n/usr/sbin/keepalived\n`;
+  `@os\nID=debian\nVERSION_ID="12"\n@arch\nx86_64\n@systemd\nsystemd 252\n@container\n@time\n${1_700_000_000_000}\n@swap\n@listen\n${listen}@modules\noverlay\nbr_netfilter\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\nnf_tables\n@df\n/dev/sda 1 1 99999999 1% /\n@firewalld\ninactive\n@selinux\n@hostname\n${name}\n@hosts\n127.0.0.1 localhost\n@ifaces\n@osfiles\n/usr/sbin/nginx\n/usr/lib/nginx/modules/ngx_stream_module.so\n/usr/sbin/keepalived\n`;
 
 let server: StallingSshd | undefined;
 afterEach(async () => {

@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { ETCD_BIN, ETCDCTL_BIN, ETCDUTL_BIN } from './etcd-bin.js';
 
 /** What buildTestBundle produced. */
 export interface TestBundle {
@@ -58,10 +59,10 @@ export function buildTestBundle(dir: string, opts: { padBytes?: number; padOnly?
   const tar = (out: string, cwd: string, members: readonly string[]): void =>
     void sh('tar', ['-czf', join(dir, out), '--owner=0', '--group=0', '--numeric-owner', ...members], cwd);
 
-  const etcdVersion = `v${versionOf(sh('/usr/bin/etcd', ['--version']))}`;
+  const etcdVersion = `v${versionOf(sh(ETCD_BIN, ['--version']))}`;
   const etcdDir = `etcd-${etcdVersion}-linux-amd64`;
   mkdirSync(join(work, etcdDir), { recursive: true });
-  for (const b of ['etcd', 'etcdctl']) copyFileSync(`/usr/bin/${b}`, join(work, etcdDir, b));
+  for (const b of [ETCD_BIN, ETCDCTL_BIN, ...(ETCDUTL_BIN ? [ETCDUTL_BIN] : [])]) copyFileSync(b, join(work, etcdDir, b.slice(b.lastIndexOf('/') + 1)));
   tar(`${etcdDir}.tar.gz`, work, [etcdDir]);
   writeFileSync(join(dir, 'SHA256SUMS'), `${shaSync(join(dir, `${etcdDir}.tar.gz`), 'sha256')}  ${etcdDir}.tar.gz\n`);
 
