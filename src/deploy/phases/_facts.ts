@@ -21,7 +21,8 @@ export const FACTS_SCRIPT = [
   'echo @time; date +%s%3N',
   'echo @swap; tail -n +2 /proc/swaps 2>/dev/null',
   'echo @listen; ss -Hltnp 2>/dev/null',
-  `echo @modules; for m in ${[...BASE_MODULES, ...IPVS_MODULES, ...NFTABLES_MODULES].join(' ')}; do if [ -d /sys/module/$m ] || modinfo -n $m >/dev/null 2>&1; then echo $m; fi; done`,
+  // A built-in module (e.g. nf_tables=y) has no /sys/module entry without parameters: modules.builtin names it.
+  `echo @modules; for m in ${[...BASE_MODULES, ...IPVS_MODULES, ...NFTABLES_MODULES].join(' ')}; do if [ -d /sys/module/$m ] || modinfo -n $m >/dev/null 2>&1 || grep -qs "/$m.ko" /lib/modules/$(uname -r)/modules.builtin; then echo $m; fi; done`,
   'echo @df; (df -Pk /opt 2>/dev/null || df -Pk /) | tail -n1',
   'echo @firewalld; systemctl is-active firewalld 2>/dev/null',
   'echo @selinux; command -v getenforce >/dev/null 2>&1 && getenforce',
