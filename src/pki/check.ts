@@ -73,7 +73,9 @@ function inspectPair(state: PkiState, id: string, fails: ReadFailures, isCa: boo
   if (certFail !== undefined) return { hasKey, status: 'unreadable', problem: `${path(certName)}: cannot be read (${certFail})` };
   if (pair?.certPem === undefined) {
     const orphan = hasKey ? ` (${keyName} is there without its certificate)` : '';
-    return { hasKey, status: 'missing', problem: `${path(certName)} does not exist${orphan}; run \`kubesmith pki generate\`` };
+    // A missing CA is never re-minted by generate once it signed anything (ca-guard): say how to restore it.
+    const fix = isCa ? 'restore it from a backup or from a host, or replace it on purpose with `kubesmith pki generate --new-ca ' + id + '`' : 'run `kubesmith pki generate`';
+    return { hasKey, status: 'missing', problem: `${path(certName)} does not exist${orphan}; ${fix}` };
   }
   let info: CertInfo;
   try {

@@ -80,6 +80,17 @@ describe('pki check statuses', () => {
     });
   }
 
+  it('a CA certificate missing: its row says how to restore it (generate refuses to re-mint a CA that signed leaves)', async () => {
+    const w = workspace();
+    rmSync(join(w.pki, 'etcd-ca.crt'));
+    const r = await w.cli(['pki', 'check', '-i', 'inventory.yaml', '--json']);
+    expect(r.code).toBe(1);
+    const rows = rowsOf(r.out);
+    expect(statusOf(rows, 'etcd-ca')).toBe('missing');
+    expect(rows.find((x) => x.id === 'etcd-ca')?.problem).toMatch(/restore it from a backup or from a host, or replace it on purpose with `kubesmith pki generate --new-ca etcd-ca`/);
+    expect(rows.filter((x) => x.id.startsWith('etcd-') && x.id !== 'etcd-ca').every((x) => x.status === 'CA unusable')).toBe(true);
+  });
+
   it('a leaf signed by a different CA of the same name: "not signed by its CA"', async () => {
     const w = workspace();
     const other = mkdtempSync(join(tmpdir(), 'kubesmith-check-other-'));
