@@ -13,7 +13,7 @@ import type { PkiBundle } from '../pki/types.js';
 import { createEngine, type TemplateSources } from '../render/engine.js';
 import { operatorFiles } from '../render/operator-files.js';
 import { InternalError, StateError } from '../shared/errors.js';
-import { writeDurable } from './durable-write.js';
+import { writeDurable, fsyncDir } from './durable-write.js';
 import { stateDir } from './paths.js';
 
 /** File name inside the state directory. */
@@ -42,14 +42,6 @@ export function isOwnKubeconfig(text: string): boolean {
   return first.startsWith(MARK) && first.slice(MARK.length) === sha256(text.slice(nl + 1));
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** What is at `path` now: nothing, a regular file's text, or something else (a link, a directory). */
 function current(path: string): { kind: 'none' } | { kind: 'file'; text: string; mode: number } | { kind: 'other'; what: string } {

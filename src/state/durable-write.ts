@@ -14,3 +14,13 @@ export function writeDurable(path: string, content: string, mode: number): void 
     closeSync(fd);
   }
 }
+
+/** fsyncs a directory, so the renames and creations in it survive a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

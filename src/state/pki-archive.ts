@@ -15,7 +15,7 @@ import { STATE_FILES } from '../pki/state-types.js';
 import { publicPemOf } from '../pki/x509-read.js';
 import { KubesmithError, StateError } from '../shared/errors.js';
 import { withDirLock } from './dir-lock.js';
-import { writeDurable } from './durable-write.js';
+import { writeDurable, fsyncDir } from './durable-write.js';
 
 /** The archive directory inside the PKI state directory. */
 export const ARCHIVE_DIR = 'archive';
@@ -143,11 +143,3 @@ function newArchiveDir(dir: string, now: Date): string {
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -5,7 +5,7 @@
  * file, nor a new key beside its old certificate.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { writeDurable } from './durable-write.js';
+import { writeDurable, fsyncDir } from './durable-write.js';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { IDENTITY_FILE } from '../pki/identity.js';
@@ -92,14 +92,6 @@ const COMMIT_MARKER = '.commit';
 const PENDING = (name: string): string => `.${name}.pending`;
 
 
-function fsyncDir(dir: string): void {
-  const dfd = openSync(dir, 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
-}
 
 /**
  * Finishes or discards an interrupted save. A save writes every file as `.<name>.pending`, then the
