@@ -19,18 +19,27 @@ import type { KubeObject } from './types.js';
 /** The plan's add-on manifests, in apply order: the network before DNS (CoreDNS pods need pod IPs). */
 export const ADDON_MANIFESTS = ['flannel', 'coredns'] as const;
 
-/** The add-on manifests of the plan; a missing one is a renderer bug. */
-export function addonManifests(manifests: readonly ClusterManifest[]): readonly ClusterManifest[] {
-  return ADDON_MANIFESTS.map((id) => {
+/**
+ * The add-ons this inventory installs: `cluster.cni: none` drops flannel (the operator brings a
+ * CNI) and `cluster.coredns: false` drops CoreDNS. The manifests, the node images and the bundle's
+ * image tarballs all follow this one list.
+ */
+export function enabledAddons(inv: Pick<Inventory, 'cluster'>): readonly (typeof ADDON_MANIFESTS)[number][] {
+  return ADDON_MANIFESTS.filter((id) => (id === 'flannel' ? inv.cluster.cni === 'flannel' : inv.cluster.coredns));
+}
+
+/** The add-on manifests of the plan that the inventory enables; a missing one is a renderer bug. */
+export function addonManifests(manifests: readonly ClusterManifest[], inv: Pick<Inventory, 'cluster'>): readonly ClusterManifest[] {
+  return enabledAddons(inv).map((id) => {
     const m = manifests.find((x) => x.id === id);
     if (!m) throw new InternalError(`the plan has no ${id} manifest (render/cluster-manifests.ts renders it)`);
     return m;
   });
 }
 
-/** Applies flannel then CoreDNS (Namespace, ServiceAccount, RBAC, ConfigMap, DaemonSet, Deployment, Service). */
-export function applyAddons(client: KubeClient, plan: Pick<ClusterPlan, 'manifests'>): Promise<readonly AppliedObject[]> {
-  return applyManifests(client, addonManifests(plan.manifests));
+/** Applies flannel then CoreDNS, those enabled (Namespace, ServiceAccount, RBAC, ConfigMap, DaemonSet, Deployment, Service). */
+export function applyAddons(client: KubeClient, plan: Pick<ClusterPlan, 'manifests' | 'inventory'>): Promise<readonly AppliedObject[]> {
+  return applyManifests(client, addonManifests(plan.manifests, plan.inventory));
 }
 
 /** One node's readiness as the API reports it. */
@@ -39,6 +48,15 @@ export interface NodeReadiness {
   readonly ready: boolean;
   /** "not registered", or the Ready condition's reason and message ("KubeletNotReady: container runtime network not ready: ..."). */
   readonly reason?: string;
+}
+
+/**
+ * True when the node is NotReady only because it has no pod network (the kubelet's
+ * "container runtime network not ready: ... cni plugin not initialized"): the expected state with
+ * `cluster.cni: none` until the operator installs a CNI.
+ */
+export function waitsForCni(n: NodeReadiness): boolean {
+  return !n.ready && /network not ready|NetworkPluginNotReady|cni plugin not initialized/i.test(n.reason ?? '');
 }
 
 /** What waitForNodesReady saw last. */
@@ -122,9 +140,14 @@ export function imageTarball(image: string): string {
   return `${repo.slice(repo.lastIndexOf('/') + 1)}_${tag}.tar`;
 }
 
-/** Images every node's containerd needs: the sandbox (pause) image, flannel's two, CoreDNS. */
-export function nodeImages(inv: Inventory): readonly string[] {
-  return [inv.containerd.sandboxImage, ADDON_IMAGES.flannelCniPlugin, ADDON_IMAGES.flannel, ADDON_IMAGES.coredns];
+/** Images every node's containerd needs: the sandbox (pause) image, flannel's two and CoreDNS when enabled. */
+export function nodeImages(inv: Pick<Inventory, 'cluster' | 'containerd'>): readonly string[] {
+  const addons = enabledAddons(inv);
+  return [
+    inv.containerd.sandboxImage,
+    ...(addons.includes('flannel') ? [ADDON_IMAGES.flannelCniPlugin, ADDON_IMAGES.flannel] : []),
+    ...(addons.includes('coredns') ? [ADDON_IMAGES.coredns] : []),
+  ];
 }
 
 /** The import steps for `host` (none for hosts without containerd: etcd-only and load-balancer hosts). */

@@ -1,5 +1,6 @@
 /**
- * The container image tarballs in the offline bundle (pause, flannel, CoreDNS) are required only
+ * The container image tarballs in the offline bundle (pause, and flannel and CoreDNS when the
+ * inventory enables them: kube/addons.ts nodeImages) are required only
  * when the bundle's Kubernetes binaries are real: with stub binaries (test bundles) no kubelet
  * starts, so nothing would import or run them. "Real" is judged on the extracted kubelet being an
  * ELF executable, the operator-side counterpart of the hosts' `--version` check.

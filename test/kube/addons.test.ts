@@ -41,7 +41,7 @@ const writes = (): string[] => api.requests.filter((r) => r.method !== 'GET').ma
 
 describe('applyAddons', () => {
   it('creates flannel then CoreDNS, every kind at its REST path, with the inventory values', async () => {
-    const out = await applyAddons(client, { manifests });
+    const out = await applyAddons(client, { manifests, inventory });
     expect(out.map((o) => `${o.result} ${o.id}`)).toEqual([
       'created Namespace/kube-flannel',
       'created ServiceAccount/kube-flannel/flannel',
@@ -67,7 +67,7 @@ describe('applyAddons', () => {
 
   it('changes nothing on a second apply (GETs only)', async () => {
     const before = writes().length;
-    const out = await applyAddons(client, { manifests });
+    const out = await applyAddons(client, { manifests, inventory });
     expect(out.every((o) => o.result === 'unchanged')).toBe(true);
     expect(writes().length).toBe(before);
   });
@@ -77,14 +77,14 @@ describe('applyAddons', () => {
     const live = api.objects.get(path)!;
     api.put('/apis/apps/v1/namespaces/kube-flannel/daemonsets', { ...live, spec: { ...(live['spec'] as object), minReadySeconds: 99, selector: { matchLabels: { app: 'edited' } } } });
     const before = writes().length;
-    const out = await applyAddons(client, { manifests });
+    const out = await applyAddons(client, { manifests, inventory });
     expect(out.filter((o) => o.result !== 'unchanged').map((o) => `${o.result} ${o.id}`)).toEqual(['updated DaemonSet/kube-flannel/kube-flannel-ds']);
     expect(writes().slice(before)).toEqual([`PUT ${path}`]);
     expect((api.objects.get(path)?.['spec'] as { selector: unknown }).selector).toEqual({ matchLabels: { app: 'flannel' } });
   });
 
   it('refuses a plan without the add-on manifests (a renderer bug)', () => {
-    expect(() => addonManifests(manifests.filter((m) => m.id !== 'coredns'))).toThrow(InternalError);
+    expect(() => addonManifests(manifests.filter((m) => m.id !== 'coredns'), inventory)).toThrow(InternalError);
   });
 });
 

@@ -3,12 +3,13 @@
  * requests and wait for the nodes. Each round lists the CSRs and judges every one with decideCsr
  * (pki-spec.md §3: only requests matching an inventory node, its IPs and kubesmith's bootstrap
  * token are approved; others are left alone), until every node of the run has an issued client and
- * serving certificate; then the Node objects must turn Ready (flannel up). Stragglers fail as
+ * serving certificate; then the Node objects must turn Ready (flannel up; with `cluster.cni: none`
+ * a node waiting only for a CNI is reported, not failed, after a short grace). Stragglers fail as
  * their host, with the reason the API gives. Dry-run says what would be approved and calls nothing;
  * nodes whose kubelet is a stub (not started) are skipped with that reason.
  */
 import { approveRound, type NodeCertStatus } from '../../kube/approve-csrs.js';
-import { waitForNodesReady, type NodeReadiness } from '../../kube/addons.js';
+import { waitForNodesReady, waitsForCni, type NodeReadiness } from '../../kube/addons.js';
 import { abortableSleep, type KubeClient } from '../../kube/client.js';
 import { hostsWithRole } from '../../inventory/types.js';
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
@@ -18,11 +19,20 @@ import { apiHost, gatherRunnable, notRunnableReason, unitBinary, withApi, type A
 
 const KUBELET = 'kubelet.service';
 const APISERVER = 'kube-apiserver.service';
+/**
+ * With `cluster.cni: none` a node is NotReady until the operator's CNI is in place; apply waits this
+ * long for a CNI that is already there (a pre-written conflist), then reports the node as waiting
+ * for one instead of failing it.
+ */
+export const CNI_NONE_READY_GRACE_MS = 60_000;
+const CNI_NONE_NOTE = 'cluster.cni is none: install a CNI, then the node turns Ready';
 
 /** Loop settings (tests poll faster). */
 export interface ApproveLoopOptions {
   /** Pause between CSR rounds and Node polls. @default 3000 */
   readonly pollMs?: number;
+  /** How long to wait for Ready with `cluster.cni: none`. @default CNI_NONE_READY_GRACE_MS */
+  readonly cniGraceMs?: number;
 }
 
 /** Rounds of approveRound until every named node has both certificates or the deadline passes. */
@@ -77,8 +87,10 @@ export async function approveReport(access: ApiAccess, hosts: ReadonlyMap<string
     return await withApi(access, plan, via as string, 'admin', ctx, async (client) => {
       const certs = await approveUntilIssued(client, plan, wanted, ctx, o.pollMs ?? 3000);
       const issued = certs.filter((c) => c.client && c.serving).map((c) => c.node);
-      const ready = issued.length === 0 ? [] : (await waitForNodesReady(client, issued, new Date(ctx.deadline), ctx.signal, { clock: ctx.clock, pollMs: o.pollMs ?? 3000 })).nodes;
-      return tabulate(title, columns, wanted, certs, ready, skipped);
+      const cniNone = plan.inventory.cluster.cni === 'none';
+      const deadline = cniNone ? Math.min(ctx.deadline, ctx.clock.now().getTime() + (o.cniGraceMs ?? CNI_NONE_READY_GRACE_MS)) : ctx.deadline;
+      const ready = issued.length === 0 ? [] : (await waitForNodesReady(client, issued, new Date(deadline), ctx.signal, { clock: ctx.clock, pollMs: o.pollMs ?? 3000 })).nodes;
+      return tabulate(title, columns, wanted, certs, ready, skipped, cniNone);
     });
   } catch (err) {
     const message = `approving kubelet certificates through ${via}: ${err instanceof Error ? err.message : String(err)}`;
@@ -91,7 +103,7 @@ async function apiserverSkip(reader: HostReader, p: PlannedHost, ctx: PhaseConte
   return notRunnableReason(p, bin ? await gatherRunnable(reader, {}, [bin], ctx) : {}, 'control-plane', APISERVER);
 }
 
-function tabulate(title: string, columns: readonly string[], wanted: readonly string[], certs: readonly NodeCertStatus[], ready: readonly NodeReadiness[], skipped: readonly string[][]): PhaseReport {
+function tabulate(title: string, columns: readonly string[], wanted: readonly string[], certs: readonly NodeCertStatus[], ready: readonly NodeReadiness[], skipped: readonly string[][], cniNone: boolean): PhaseReport {
   const failures: { host: string; message: string }[] = [];
   const rows = wanted.map((n) => {
     const c = certs.find((x) => x.node === n);
@@ -99,10 +111,11 @@ function tabulate(title: string, columns: readonly string[], wanted: readonly st
     const missing = [c?.client ? '' : 'client', c?.serving ? '' : 'serving'].filter(Boolean);
     if (missing.length > 0) {
       failures.push({ host: n, message: `no issued kubelet ${missing.join(' and ')} certificate by the deadline: is kubelet running and does its CSR match the inventory? see \`journalctl -u kubelet\` and \`kubesmith approve\`` });
-    } else if (r && !r.ready) {
+    } else if (r && !r.ready && !(cniNone && waitsForCni(r))) {
       failures.push({ host: n, message: `node not Ready by the deadline: ${r.reason ?? 'unknown'}` });
     }
-    return [n, c?.client ? 'issued' : 'missing', c?.serving ? 'issued' : 'missing', r ? (r.ready ? 'Ready' : `NotReady: ${r.reason ?? ''}`) : '-'];
+    const cniWait = r && cniNone && waitsForCni(r) ? ` (${CNI_NONE_NOTE})` : '';
+    return [n, c?.client ? 'issued' : 'missing', c?.serving ? 'issued' : 'missing', r ? (r.ready ? 'Ready' : `NotReady: ${r.reason ?? ''}${cniWait}`) : '-'];
   });
   return { title, columns, rows: [...rows, ...skipped], failures };
 }
@@ -120,9 +133,10 @@ export function approveKubeletCsrsPhase(access: ApiAccess, o: ApproveLoopOptions
       const bin = unitBinary(planned, 'nodes', KUBELET);
       return bin ? gatherRunnable(host, facts, [bin], ctx) : Promise.resolve({});
     },
-    plan: ({ host, facts }) => {
+    plan: ({ host, facts, plan }) => {
       const skip = notRunnableReason(host, facts, 'nodes', KUBELET);
-      return [{ kind: 'note', message: skip ? `kubelet CSRs not approved: ${skip}` : `API: approve ${host.host.name}'s kubelet client and serving CSRs that match the inventory, then wait for the node to be Ready` }];
+      const cni = plan.inventory.cluster.cni === 'none' ? ` (${CNI_NONE_NOTE}; nodes stay NotReady until then)` : '';
+      return [{ kind: 'note', message: skip ? `kubelet CSRs not approved: ${skip}` : `API: approve ${host.host.name}'s kubelet client and serving CSRs that match the inventory, then wait for the node to be Ready${cni}` }];
     },
     report: (hosts, plan, ctx) => approveReport(access, hosts, plan, ctx, o),
   };
