@@ -72,7 +72,8 @@ export async function loadBundle(opts: LoadBundleOptions): Promise<ReadonlyMap<s
   return out;
 }
 
-async function readExpectations(dir: string, names: readonly string[]): Promise<Map<string, ExpectedDigest[]>> {
+/** Every digest the checksum files in `dir` publish, by the file they cover. */
+export async function readExpectations(dir: string, names: readonly string[]): Promise<Map<string, ExpectedDigest[]>> {
   const map = new Map<string, ExpectedDigest[]>();
   for (const n of names.filter(isChecksumFile)) {
     for (const e of parseChecksumFile(n, await readFile(join(dir, n), 'utf8'))) map.set(e.file, [...(map.get(e.file) ?? []), e]);

@@ -10,9 +10,12 @@ import { approveCommand } from './approve-command.js';
 import { statusCommand } from './status-command.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
+import { bundleCheckCommand } from './bundle-check-command.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
+  // Before the pki commands: a bare "check" still suggests `pki check` (the later entry wins).
+  bundleCheckCommand,
   applyCommand,
   pkiGenerateCommand,
   pkiCheckCommand,
