@@ -7,6 +7,7 @@
  */
 import type { HostReader } from '../deploy/ssh/connection.js';
 import type { Inventory } from '../inventory/types.js';
+import { HTTP_HEALTH_SCRIPT, isHttpHealthOutput, parseHttpHealth, usesHttpHealth } from './etcd-http-health.js';
 import type { EtcdMemberRow } from './types.js';
 
 /** Where etcdctl and the healthcheck client credentials live on an etcd host. */
@@ -15,6 +16,8 @@ export interface EtcdctlPaths {
   readonly cacert: string;
   readonly cert: string;
   readonly key: string;
+  /** etcd 3.6+: health from /livez and /readyz (etcd-http-health.ts) instead of `etcdctl endpoint health`. */
+  readonly httpHealth?: boolean;
 }
 
 /** One member to ask: its host (or why the host could not be reached) and its client URL. */
@@ -43,6 +46,21 @@ const SCRIPT = [
   'printf "%s\\n" "$st"',
 ].join('\n');
 
+/**
+ * The same for etcd 3.6+, health from /livez and /readyz: $1 etcdctl, $2..$4 CA, cert, key, $5 the
+ * member's endpoint, then etcdctl's flags (for `endpoint status`, which has no HTTP equivalent).
+ */
+const HTTP_SCRIPT = [
+  `health() {\n${HTTP_HEALTH_SCRIPT}\n}`,
+  'b="$1"; ca="$2"; cert="$3"; key="$4"; ep="$5"; shift 5',
+  'if [ ! -x "$b" ]; then b=$(command -v etcdctl) || { echo "etcdctl not found: neither $0 nor etcdctl on PATH" >&2; exit 127; }; fi',
+  'export ETCDCTL_API=3',
+  'exec 3>&1',
+  'st=$("$b" "$@" endpoint status & health "$ca" "$cert" "$key" "$ep" >&3; wait)',
+  `echo '${MARKER}'`,
+  'printf "%s\\n" "$st"',
+].join('\n');
+
 /** The paths under inventory `paths.etcd` (bin/etcdctl, ssl/ca.pem, ssl/healthcheck-client{,-key}.pem). */
 export function etcdctlPaths(inv: Inventory): EtcdctlPaths {
   const root = inv.paths.etcd.replace(/\/+$/, '');
@@ -51,6 +69,7 @@ export function etcdctlPaths(inv: Inventory): EtcdctlPaths {
     cacert: `${root}/ssl/ca.pem`,
     cert: `${root}/ssl/healthcheck-client.pem`,
     key: `${root}/ssl/healthcheck-client-key.pem`,
+    httpHealth: usesHttpHealth(inv.cluster.etcdVersion),
   };
 }
 
@@ -61,8 +80,9 @@ export function etcdEndpoint(internalIP: string): string {
 
 /** argv of the one remote command (sh -c SCRIPT) that prints health JSON, MARKER, status JSON. */
 export function etcdProbeArgv(paths: EtcdctlPaths, endpoint: string): readonly string[] {
+  const http = paths.httpHealth === true ? [paths.cacert, paths.cert, paths.key, endpoint] : [];
   return [
-    'sh', '-c', SCRIPT, paths.bin, paths.bin,
+    'sh', '-c', paths.httpHealth === true ? HTTP_SCRIPT : SCRIPT, paths.bin, paths.bin, ...http,
     `--endpoints=${endpoint}`, `--cacert=${paths.cacert}`, `--cert=${paths.cert}`, `--key=${paths.key}`,
     '--dial-timeout=3s', '--command-timeout=5s', '-w', 'json',
   ];
@@ -116,7 +136,7 @@ export function etcdMemberRow(host: string, endpoint: string, stdout: string, st
   const cut = stdout.indexOf(MARKER);
   const healthText = cut < 0 ? stdout : stdout.slice(0, cut);
   const statusText = cut < 0 ? '' : stdout.slice(cut + MARKER.length);
-  const h = parseEtcdJson<HealthJson>(healthText)[0];
+  const h: HealthJson | undefined = isHttpHealthOutput(healthText) ? parseHttpHealth(healthText)[0] : parseEtcdJson<HealthJson>(healthText)[0];
   const s = parseEtcdJson<StatusJson>(statusText)[0]?.Status;
   const memberId = hex(s?.header?.member_id);
   const leaderId = hex(s?.leader);

@@ -3,8 +3,10 @@
  * client, host keys checked against known_hosts): the apiserver is reached through a forwarded
  * channel to the host's 127.0.0.1:<apiServer.port>, where the fake apiserver listens (no
  * kube-apiserver binary exists here; test/support/fake-apiserver.ts), and etcd is probed by the
- * multi-line `sh -c` script run over SSH against a REAL etcd 3.4 holding certificates issued by the
- * production CA code for this inventory. The etcd member listens on a random 127.x.y.z:2379 (its
+ * multi-line `sh -c` script run over SSH against a REAL etcd holding certificates issued by the
+ * production CA code for this inventory. The inventory's etcd is the v1.31 default (3.6), so health
+ * comes from /livez and /readyz (curl over SSH); the etcd is Debian sid's 3.5.30, which serves both
+ * (backported in 3.5.11), through test/support/etcd-bin.ts. The etcd member listens on a random 127.x.y.z:2379 (its
  * internalIP), never on 127.0.0.1:2379, where a real etcd may run on this machine. Needs root.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -17,12 +19,13 @@ import { savePkiState } from '../../src/state/pki-store.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
 import { pkiFixture } from '../support/pki-fixture.js';
 import { writeBundle } from '../support/pki-files.js';
+import { ETCD_BIN } from '../support/etcd-bin.js';
 import { freePort, startLocalSshd, unavailableReason, type LocalSshd } from '../kube/support/local-sshd.js';
 import { makeTestPki } from '../kube/support/test-pki.js';
 import { LEASES, lease, node, NODES } from './support/cluster.js';
 import { runCliCaptured, type CliResult } from '../support/cli-run.js';
 
-const haveEtcd = existsSync('/usr/bin/etcd') && spawnSync('sh', ['-c', 'command -v etcdctl']).status === 0;
+const haveEtcd = existsSync(ETCD_BIN) && spawnSync('sh', ['-c', 'command -v etcdctl']).status === 0;
 const skip = unavailableReason() ?? (haveEtcd ? undefined : 'etcd-server/etcd-client are not installed');
 if (skip && process.env.CI === 'true') throw new Error(`status over SSH cannot run in CI: ${skip}`);
 if (skip) console.warn(`skipping status-over-ssh tests: ${skip}`);
@@ -67,7 +70,7 @@ describe.skipIf(skip !== undefined)('kubesmith status through SSH', () => {
     copyFileSync(join(certs, 'etcd-healthcheck-client.crt'), join(ssl, 'healthcheck-client.pem'));
     copyFileSync(join(certs, 'etcd-healthcheck-client.key'), join(ssl, 'healthcheck-client-key.pem'));
     const peer = await freePort();
-    etcd = spawn('/usr/bin/etcd', [
+    etcd = spawn(ETCD_BIN, [
       '--name=master01', `--data-dir=${join(dir, 'etcd-data')}`,
       `--listen-client-urls=https://${etcdIp}:2379`, `--advertise-client-urls=https://${etcdIp}:2379`,
       `--listen-peer-urls=https://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=https://127.0.0.1:${peer}`,
@@ -105,7 +108,7 @@ describe.skipIf(skip !== undefined)('kubesmith status through SSH', () => {
     expect(s.apiservers).toEqual([{ host: 'master01', endpoint: `https://127.0.0.1:${api.port} via ssh master01`, ready: true, detail: 'ok' }]);
     expect(s.etcd.members).toHaveLength(1);
     expect(s.etcd.members[0]).toMatchObject({ host: 'master01', endpoint: `https://${etcdIp}:2379`, healthy: true, isLeader: true });
-    expect(s.etcd.members[0]?.['version']).toMatch(/^3\.4\./);
+    expect(s.etcd.members[0]?.['version']).toMatch(/^3\.5\./);
     expect(api.requests.every((q) => q.method === 'GET')).toBe(true);
   }, 30_000);
 

@@ -1,14 +1,18 @@
 /**
- * The etcd cluster check, run for the user after all members were started: `etcdctl endpoint
- * health` and `endpoint status` against every member, authenticated with the healthcheck-client
- * certificate the CA issued for that purpose, retried until the phase deadline.
+ * The etcd cluster check, run for the user after all members were started: health and `etcdctl
+ * endpoint status` against every member, authenticated with the healthcheck-client certificate the
+ * CA issued for that purpose, retried until the phase deadline. Health is `/livez` + `/readyz` for
+ * etcd 3.6+ (status/etcd-http-health.ts, ETCD_RULES.livezReadyz) and `etcdctl endpoint health`
+ * for 3.5, the version a cluster runs only before its upgrade.
  */
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { PhaseContext, PhaseReport } from '../phase.js';
+import { httpHealthArgv, parseHttpHealth, usesHttpHealth } from '../../status/etcd-http-health.js';
 import { waitFor } from './_units.js';
 
-interface Health {
+/** One member's health, as etcdctl's `endpoint health -w json` and parseHttpHealth both give it. */
+export interface Health {
   readonly endpoint: string;
   readonly health: boolean;
   readonly took?: string;
@@ -19,15 +23,33 @@ interface Status {
   readonly Status?: { readonly header?: { readonly member_id?: number }; readonly version?: string; readonly dbSize?: number; readonly leader?: number; readonly raftTerm?: number; readonly raftIndex?: number };
 }
 
-/** etcdctl argv with TLS flags from the host's shipped credentials. */
-export function etcdctlArgv(plan: ClusterPlan, host: PlannedHost, endpoints: readonly string[]): readonly string[] | undefined {
+/** The healthcheck-client pair and etcd CA shipped to `host`. */
+function credentials(host: PlannedHost): { cacert: string; cert: string; key: string } | undefined {
   const path = (suffix: string): string | undefined => host.artifacts.find((a) => a.path.endsWith(suffix))?.path;
   const cert = path('/healthcheck-client.pem');
   const key = path('/healthcheck-client-key.pem');
   const ca = cert ? `${cert.slice(0, cert.lastIndexOf('/'))}/ca.pem` : undefined;
-  if (!cert || !key || !ca) return undefined;
+  return cert && key && ca ? { cacert: ca, cert, key } : undefined;
+}
+
+/** etcdctl argv with TLS flags from the host's shipped credentials. */
+export function etcdctlArgv(plan: ClusterPlan, host: PlannedHost, endpoints: readonly string[]): readonly string[] | undefined {
+  const c = credentials(host);
+  if (!c) return undefined;
   const bin = `${plan.inventory.paths.etcd.replace(/\/+$/, '')}/bin/etcdctl`;
-  return [bin, `--endpoints=${endpoints.join(',')}`, `--cacert=${ca}`, `--cert=${cert}`, `--key=${key}`, '--command-timeout=5s', '-w', 'json'];
+  return [bin, `--endpoints=${endpoints.join(',')}`, `--cacert=${c.cacert}`, `--cert=${c.cert}`, `--key=${c.key}`, '--command-timeout=5s', '-w', 'json'];
+}
+
+/**
+ * The health probe and its parser for the inventory's etcd: /livez + /readyz (3.6+), else
+ * `etcdctl endpoint health`. Exported for the tests, which run it against a real etcd.
+ */
+export function healthProbe(plan: ClusterPlan, host: PlannedHost, endpoints: readonly string[]): { argv: readonly string[]; parse: (out: string) => readonly Health[] } | undefined {
+  const c = credentials(host);
+  const base = etcdctlArgv(plan, host, endpoints);
+  if (!c || !base) return undefined;
+  if (usesHttpHealth(plan.inventory.cluster.etcdVersion)) return { argv: httpHealthArgv(c, endpoints), parse: parseHttpHealth };
+  return { argv: [...base, 'endpoint', 'health'], parse: (out) => parseJson<Health>(out.slice(Math.max(0, out.indexOf('[')))) };
 }
 
 function parseJson<T>(text: string): T[] {
@@ -47,14 +69,18 @@ export async function etcdReport(readers: ReadonlyMap<string, HostReader>, plan:
   if (!runner || !reader) return undefined;
   const endpointOf = (h: PlannedHost): string => `https://${h.host.internalIP}:2379`;
   const base = etcdctlArgv(plan, runner, members.map(endpointOf));
-  if (!base) return undefined;
-  const healthy = (out: string): boolean => parseJson<Health>(out).every((h) => h.health);
+  const probe = healthProbe(plan, runner, members.map(endpointOf));
+  if (!base || !probe) return undefined;
+  const healthy = (out: string): boolean => {
+    const rows = probe.parse(out);
+    return rows.length === members.length && rows.every((h) => h.health);
+  };
   // Status in parallel with the first health probe; asked again only if health had to wait.
   const [health, firstStatus] = await Promise.all([
-    waitFor(reader, [...base, 'endpoint', 'health'], ctx, healthy),
+    waitFor(reader, probe.argv, ctx, healthy),
     reader.probe([...base, 'endpoint', 'status'], { signal: ctx.signal, timeoutMs: 30_000 }),
   ]);
-  const healthRows = parseJson<Health>(health.output.slice(health.output.indexOf('[')));
+  const healthRows = probe.parse(health.output);
   const status = health.waited ? await reader.probe([...base, 'endpoint', 'status'], { signal: ctx.signal, timeoutMs: 30_000 }) : firstStatus;
   const statusRows = parseJson<Status>(status.stdout);
   const rows = members.map((m) => {
