@@ -39,7 +39,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
     if (argv[0] === '--version' || argv[0] === 'version') {
-      out(VERSION);
+      // --json: the supported component ranges too (loaded only then: it reads the version tables).
+      if (argv.includes('--json')) out(JSON.stringify((await import('./version-info.js')).versionInfo(VERSION), null, 2));
+      else out(VERSION);
       return 0;
     }
     const resolved = resolveCommand(argv, COMMANDS, VERSION);
