@@ -10,7 +10,8 @@ import { containerdVersionOfTarball } from '../inventory/component-versions.js';
 import type { Inventory } from '../inventory/types.js';
 import { anyVersionPattern, checksumNamesFor, expectedBundleFiles, type ExpectedBundleFile } from '../plan/bundle-expected.js';
 import { BundleError } from '../shared/errors.js';
-import { parseVersion } from '../shared/semver.js';
+import { appliesTo, CONTAINERD_RULES } from '../render/flags-by-version.js';
+import { atLeast, parseVersion } from '../shared/semver.js';
 import { hashFile, readExpectations } from './bundle.js';
 import { matchBundleFile, type ExpectedDigest } from './bundle-checksums.js';
 import { peekTarMembers } from './tar-peek.js';
@@ -88,13 +89,28 @@ async function checkOne(inv: Inventory, dir: string, names: readonly string[], p
     return { row: row(e, 'checksum mismatch', wrong.flatMap((d) => [`${d.algorithm} expected ${d.hex} (from ${d.source})`, `${d.algorithm} actual   ${d.algorithm === 'sha256' ? actual.sha256 : actual.sha512}`]), file) };
   }
   const verified = `${digests.map((d) => `${d.algorithm} from ${d.source}`).join(', ')} verified`;
-  if (e.component === 'containerd' && inv.containerd.version !== undefined) {
-    const has = containerdVersionOfTarball(file)?.text;
-    const want = parseVersion(inv.containerd.version)?.text ?? inv.containerd.version;
-    if (has !== undefined && has !== want) return { row: row(e, 'version mismatch', [`containerd.version is ${want}; ${file} is ${has}`], file) };
+  if (e.component === 'containerd') {
+    const problem = containerdProblem(inv, file);
+    if (problem !== undefined) return { row: row(e, 'version mismatch', [problem], file) };
   }
   if (e.component === 'kubernetes') return kubernetesVersion(inv, dir, e, file, verified);
   return { row: row(e, 'ok', [verified], file) };
+}
+
+/**
+ * The containerd tarball against the inventory: its pin (containerd.version), and the rule validate
+ * applies to a pin, here to the tarball's own version: containerd 1.x only up to Kubernetes v1.35.
+ */
+function containerdProblem(inv: Inventory, file: string): string | undefined {
+  const has = containerdVersionOfTarball(file);
+  if (has === undefined) return undefined;
+  const want = inv.containerd.version === undefined ? undefined : parseVersion(inv.containerd.version)?.text ?? inv.containerd.version;
+  if (want !== undefined && has.text !== want) return `containerd.version is ${want}; ${file} is ${has.text}`;
+  const k8s = parseVersion(inv.cluster.kubernetesVersion);
+  if (k8s !== undefined && appliesTo(CONTAINERD_RULES.configV2, has) && atLeast(k8s, 1, 36)) {
+    return `${file} is containerd ${has.text} (1.x), kept for Kubernetes v1.35 and older only; Kubernetes ${k8s.text} needs containerd v2.0 or later (${CONTAINERD_RULES.configV2.link})`;
+  }
+  return undefined;
 }
 
 /**

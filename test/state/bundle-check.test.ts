@@ -37,7 +37,8 @@ function workspace(inventoryEdits: (yaml: string) => string = (y) => y): Workspa
   const bundle = join(cwd, 'bundle');
   mkdirSync(bundle);
   for (const n of readdirSync(join(template, 'bundle'))) symlinkSync(join(template, 'bundle', n), join(bundle, n));
-  const yaml = readFileSync(EXAMPLE, 'utf8').replace(/etcdVersion: v\S+/, `etcdVersion: ${built.etcdVersion}`);
+  // v1.35: the newest minor whose kubelet still runs on the test bundle's containerd (Debian's 1.x).
+  const yaml = readFileSync(EXAMPLE, 'utf8').replace(/etcdVersion: v\S+/, `etcdVersion: ${built.etcdVersion}`).replace(/kubernetesVersion: v\S+/, 'kubernetesVersion: v1.35.6');
   writeFileSync(join(cwd, 'inventory.yaml'), inventoryEdits(yaml));
   return {
     cwd,
@@ -128,6 +129,17 @@ describe('bundle check on a real test bundle', () => {
   });
 });
 
+describe('bundle check: containerd against the Kubernetes version', () => {
+  it('refuses the test bundle\'s containerd 1.x for Kubernetes v1.37 (the kubelet needs containerd 2), as validate does for a pin', async () => {
+    const ws = workspace((y) => y.replace('kubernetesVersion: v1.35.6', 'kubernetesVersion: v1.37.2'));
+    const report = JSON.parse((await ws.run('--json')).out) as BundleCheckReport;
+    const row = report.rows.find((x) => x.component === 'containerd');
+    expect(row?.status).toBe('version mismatch');
+    expect(row?.detail[0]).toMatch(new RegExp(`is containerd v${built.containerdVersion.replace(/\./g, '\\.')} \\(1\\.x\\), kept for Kubernetes v1\\.35 and older only; Kubernetes v1\\.37\\.2 needs containerd v2\\.0 or later`));
+    expect(report.rows.filter((x) => x.status !== 'ok' && x.status !== 'not needed').map((x) => x.component)).toEqual(['containerd']);
+  });
+});
+
 describe('bundle check with an upstream-layout kubernetes tarball', () => {
   /** A kubernetes-server tarball as release.sh lays it out: kubernetes/version and an ELF kubelet. */
   function kubeTarball(ws: Workspace, version: string): void {
@@ -151,16 +163,16 @@ describe('bundle check with an upstream-layout kubernetes tarball', () => {
     const report = JSON.parse((await ws.run('--json')).out) as BundleCheckReport;
     const row = report.rows.find((x) => x.component === 'kubernetes');
     expect(row?.status).toBe('version mismatch');
-    expect(row?.detail).toEqual(['the inventory wants v1.37.2; kubernetes-server-linux-amd64.tar.gz holds v1.36.3 (kubernetes/version)']);
+    expect(row?.detail).toEqual(['the inventory wants v1.35.6; kubernetes-server-linux-amd64.tar.gz holds v1.36.3 (kubernetes/version)']);
   });
 
   it('with a real (ELF) kubelet the image tarballs are required, and missing ones are named', async () => {
     const ws = workspace();
-    kubeTarball(ws, 'v1.37.2');
+    kubeTarball(ws, 'v1.35.6');
     const r = await ws.run('--json');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out) as BundleCheckReport;
-    expect(report.rows.find((x) => x.component === 'kubernetes')?.detail).toContain('version v1.37.2');
+    expect(report.rows.find((x) => x.component === 'kubernetes')?.detail).toContain('version v1.35.6');
     const images = report.rows.filter((x) => x.component === 'image');
     expect(images.map((x) => x.expected)).toContain('pause_3.9.tar');
     expect(new Set(images.map((x) => x.status))).toEqual(new Set(['missing']));
