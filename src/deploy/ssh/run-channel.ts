@@ -89,7 +89,13 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
       () => kill(new RemoteCommandError(c.host, c.display, 124, `timed out after ${c.timeoutMs / 1000} s; the remote process was killed`)),
       c.timeoutMs,
     );
-    ch.on('close', () => {
+    // ssh2 repeats the exit status as close's arguments. They matter: a fast command's exec
+    // confirmation, exit-status and close can arrive in one read, and 'exit' is emitted before
+    // this function (called after the exec promise resolves) has attached its listener; 'close'
+    // waits for the stream to end, so it is never missed. Seen on a busy operator machine as
+    // "connection lost while running: rm -f ..." on a live connection.
+    ch.on('close', (code?: number | null, signal?: string) => {
+      if (exit === undefined && code !== undefined && (code !== null || signal)) exit = code ?? 128 + signalNumber(signal as string);
       clearTimeout(timer);
       if (sid === undefined) errOut.push(Buffer.from(head, 'latin1'));
       c.signal?.removeEventListener('abort', onAbort);
