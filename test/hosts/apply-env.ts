@@ -85,8 +85,19 @@ export interface ApplyEnv {
   close(): Promise<void>;
 }
 
+/**
+ * Inventory settings a test adds: the Kubernetes version (default v1.31.2, what the stub bundle
+ * claims) and lines under `cluster:` / `containerd:` and at the top level (indented as they go).
+ */
+export interface InventoryExtra {
+  readonly kubernetesVersion?: string;
+  readonly cluster?: readonly string[];
+  readonly containerd?: readonly string[];
+  readonly top?: readonly string[];
+}
+
 /** Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. */
-export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[] } = {}): Promise<ApplyEnv> {
+export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra } = {}): Promise<ApplyEnv> {
   buildCli();
   const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
   const bundleDir = join(dir, 'bundle');
@@ -100,7 +111,8 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
       'apiVersion: kubesmith/v1alpha1',
       'cluster:',
       '  name: e2e',
-      '  kubernetesVersion: v1.31.2',
+      `  kubernetesVersion: ${opts.inventory?.kubernetesVersion ?? 'v1.31.2'}`,
+      ...(opts.inventory?.cluster ?? []).map((l) => `  ${l}`),
       `  etcdVersion: ${bundle.etcdVersion}`,
       'ssh:',
       `  user: ${user}`,
@@ -115,6 +127,8 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
       '  snapshotter: native',
       '  noNewKeyring: true',
       '  restrictOomScoreAdj: true',
+      ...(opts.inventory?.containerd ?? []).map((l) => `  ${l}`),
+      ...(opts.inventory?.top ?? []),
       'hosts:',
       ...group.hosts.map((h) => `  - { name: ${h.name}, address: ${h.ip}, roles: [${specs.find((s) => s.name === h.name)?.roles.join(', ')}] }`),
       '',
