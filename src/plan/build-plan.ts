@@ -2,6 +2,7 @@
  * buildPlan: inventory + PKI bundle + templates -> ClusterPlan. Pure: every byte that will land on
  * a host is computed here, so `render`, `plan`, `apply --dry-run` and `apply` all see the same files.
  */
+import { effectiveContainerdVersion } from '../inventory/component-versions.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { pkiFilesForHost } from '../pki/install.js';
 import type { PkiBundle, PkiDecision, PkiFile } from '../pki/types.js';
@@ -44,6 +45,9 @@ export function buildPlan(input: PlanInput): ClusterPlan {
     bundle: input.pki,
     k8s: version(inv.cluster.kubernetesVersion, 'cluster.kubernetesVersion'),
     etcd: version(inv.cluster.etcdVersion, 'cluster.etcdVersion'),
+    // The bundle's containerd tarball names the release when the inventory pins none; apply passes
+    // the listing too, so every command writes the config for the same containerd.
+    containerd: effectiveContainerdVersion(inv.containerd.version, input.bundle?.files),
     binaries: input.binaries,
     pkiFiles: input.pkiFiles ?? pkiFilesForHost,
     sha256: memoSha256(),

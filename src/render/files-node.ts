@@ -8,6 +8,7 @@ import { lbPaths, localProxyView, nginxUnitView } from './views/apiserver-lb.js'
 import { bootstrapKubeconfigView, certKubeconfigView } from './views/kubeconfig.js';
 import {
   containerdConfigView,
+  containerdHostsFiles,
   containerdView,
   kubeletConfigView,
   kubeletView,
@@ -20,7 +21,7 @@ const PHASE = 'nodes';
 
 /** Everything a kubelet node runs. */
 export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: CredentialPaths): RoleFiles {
-  const { inv, layout, k8s } = ctx;
+  const { inv, layout, k8s, containerd } = ctx;
   const p = nodePaths(layout);
   const server = nodeServerUrl(inv);
   const file = (path: string, kind: TextFile['kind'], template: string, view: object, restarts: string[], secret = false): TextFile => ({
@@ -35,7 +36,9 @@ export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
   const kubelet = ['kubelet.service'];
   const proxy = ['kube-proxy.service'];
   const files: TextFile[] = [
-    file(layout.containerdConfig, 'config', 'manifests/containerd-config.toml.hbs', containerdConfigView(inv, layout), ['containerd.service']),
+    file(layout.containerdConfig, 'config', 'manifests/containerd-config.toml.hbs', containerdConfigView(inv, layout, containerd), ['containerd.service']),
+    // containerd reads hosts.toml at each pull: a mirror change needs no restart (docs/hosts.md).
+    ...containerdHostsFiles(inv).map((h) => file(h.path, 'config', 'manifests/containerd-hosts.toml.hbs', h.view, [])),
     file(`${layout.unitDir}/containerd.service`, 'unit', 'units/containerd.service.hbs', containerdView(layout), ['containerd.service']),
     file(p.kubeletConfig, 'config', 'manifests/kubelet-config.yaml.hbs', kubeletConfigView(inv, layout, creds, k8s), kubelet),
     file(

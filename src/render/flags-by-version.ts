@@ -257,36 +257,34 @@ export const ETCD_UPGRADE_FLOOR: Readonly<Record<string, { readonly from: string
 /** containerd rules, chosen by the bundle's (or inventory's) containerd version. */
 export const CONTAINERD_RULES = {
   configV2: {
-    component: 'containerd',
-    what: 'config version = 2, CRI under [plugins."io.containerd.grpc.v1.cri"], sandbox_image',
-    through: { major: 1, minor: 7 },
+    component: 'containerd', what: 'config version = 2, CRI under [plugins."io.containerd.grpc.v1.cri"], sandbox_image', through: { major: 1, minor: 7 },
     why: 'containerd 1.x reads config version 2; kept for Kubernetes v1.35 only (the last minor whose kubelet still accepts a CRI without RuntimeConfig, see kubeletNeedsCriRuntimeConfig)',
-    link: 'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
-    flags: ['version = 2', 'sandbox_image ='],
+    link: 'https://github.com/containerd/containerd/blob/v1.7.0/docs/cri/config.md', flags: ['version = 2', 'sandbox_image =', '[plugins."io.containerd.grpc.v1.cri"]'],
   },
   configV3: {
-    component: 'containerd',
-    what: 'config version = 3: [plugins.\'io.containerd.cri.v1.images\'] (snapshotter, pinned_images.sandbox, registry.config_path) and [plugins.\'io.containerd.cri.v1.runtime\'] (runtimes, cni, restrict_oom_score_adj)',
-    from: { major: 2, minor: 0 },
-    through: { major: 2, minor: 2 },
-    why: 'containerd 2.0 introduced config version 3 and split the CRI plugin into images and runtime plugins; the sandbox image is a pinned image',
-    link: 'https://github.com/containerd/containerd/blob/main/docs/cri/config.md',
-    flags: ['version = 3', 'pinned_images'],
+    component: 'containerd', what: 'config version = 3', from: { major: 2, minor: 0 }, through: { major: 2, minor: 2 },
+    why: 'containerd 2.0 introduced config version 3 (RELEASES.md "Daemon Configuration": 3 needs v2.0.0, 4 needs v2.3.0); each release reads its own version without migrating at every start',
+    link: 'https://github.com/containerd/containerd/blob/v2.3.0/RELEASES.md#daemon-configuration', flags: ['version = 3'],
+  },
+  criV1Plugins: {
+    component: 'containerd', what: "CRI under [plugins.'io.containerd.cri.v1.images'] (snapshotter, pinned_images.sandbox, registry) and [plugins.'io.containerd.cri.v1.runtime'] (runc, cni, restrict_oom_score_adj)", from: { major: 2, minor: 0 },
+    why: 'containerd 2.0 split the CRI plugin io.containerd.grpc.v1.cri into images and runtime plugins (config versions 3 and 4 alike); the sandbox image became pinned_images.sandbox',
+    link: 'https://github.com/containerd/containerd/blob/v2.0.0/docs/cri/config.md', flags: ['pinned_images', "[plugins.'io.containerd.cri.v1.images']", "[plugins.'io.containerd.cri.v1.runtime']"],
   },
   configV4: {
-    component: 'containerd',
-    what: 'config version = 4 (same CRI plugin paths as 3)',
-    from: { major: 2, minor: 3 },
-    why: 'containerd 2.3 introduced config version 4: CRI plugin paths are those of version 3, only server-level sections moved into plugins; `containerd config dump` of 2.3 reports 4 and a drop-in may not be newer than the root file',
-    link: 'https://github.com/gardener/gardener/pull/14856',
-    flags: ['version = 4'],
+    component: 'containerd', what: 'config version = 4: [grpc] becomes the io.containerd.server.v1.grpc plugin, TTRPC its own plugin', from: { major: 2, minor: 3 },
+    why: 'containerd 2.3 introduced config version 4: CRI plugin paths are those of version 3, only server-level sections moved into plugins (serviceMigrate); TTRPC no longer follows the gRPC address there, so it is set too',
+    link: 'https://github.com/containerd/containerd/blob/v2.3.0/docs/man/containerd-config.toml.5.md', flags: ['version = 4', "[plugins.'io.containerd.server.v1.grpc']", "[plugins.'io.containerd.server.v1.ttrpc']"],
+  },
+  cniBinDirs: {
+    component: 'containerd', what: 'CRI cni `bin_dirs = [...]` (a list) instead of `bin_dir`', from: { major: 2, minor: 1 },
+    why: 'bin_dir is deprecated since containerd 2.1 (removal targeted for 2.4) in favour of bin_dirs; containerd 2.0 knows only bin_dir',
+    link: 'https://github.com/containerd/containerd/blob/v2.3.0/RELEASES.md#deprecated-config-properties', flags: ['bin_dirs ='],
   },
   registryHostsToml: {
-    component: 'containerd',
-    what: 'registry mirrors in /etc/containerd/certs.d/<registry>/hosts.toml (config_path)',
-    from: { major: 1, minor: 5 },
-    why: 'registry.mirrors in config.toml is deprecated since 1.5 and removed from the 2.x CRI images plugin; hosts.toml per registry is the supported form',
-    link: 'https://github.com/containerd/containerd/blob/main/docs/hosts.md',
+    component: 'containerd', what: 'registry mirrors in /etc/containerd/certs.d/<registry>/hosts.toml (config_path)', from: { major: 1, minor: 5 },
+    why: 'registry.mirrors in config.toml is deprecated since 1.5 (removal targeted for 2.4, RELEASES.md); hosts.toml per registry is the supported form, read at each pull',
+    link: 'https://github.com/containerd/containerd/blob/v2.3.0/docs/hosts.md', flags: ['config_path ='],
   },
 } as const satisfies Record<string, VersionRule>;
 

@@ -16,6 +16,8 @@ export interface RenderContext {
   readonly bundle: PkiBundle;
   readonly k8s: Version;
   readonly etcd: Version;
+  /** The containerd release the node config is written for (effectiveContainerdVersion). */
+  readonly containerd: Version;
   readonly binaries: ResolvedBinaries | undefined;
   readonly pkiFiles: (inv: Inventory, bundle: PkiBundle, host: InventoryHost) => readonly PkiFile[];
   /** sha256 of text (memoized per plan). */

@@ -14,6 +14,7 @@ export const TEMPLATE_NAMES = [
   'manifests/kubelet-config.yaml.hbs',
   'manifests/kube-proxy-config.yaml.hbs',
   'manifests/containerd-config.toml.hbs',
+  'manifests/containerd-hosts.toml.hbs',
   'manifests/etcd.conf.yml.hbs',
   'manifests/nginx-stream.conf.hbs',
   'manifests/keepalived.conf.hbs',

@@ -1,7 +1,10 @@
 /**
- * The rendered containerd config, as containerd itself reads it (`containerd config dump` prints the
- * effective configuration): every setting lands where containerd looks for it. A misspelled or
- * misplaced key would show up here as containerd's default instead of our value.
+ * The rendered containerd config for containerd 1.x (config version 2), as containerd itself reads
+ * it (`containerd config dump` prints the effective configuration): every setting lands where
+ * containerd looks for it. A misspelled or misplaced key would show up here as containerd's default
+ * instead of our value. The reader is Debian bookworm's containerd 1.6, so the inventory pins a 1.x
+ * containerd (with Kubernetes v1.35, the last minor 1.x is kept for); versions 3 and 4 are
+ * containerd-v3.test.ts and containerd-v4.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleInventory } from '../support/inventory-builder.js';
+import { inventoryWith } from './support/containerd.js';
 import { planFor } from './support/render.js';
 
 const hasContainerd = spawnSync('containerd', ['--version']).status === 0;
@@ -18,8 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `containerd config dump` of a rendered config, squeezed to "key = value" lines per section. */
 async function effective(containerd: Partial<ReturnType<typeof exampleInventory>['containerd']>): Promise<string> {
-  const base = exampleInventory();
-  const plan = await planFor(exampleInventory({ containerd: { ...base.containerd, ...containerd } }));
+  const plan = await planFor(inventoryWith('v1.7.29', containerd));
   const file = join(dir, `config-${Object.keys(containerd).length}.toml`);
   writeFileSync(file, plan.hosts[2]!.artifacts.find((a) => a.path === '/etc/containerd/config.toml')!.content as string);
   const r = spawnSync('containerd', ['--config', file, 'config', 'dump'], { encoding: 'utf8' });
@@ -47,6 +50,7 @@ describe.skipIf(!hasContainerd)('containerd config', () => {
     expect(eff).toContain('[plugins."io.containerd.grpc.v1.cri".cni] bin_dir = "/opt/cni/bin"');
     expect(eff).toContain('[plugins."io.containerd.grpc.v1.cri".cni] conf_dir = "/etc/cni/net.d"');
     expect(eff).toContain('[grpc] address = "/run/containerd/containerd.sock"');
+    expect(eff).toContain('[plugins."io.containerd.grpc.v1.cri".registry] config_path = "/etc/containerd/certs.d"');
   });
 
   it('carries the container-host settings from inventory.containerd', async () => {

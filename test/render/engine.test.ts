@@ -15,6 +15,8 @@ async function recordedViews(): Promise<ReadonlyMap<string, object>> {
   const vip = exampleInventory({
     cluster: { ...base.cluster, apiServer: { ...base.cluster.apiServer, ha: 'vip', vip: '192.168.80.88' } },
     hosts: [...base.hosts, aHost('lb01', '192.168.80.13', ['loadbalancer'])],
+    // A registry mirror, for manifests/containerd-hosts.toml.hbs.
+    containerd: { ...base.containerd, mirrors: [{ registry: 'docker.io', endpoints: ['https://mirror.example:5000'] }] },
   });
   await planFor(vip, { engine });
   return engine.views;

@@ -21,13 +21,15 @@ describe('golden render', () => {
     await expect(redacted).toMatchFileSnapshot('golden/example/cluster-manifests.txt');
   });
 
-  it('vip variant: load balancers, a pure worker, an etcd-only member, v1.28 and etcd 3.4', async () => {
+  it('vip variant: load balancers, a pure worker, an etcd-only member, v1.28, etcd 3.4, containerd 1.7 with a mirror', async () => {
     const base = exampleInventory();
     const inv = exampleInventory({
       cluster: { ...base.cluster, kubernetesVersion: 'v1.28.15', etcdVersion: 'v3.4.23', proxyMode: 'iptables', apiServer: { ...base.cluster.apiServer, ha: 'vip', vip: '192.168.80.88' } },
       pki: { ...base.pki, adminIdentity: 'system-masters' },
       // Nodes that are containers: kube-proxy leaves the kernel's conntrack settings alone.
       kubeProxy: { conntrack: { maxPerCore: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' } },
+      // containerd 1.7 (config version 2; the example has 2.3, version 4) and a registry mirror (hosts.toml).
+      containerd: { ...base.containerd, version: 'v1.7.29', mirrors: [{ registry: 'docker.io', endpoints: ['https://mirror.example:5000'] }] },
       hosts: [
         aHost('master01', '192.168.80.10', ['control-plane']),
         aHost('etcd01', '192.168.80.30', ['etcd']),

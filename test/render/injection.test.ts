@@ -60,7 +60,8 @@ describe.skipIf(!CONTAINERD)('containerd.sandboxImage and snapshotter (TOML), by
   it('the issue\'s value stays one string: no [plugins.evil] section, sandbox_image reads back exactly', async () => {
     const evil = 'registry.k8s.io/pause:3.9"\n[plugins.evil]\n  x = 1\n#';
     const base = exampleInventory();
-    const plan = await planOf(exampleInventory({ containerd: { ...base.containerd, sandboxImage: evil, snapshotter: 'native"\nx = "' } }));
+    // containerd 1.x (config version 2), the version Debian bookworm's containerd 1.6 reads.
+    const plan = await planOf(exampleInventory({ containerd: { ...base.containerd, version: 'v1.7.29', sandboxImage: evil, snapshotter: 'native"\nx = "' } }));
     const toml = plan.hosts[2]!.artifacts.find((a) => a.path === '/etc/containerd/config.toml')!.content as string;
     const dump = await containerdDump(toml, 'issue');
     expect(dump.filter((l) => l.includes('evil'))).toEqual([`[plugins."io.containerd.grpc.v1.cri"] sandbox_image = ${JSON.stringify(evil)}`]);

@@ -3,9 +3,10 @@
  * Version-dependent choices come from flags-by-version.ts.
  */
 import type { Inventory, InventoryHost } from '../../inventory/types.js';
+import { InternalError } from '../../shared/errors.js';
 import type { Version } from '../../shared/semver.js';
 import { CERT, type CredentialPaths } from '../credentials.js';
-import { appliesTo, K8S_RULES } from '../flags-by-version.js';
+import { appliesTo, CONTAINERD_RULES, K8S_RULES } from '../flags-by-version.js';
 import type { RemoteLayout } from '../layout.js';
 import { flag, type UnitView, type YamlSetting } from './unit-view.js';
 
@@ -110,30 +111,75 @@ export function kubeProxyConfigView(inv: Inventory, host: InventoryHost, layout:
   };
 }
 
-/** View of manifests/containerd-config.toml.hbs (config version 2). */
+/**
+ * Where containerd looks for registry hosts (hosts.toml per registry), its documented location
+ * (docs/hosts.md). Always configured, so mirrors added later need no config.toml change.
+ */
+export const REGISTRY_HOSTS_DIR = '/etc/containerd/certs.d';
+
+/**
+ * View of manifests/containerd-config.toml.hbs. The config version follows the containerd release
+ * (CONTAINERD_RULES): 2 for 1.x, 3 for 2.0-2.2, 4 from 2.3; each release reads its own version
+ * without migrating it at every start.
+ */
 export interface ContainerdConfigView {
+  readonly configVersion: 2 | 3 | 4;
+  /** Version 3+: CRI split into io.containerd.cri.v1.images / .runtime; version 2: io.containerd.grpc.v1.cri. */
+  readonly criV1: boolean;
+  /** Version 4: the gRPC and TTRPC listeners are server plugins instead of [grpc]. */
+  readonly serverPlugins: boolean;
   readonly socket: string;
+  readonly ttrpcSocket: string;
   readonly sandboxImage: string;
   readonly snapshotter: string;
   readonly noNewKeyring: boolean;
   readonly restrictOomScoreAdj: boolean;
   readonly runc: string;
+  /** 2.1+: the CNI binary directory as `bin_dirs` (a list); `bin_dir` is deprecated there. */
+  readonly cniBinDirs: boolean;
   readonly cniBin: string;
   readonly cniConf: string;
+  readonly registryConfigPath: string;
 }
 
-/** containerd's CRI settings; the container-host knobs come from inventory.containerd. */
-export function containerdConfigView(inv: Inventory, layout: RemoteLayout): ContainerdConfigView {
+/** containerd's CRI settings for release `ctd`; the container-host knobs come from inventory.containerd. */
+export function containerdConfigView(inv: Inventory, layout: RemoteLayout, ctd: Version): ContainerdConfigView {
+  const configVersion = appliesTo(CONTAINERD_RULES.configV4, ctd) ? 4 : appliesTo(CONTAINERD_RULES.configV3, ctd) ? 3 : 2;
   return {
+    configVersion,
+    criV1: configVersion >= 3,
+    serverPlugins: configVersion === 4,
     socket: layout.containerdSocket,
+    // What versions 2 and 3 derive from the gRPC address; version 4 would otherwise use its own default.
+    ttrpcSocket: `${layout.containerdSocket}.ttrpc`,
     sandboxImage: inv.containerd.sandboxImage,
     snapshotter: inv.containerd.snapshotter,
     noNewKeyring: inv.containerd.noNewKeyring,
     restrictOomScoreAdj: inv.containerd.restrictOomScoreAdj,
     runc: layout.runc,
+    cniBinDirs: configVersion >= 3 && appliesTo(CONTAINERD_RULES.cniBinDirs, ctd),
     cniBin: layout.cniBin,
     cniConf: layout.cniConf,
+    registryConfigPath: REGISTRY_HOSTS_DIR,
   };
+}
+
+/** View of manifests/containerd-hosts.toml.hbs: one registry's mirrors, tried in order. */
+export interface ContainerdHostsView {
+  readonly registry: string;
+  readonly endpoints: readonly string[];
+}
+
+/** hosts.toml path and view of every inventory mirror (containerd.mirrors). */
+export function containerdHostsFiles(inv: Inventory): readonly { readonly path: string; readonly view: ContainerdHostsView }[] {
+  return inv.containerd.mirrors.map((m) => {
+    // The registry names a directory. Validation allows only host[:port], [IPv6][:port] and
+    // "_default"; this guard keeps a value that bypassed it from leaving certs.d.
+    if (!/^[A-Za-z0-9_[][A-Za-z0-9_.:[\]-]*$/.test(m.registry) || m.registry.includes('..')) {
+      throw new InternalError(`containerd.mirrors registry ${JSON.stringify(m.registry)} is not a registry host (validation should have caught this)`);
+    }
+    return { path: `${REGISTRY_HOSTS_DIR}/${m.registry}/hosts.toml`, view: { registry: m.registry, endpoints: m.endpoints } };
+  });
 }
 
 /** containerd itself takes only its config path. */

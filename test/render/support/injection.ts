@@ -28,7 +28,10 @@ export function recordedViews(): Promise<ReadonlyMap<string, object>> {
 }
 async function recordViews(): Promise<ReadonlyMap<string, object>> {
   const engine = recordingEngine();
-  const base = exampleInventory();
+  // containerd 1.x (config version 2): the TOML checks read it with Debian bookworm's containerd 1.6;
+  // versions 3 and 4 get the same checks in containerd-v3/v4.test.ts.
+  const example = exampleInventory();
+  const base = exampleInventory({ containerd: { ...example.containerd, version: 'v1.7.29' } });
   await buildPlan({ inventory: base, pki: await pki, pkiDecisions: [], templates: shippedTemplates(), engine });
   const vip = exampleInventory({
     cluster: { ...base.cluster, apiServer: { ...base.cluster.apiServer, ha: 'vip', vip: '192.168.80.88' } },
