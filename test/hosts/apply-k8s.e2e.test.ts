@@ -22,7 +22,7 @@
  * kube-proxy runs in iptables mode (nftables mode execs nft).
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageTarball } from '../../src/kube/addons.js';
@@ -98,9 +98,9 @@ describe.skipIf(reason !== undefined)('apply with real Kubernetes binaries on te
   const kubectl = (args: readonly string[], input?: string): string =>
     execFileSync(kube.kubectl, ['--kubeconfig', join(env.stateDir, 'admin.kubeconfig'), ...args], { encoding: 'utf8', timeout: 60_000, ...(input ? { input } : {}) });
   const timings: string[] = [];
+  const work = join('/tmp', `ks-k8s-${process.pid}`);
 
   beforeAll(async () => {
-    const work = join('/tmp', `ks-k8s-${process.pid}`);
     mkdirSync(work, { recursive: true });
     kube = bundleKubectl(BUNDLE as string, work);
     env = await setupApplyEnv(HOSTS, {
@@ -128,10 +128,12 @@ describe.skipIf(reason !== undefined)('apply with real Kubernetes binaries on te
     if (process.env.KUBESMITH_E2E_KEEP !== undefined && env) {
       await Promise.all(env.group.hosts.map(async (h) => writeFileSync(join(env.dir, `journal-${h.name}.txt`), (await h.ssh('journalctl -b --no-pager -o short-precise', { timeoutMs: 60_000 })).stdout)));
     }
-    // Pods make a host slow to power off: stop kubelet and containerd first (test-hosts.md), then the
-    // control plane and etcd (cp1 once ignored nspawn's SIGTERM for 15 s while they ran).
-    await Promise.all((env?.group.hosts ?? []).map((h) => h.ssh('systemctl stop kubelet kube-proxy containerd; pkill -KILL -f containerd-shim; systemctl stop kube-apiserver kube-controller-manager kube-scheduler etcd; true')));
+    // Pods make a host slow to power off: stop kubelet, then the pods' processes (kubepods.slice with
+    // the systemd cgroup driver; killing the shims leaves them running and nspawn's SIGTERM timed
+    // out), containerd, then the control plane and etcd (test-hosts.md).
+    await Promise.all((env?.group.hosts ?? []).map((h) => h.ssh('systemctl stop kubelet; systemctl stop kubepods.slice kube-proxy containerd; pkill -KILL -f containerd-shim; systemctl stop kube-apiserver kube-controller-manager kube-scheduler etcd; true')));
     await env?.close();
+    rmSync(work, { recursive: true, force: true });
   }, 300_000);
 
   it('control plane ready, etcd healthy, leases held, kubelets bootstrapped and approved, nodes Ready', async () => {
