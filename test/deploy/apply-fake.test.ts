@@ -60,7 +60,9 @@ function fakeFleet(plan: ClusterPlan): Map<string, FakeHost> {
         .on('test -d /sys/module', ok())
         .on((a) => a.includes('endpoint') && a.includes('health'), () => ok(JSON.stringify(etcdIps.map((endpoint) => ({ endpoint, health: true, took: '2ms' })))))
         .on((a) => a.includes('endpoint') && a.includes('status'), () => ok(JSON.stringify(etcdIps.map((Endpoint, i) => ({ Endpoint, Status: { header: { member_id: i + 1 }, leader: 1, version: '3.4.23', dbSize: 20480, raftTerm: 2, raftIndex: 9 } })))))
-        .on((a) => a.includes('version') && a[0]?.endsWith('/ctr') === true, ok('Server: 1.6'));
+        .on((a) => a.includes('version') && a[0]?.endsWith('/ctr') === true, ok('Server: 1.6'))
+        // etcd 3.6+ health (the example's etcd): /livez and /readyz of every member answer 200, as curl prints them.
+        .on((a) => a[0] === 'sh' && a[3] === 'etcd-health', () => ok(etcdIps.flatMap((ep) => ['livez', 'readyz'].flatMap((p) => [`--- kubesmith etcd ${p} ${ep}`, 'ok', '200 0.002'])).join('\n')));
       return [h.host.name, f] as const;
     }),
   );
