@@ -27,6 +27,7 @@ import { exampleInventory } from '../support/inventory-builder.js';
 import { pkiFixture } from '../support/pki-fixture.js';
 import { writeBundle } from '../support/pki-files.js';
 import { localReader } from './support/local-reader.js';
+import { waitForHealthyEtcd } from './support/wait-healthy.js';
 
 const have = existsSync(ETCD_BIN) && ETCD_BIN.startsWith('/opt/kubesmith-test/');
 if (!have && process.env.CI === 'true') throw new Error('etcd 3.5.30 is missing: .ci/run unpacks it into /opt/kubesmith-test/etcd');
@@ -96,13 +97,7 @@ describe.skipIf(!have)('against a real 3-member etcd 3.5.30 with TLS', () => {
       ], { stdio: 'ignore' }));
     });
     paths = { bin: ETCDCTL_BIN, cacert: ca, cert: join(dir, 'etcd-healthcheck-client.crt'), key: join(dir, 'etcd-healthcheck-client.key'), httpHealth: true };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const rows = await collectEtcd(targets(), paths);
-      if (rows.every((r) => r.healthy) && rows.some((r) => r.isLeader)) break;
-      if (Date.now() > deadline) throw new Error(`etcd did not become healthy: ${JSON.stringify(rows)}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitForHealthyEtcd(targets, paths);
   }, 90_000);
 
   afterAll(() => {

@@ -18,6 +18,7 @@ import { exampleInventory } from '../support/inventory-builder.js';
 import { pkiFixture } from '../support/pki-fixture.js';
 import { writeBundle } from '../support/pki-files.js';
 import { localReader } from './support/local-reader.js';
+import { waitForHealthyEtcd } from './support/wait-healthy.js';
 
 const ETCD = '/usr/bin/etcd';
 const have = existsSync(ETCD) && spawnSync('sh', ['-c', 'command -v etcdctl']).status === 0;
@@ -83,13 +84,7 @@ describe.skipIf(!have)('the etcd section against a real 3-member etcd', () => {
     });
     // The deployed path does not exist on this machine: the script falls back to etcdctl on PATH.
     paths = { bin: join(dir, 'opt-etcd', 'bin', 'etcdctl'), cacert: ca, cert: join(dir, 'etcd-healthcheck-client.crt'), key: join(dir, 'etcd-healthcheck-client.key') };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const rows = await collectEtcd(targets(), paths);
-      if (rows.every((r) => r.healthy) && rows.some((r) => r.isLeader)) break;
-      if (Date.now() > deadline) throw new Error(`etcd did not become healthy: ${JSON.stringify(rows)}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await waitForHealthyEtcd(targets, paths);
   }, 90_000);
 
   afterAll(() => {
