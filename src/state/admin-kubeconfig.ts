@@ -6,7 +6,7 @@
  * file at that path, is refused with a hint, never overwritten.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import type { PkiBundle } from '../pki/types.js';

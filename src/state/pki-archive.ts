@@ -6,7 +6,7 @@
  * decided by the pure src/pki/orphans.ts; CAs, the service-account keys, the token and files
  * kubesmith does not recognise are never touched.
  */
-import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { checkOrphans, orphanCandidates, type CandidateContent, type Orphan } from '../pki/orphans.js';

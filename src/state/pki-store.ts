@@ -4,7 +4,7 @@
  * atomic as a whole (pending files + fsync + commit marker + renames), so a crash never leaves half a
  * file, nor a new key beside its old certificate.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { writeDurable, fsyncDir } from './durable-write.js';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';

@@ -14,7 +14,7 @@ import type { Clock } from '../../shared/clock.js';
 import { InternalError, SshError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
 import { apiThroughHost, directApi, loadApiCredentials, type ApiCredentials, type ClientOptions, type OpenedApi } from '../api-access.js';
-import { stringOpt, type CommandContext, type OptionSpec } from '../command.js';
+import { stringOpt, type CommandContext } from '../command.js';
 
 /** --server for commands that talk to the API. */
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import type { Command, CommandContext } from '../command.js';
 import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
-import { formatIssue, PkiError } from '../../shared/errors.js';
+import { formatIssue } from '../../shared/errors.js';
 
 /** `--only a,b --only c` -> names; an empty or repeated name is a usage error (parseList). */
 async function listOpt(ctx: CommandContext, name: string): Promise<readonly string[] | undefined> {
