@@ -132,7 +132,11 @@ export function applyDefaults(raw: RawInventory, source: string): Inventory {
     kubelet: raw.kubelet?.failCgroupV1 !== undefined ? { failCgroupV1: raw.kubelet.failCgroupV1 } : {},
     kubeProxy: { conntrack: conntrackWithDefaults(raw.kubeProxy?.conntrack) },
     hosts,
-    concurrency: { hosts: raw.concurrency?.hosts ?? 10, uploads: raw.concurrency?.uploads ?? 4 },
+    concurrency: {
+      hosts: raw.concurrency?.hosts ?? 10,
+      uploads: raw.concurrency?.uploads ?? 4,
+      restarts: { controlPlane: raw.concurrency?.restarts?.controlPlane ?? 1, workers: raw.concurrency?.restarts?.workers ?? '20%' },
+    },
     source,
   };
 }

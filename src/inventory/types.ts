@@ -181,6 +181,9 @@ export interface InventoryHost {
   readonly ssh: SshSettings;
 }
 
+/** Hosts at once: a count, or a percentage of the group ("20%": rounded down, at least 1). */
+export type BatchSize = number | `${number}%`;
+
 export interface Inventory {
   readonly apiVersion: 'kubesmith/v1alpha1';
   readonly cluster: ClusterSettings;
@@ -200,6 +203,12 @@ export interface Inventory {
     readonly hosts: number;
     /** Binary uploads in flight at once across all hosts. @default 4 */
     readonly uploads: number;
+    /**
+     * Rolling restarts of running services whose inputs changed (a renewed certificate, a new
+     * flag): how many hosts restart at once, each batch gated by health before the next. etcd
+     * always restarts one member at a time (quorum). @default { controlPlane: 1, workers: "20%" }
+     */
+    readonly restarts: { readonly controlPlane: BatchSize; readonly workers: BatchSize };
   };
   /** Absolute path of the inventory file (for messages and relative paths). */
   readonly source: string;

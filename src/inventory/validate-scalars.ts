@@ -60,6 +60,24 @@ export function int(min: number, max: number, expected: string): Spec<number> {
   };
 }
 
+/** A batch size: a whole number of hosts (1..1000) or a percentage "1%".."100%" of the group. */
+export function batchSize(): Spec<number | `${number}%`> {
+  const expected = 'a whole number of hosts from 1 to 1000 or a percentage like "20%"';
+  return {
+    expected,
+    read(node, path, cx) {
+      if (!isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'string')) return typeError(node, path, cx, expected);
+      const v = node.value;
+      const pct = typeof v === 'string' ? /^(\d{1,3})%$/.exec(v.trim()) : null;
+      if (typeof v === 'number' ? Number.isInteger(v) && v >= 1 && v <= 1000 : pct !== null && Number(pct[1]) >= 1 && Number(pct[1]) <= 100) {
+        return typeof v === 'number' ? v : `${Number(pct?.[1])}%`;
+      }
+      cx.sink.errorAt(node, path, `${path} must be ${expected}, got ${node.source ?? String(v)}`);
+      return undefined;
+    },
+  };
+}
+
 /** true or false (YAML 1.2: `yes`/`no` are strings, so they are rejected with a hint). */
 export function bool(): Spec<boolean> {
   return {

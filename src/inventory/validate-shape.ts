@@ -5,7 +5,7 @@
  */
 import { KEY_ALGORITHMS, ROLES } from './types.js';
 import { absolutePath, dnsDomain, dnsLabel, hostAddress, imageReference, interfaceName, ipAddress, loginName, nodeName, sanEntry, snapshotterName } from './validate-formats.js';
-import { bool, int, oneOf, str } from './validate-scalars.js';
+import { batchSize, bool, int, oneOf, str } from './validate-scalars.js';
 import { list, obj, required } from './validate-schema.js';
 import type { Spec, SpecType } from './validate-schema.js';
 import { KUBE_PROXY_SHAPE, KUBELET_SHAPE } from './validate-node-settings.js';
@@ -103,7 +103,11 @@ export const INVENTORY_SHAPE = obj({
   kubeProxy: KUBE_PROXY_SHAPE,
   containerd: CONTAINERD_SHAPE,
   hosts: required(list(HOST, { emptyMessage: 'hosts is empty; list at least one control-plane host and the etcd members' }), 'add a hosts: list'),
-  concurrency: obj({ hosts: int(1, 1000, 'a whole number from 1 to 1000'), uploads: int(1, 100, 'a whole number from 1 to 100') }),
+  concurrency: obj({
+    hosts: int(1, 1000, 'a whole number from 1 to 1000'),
+    uploads: int(1, 100, 'a whole number from 1 to 100'),
+    restarts: obj({ controlPlane: batchSize(), workers: batchSize() }),
+  }),
 });
 
 /** The inventory as read: every key optional, invalid values left out. */

@@ -59,7 +59,7 @@ describe('defaults', () => {
     expect(inv.bundle).toEqual({ dir: './bundle' });
     expect(inv.paths).toEqual({ etcd: '/opt/etcd', kubernetes: '/opt/kubernetes' });
     expect(inv.containerd).toEqual({ snapshotter: 'overlayfs', noNewKeyring: false, restrictOomScoreAdj: false, sandboxImage: 'registry.k8s.io/pause:3.9', mirrors: [] });
-    expect(inv.concurrency).toEqual({ hosts: 10, uploads: 4 });
+    expect(inv.concurrency).toEqual({ hosts: 10, uploads: 4, restarts: { controlPlane: 1, workers: '20%' } });
     expect(inv.kubelet).toEqual({});
     expect(inv.kubeProxy).toEqual({ conntrack: {} });
     expect(inv.hosts).toEqual([
@@ -148,7 +148,7 @@ describe('defaults', () => {
       version: 'v2.2.1',
       mirrors: [{ registry: 'docker.io', endpoints: ['https://mirror.example:5000', 'http://10.0.0.5:5000/v2'] }],
     });
-    expect(inv.concurrency).toEqual({ hosts: 3, uploads: 1 });
+    expect(inv.concurrency).toEqual({ hosts: 3, uploads: 1, restarts: { controlPlane: 2, workers: '25%' } });
     expect(inv.kubelet).toEqual({ failCgroupV1: true });
     expect(inv.kubeProxy).toEqual({ conntrack: { maxPerCore: 0, min: 65536, tcpEstablishedTimeout: '12h', tcpCloseWaitTimeout: '30m' } });
     expect(inv.hosts.map((h) => [h.name, h.address, h.internalIP])).toEqual([

@@ -55,7 +55,7 @@ export function exampleInventory(overrides: Partial<Inventory> = {}): Inventory 
       aHost('node01', '192.168.80.11', ['worker', 'etcd']),
       aHost('node02', '192.168.80.12', ['worker', 'etcd']),
     ],
-    concurrency: { hosts: 10, uploads: 4 },
+    concurrency: { hosts: 10, uploads: 4, restarts: { controlPlane: 1, workers: '20%' } },
     source: '/tmp/kubesmith-test/inventory.yaml',
     ...overrides,
   };
