@@ -13,18 +13,31 @@ const when = (d: Date): string =>
 export const pkiCheckCommand: Command = {
   name: 'pki check',
   summary: 'show when each certificate expires (like kubeadm certs check-expiration)',
-  usage: '-i FILE [--json] [--warn-within 30d]',
+  usage: '-i FILE [--json] [--warn-within 30d] [--remote [--limit HOSTS] [--prometheus FILE]]',
   description: [
     'Each row has a status: ok, renew due (inside the window `pki generate` renews in: 30 days, or a',
     'third of a shorter lifetime), expires soon (a CA), expired, missing, unreadable, key missing,',
     'key unreadable, key mismatch, not signed by its CA, CA unusable.',
     'Exits 1 when any material is broken, or anything is inside the warning window: by default each',
     "certificate's renewal window; with --warn-within DURATION (30d, 12h, 90m) that duration. Writes nothing.",
+    '',
+    'With --remote: what the hosts really hold, over SSH, one round trip per host: every certificate file and',
+    'kubeconfig kubesmith deploys (compared with the state), the kubelet\'s own certificates under',
+    '/var/lib/kubelet/pki, and what etcd (2379, 2380), kube-apiserver and kubelet (10250) present in a TLS',
+    'handshake made on the host (openssl s_client). One row per host and certificate; STATUS is in sync,',
+    'differs from state, not deployed, served != on disk (a renewed file its service has not loaded yet),',
+    'kubelet-rotated, wrong signer, unreadable, not serving, not checked (no openssl), not issued, unreachable.',
+    'Private keys are never read. Exits 1 when a host is unreachable or a row needs attention. --json prints',
+    'kind kubesmith.pki-check-remote/v1; --prometheus FILE writes node_exporter textfile metrics atomically',
+    '(kubesmith_certificate_expiry_seconds, kubesmith_certificate_in_sync, kubesmith_certificate_check_up).',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
     json: JSON_OPTION,
     'warn-within': { type: 'string', description: 'exit 1 if anything expires within this duration (default: its renewal window)' },
+    remote: { type: 'boolean', description: 'check the certificates on the hosts over SSH instead of the local state' },
+    limit: { type: 'string', multiple: true, description: 'with --remote: only these hosts (comma-separated names)' },
+    prometheus: { type: 'string', description: 'with --remote: also write node_exporter textfile metrics to FILE (atomically)' },
   },
   async run(ctx) {
     const warnText = stringOpt(ctx, 'warn-within');
@@ -33,7 +46,24 @@ export const pkiCheckCommand: Command = {
     if (warnText !== undefined && warnMs === undefined) {
       throw new UsageError(`pki check: --warn-within "${warnText}" is not a duration`, { hint: 'use a number with d, h, m or s, e.g. 30d or 12h' });
     }
+    const remote = boolOpt(ctx, 'remote');
+    const limitValues = ctx.values.limit;
+    const prometheus = stringOpt(ctx, 'prometheus');
+    if (!remote && (limitValues !== undefined || prometheus !== undefined)) {
+      throw new UsageError(`pki check: ${prometheus !== undefined ? '--prometheus' : '--limit'} needs --remote`, { hint: 'the local check reads the state directory only; add --remote to ask the hosts' });
+    }
     const inv = await readInventory(ctx);
+    if (remote) {
+      const [{ runRemoteCheck }, { parseList }] = await Promise.all([import('./pki-check-remote.js'), import('../../deploy/phases/select.js')]);
+      const limit = parseList('--limit', typeof limitValues === 'string' ? [limitValues] : Array.isArray(limitValues) ? limitValues : undefined);
+      return runRemoteCheck(ctx, {
+        inventory: inv,
+        json: boolOpt(ctx, 'json'),
+        ...(limit ? { limit } : {}),
+        ...(prometheus !== undefined ? { prometheus } : {}),
+        ...(warnMs !== undefined && warnText !== undefined ? { warnMs, warnText } : {}),
+      });
+    }
     const [{ loadCatalogue }, { pkiStateDir }, { inspectPkiState }, { NodeClock }] = await Promise.all([
       import('../../state/load-catalogue.js'),
       import('../../state/pki-store.js'),

@@ -1,0 +1,87 @@
+/**
+ * `kubesmith pki check --remote`: what the hosts really run. Builds the plan from the PKI state as
+ * stored (nothing issued, nothing renewed: state/pki-inspect reads without writing), takes each
+ * host's certificate files and kubeconfigs from it plus the kubelet's own certificates and the TLS
+ * endpoints, asks every host in one SSH round trip (src/cli/remote-cert-probe.ts), and reports one
+ * row per (host, certificate, place). Writes nothing on hosts; locally only the --prometheus file.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { checkHostNames } from '../../deploy/phases/select.js';
+import type { Inventory } from '../../inventory/types.js';
+import { buildPlan } from '../../plan/build-plan.js';
+import { needsAttention } from '../../pki/remote/compare.js';
+import { prometheusText } from '../../pki/remote/prometheus.js';
+import { remoteReportJson } from '../../pki/remote/report-json.js';
+import { remoteRows } from '../../pki/remote/rows.js';
+import { bundleFromState } from '../../pki/remote/state-bundle.js';
+import { formatRemoteReport } from '../../pki/remote/table.js';
+import { remoteTargets } from '../../pki/remote/targets.js';
+import { certSpecs } from '../../pki/specs.js';
+import type { Clock } from '../../shared/clock.js';
+import { publishTextFile } from '../../state/atomic-text-file.js';
+import { loadCatalogue } from '../../state/load-catalogue.js';
+import { loadTemplates } from '../../state/load-templates.js';
+import { NodeClock } from '../../state/node-sources.js';
+import { inspectPkiState } from '../../state/pki-inspect.js';
+import { pkiStateDir } from '../../state/pki-store.js';
+import type { CommandContext } from '../command.js';
+import { openSshReader, probeHosts, type ReaderOpener } from '../remote-cert-probe.js';
+
+/** What the command needs from the outside world; tests and the bench replace it. */
+export interface RemoteCheckDeps {
+  readonly clock: Clock;
+  readonly open: ReaderOpener;
+}
+
+/** Options, already parsed by pki-check.ts. */
+export interface RemoteCheckOptions {
+  readonly inventory: Inventory;
+  readonly limit?: readonly string[];
+  readonly json: boolean;
+  readonly prometheus?: string;
+  readonly warnMs?: number;
+  readonly warnText?: string;
+}
+
+const DEFAULT_DEPS: RemoteCheckDeps = { clock: NodeClock, open: openSshReader };
+
+/** Runs the check; exit 0 when every row is in order, 1 when a host or a row needs attention. */
+export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions, deps: RemoteCheckDeps = DEFAULT_DEPS): Promise<number> {
+  const inv = o.inventory;
+  checkHostNames(inv.hosts.map((h) => h.name), o.limit);
+  const dir = pkiStateDir(inv);
+  // Read-only on purpose, as `pki check`: loadPkiState would finish an interrupted save.
+  const { state, notes } = inspectPkiState(dir);
+  const catalogue = loadCatalogue();
+  const bundle = bundleFromState(inv, catalogue, state);
+  const plan = buildPlan({ inventory: inv, pki: bundle, pkiDecisions: [], templates: loadTemplates() });
+  const targets = remoteTargets(plan, o.limit);
+  const cas = new Map(certSpecs(catalogue, inv).filter((s) => s.kind === 'ca').flatMap((s) => {
+    const pem = bundle.certs.get(s.id)?.certPem;
+    return pem === undefined ? [] : [[s.id, pem] as const];
+  }));
+  const answers = await probeHosts(targets, new Map(inv.hosts.map((h) => [h.name, h])), { open: deps.open, concurrency: inv.concurrency.hosts, env: ctx.env, signal: ctx.signal });
+  const now = deps.clock.now();
+  const { rows, failures } = remoteRows(targets, answers, cas, now);
+  const hosts = targets.map((t) => ({ host: t.host, address: t.address }));
+  if (o.json) {
+    const doc = remoteReportJson({ cluster: inv.cluster.name, now, ...(o.warnMs !== undefined ? { warnMs: o.warnMs } : {}), hosts, failures, rows });
+    ctx.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  } else {
+    ctx.stdout.write(
+      formatRemoteReport(rows, { cluster: inv.cluster.name, now, hosts: hosts.length, unreachable: failures.length, ...(o.warnMs !== undefined ? { warnMs: o.warnMs } : {}), ...(o.warnText !== undefined ? { warnText: o.warnText } : {}) }),
+    );
+  }
+  if (o.prometheus !== undefined) {
+    const file = isAbsolute(o.prometheus) ? o.prometheus : resolve(ctx.cwd, o.prometheus);
+    publishTextFile(file, prometheusText(inv.cluster.name, now, hosts.map((h) => h.host), new Set(failures.map((f) => f.host)), rows));
+  }
+  for (const n of notes) ctx.stderr.write(`problem: ${n}\n`);
+  const flagged = rows.filter((r) => needsAttention(r, o.warnMs));
+  if (failures.length > 0) ctx.stderr.write(`${failures.length} of ${hosts.length} host${hosts.length === 1 ? '' : 's'} could not be checked: ${failures.map((f) => f.host).join(', ')}\n`);
+  if (flagged.length === 0) return notes.length > 0 ? 1 : 0;
+  ctx.stderr.write(
+    'renew with `kubesmith pki renew NAMES`, install what the state holds with `kubesmith apply`; a served certificate that differs from its file is loaded by restarting its service\n',
+  );
+  return 1;
+}

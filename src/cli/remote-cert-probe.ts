@@ -1,0 +1,81 @@
+/**
+ * The SSH side of `pki check --remote`: one connection per host (host key verified against
+ * known_hosts, as apply and status do), one probe command on it (src/pki/remote/probe-script.ts),
+ * closed again. At most `concurrency` hosts at once (the inventory's concurrency.hosts: a bastion's
+ * sshd MaxStartups drops connections beyond its limit). A host that cannot be reached or whose
+ * probe fails is a value, never a throw, so one dead host never hides the others.
+ */
+import type { HostReader } from '../deploy/ssh/connection.js';
+import { readOnlyView } from '../deploy/ssh/host-reader.js';
+import { Ssh2Connection } from '../deploy/ssh/ssh2-connection.js';
+import type { InventoryHost } from '../inventory/types.js';
+import { parseProbe, probeArgv, TLS_TIMEOUT_SECONDS } from '../pki/remote/probe-script.js';
+import type { HostTargets } from '../pki/remote/targets.js';
+import type { HostObservation } from '../pki/remote/types.js';
+import { KubesmithError } from '../shared/errors.js';
+
+/** An opened host and how to let it go. */
+export interface OpenedReader {
+  readonly reader: HostReader;
+  close(): Promise<void>;
+}
+
+/** Opens one host for reading; tests and the bench pass fakes. */
+export type ReaderOpener = (host: InventoryHost, env: NodeJS.ProcessEnv, signal: AbortSignal) => Promise<OpenedReader>;
+
+/** The production opener: one ssh2 connection, one channel, read-only view. */
+export const openSshReader: ReaderOpener = async (host, env, signal) => {
+  const conn = await Ssh2Connection.connect(host, { env, signal, maxChannels: 1 });
+  return { reader: readOnlyView(conn), close: () => conn.close() };
+};
+
+/** What one host answered, or why it did not. */
+export type ProbeOutcome = { readonly host: string; readonly observation: HostObservation } | { readonly host: string; readonly error: string };
+
+/** An error as one line plus its hint, for a report row. */
+export function errorLine(err: unknown): string {
+  if (err instanceof KubesmithError) return `${err.message.split('\n')[0]}${err.hint ? ` (${err.hint})` : ''}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+// Four handshakes at most, each bounded by TLS_TIMEOUT_SECONDS, plus the reads: ample.
+const PROBE_TIMEOUT_MS = (4 * TLS_TIMEOUT_SECONDS + 30) * 1000;
+
+async function probeOne(t: HostTargets, host: InventoryHost, open: ReaderOpener, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ProbeOutcome> {
+  let opened: OpenedReader;
+  try {
+    opened = await open(host, env, signal);
+  } catch (err) {
+    return { host: t.host, error: `ssh: ${errorLine(err)}` };
+  }
+  try {
+    const r = await opened.reader.probe(probeArgv(t.request), { signal, timeoutMs: PROBE_TIMEOUT_MS });
+    if (r.exitCode !== 0) return { host: t.host, error: `certificate probe exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
+    return { host: t.host, observation: parseProbe(r.stdout, t.request) };
+  } catch (err) {
+    return { host: t.host, error: `certificate probe: ${errorLine(err)}` };
+  } finally {
+    await opened.close().catch(() => undefined);
+  }
+}
+
+/** Probes every target, `concurrency` at a time; outcomes in target order. */
+export async function probeHosts(
+  targets: readonly HostTargets[],
+  hosts: ReadonlyMap<string, InventoryHost>,
+  opts: { readonly open: ReaderOpener; readonly concurrency: number; readonly env: NodeJS.ProcessEnv; readonly signal: AbortSignal },
+): Promise<ProbeOutcome[]> {
+  const out: ProbeOutcome[] = new Array(targets.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < targets.length) {
+      const i = next++;
+      const t = targets[i] as HostTargets;
+      const host = hosts.get(t.host);
+      if (opts.signal.aborted) out[i] = { host: t.host, error: 'stopped before this host was asked' };
+      else out[i] = host ? await probeOne(t, host, opts.open, opts.env, opts.signal) : { host: t.host, error: 'not in the inventory' };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, targets.length)) }, worker));
+  return out;
+}

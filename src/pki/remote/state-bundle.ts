@@ -1,0 +1,41 @@
+/**
+ * The PKI bundle exactly as the state directory holds it, for `pki check --remote` to build the
+ * plan from. Unlike ensurePki it issues nothing and renews nothing: a certificate inside its
+ * renewal window must be compared as it is stored, not as `apply` would re-issue it, or every
+ * host would read "differs from state". Pure.
+ */
+import type { Inventory } from '../../inventory/types.js';
+import { PkiError } from '../../shared/errors.js';
+import type { PkiCatalogue } from '../profile-types.js';
+import { certSpecs } from '../specs.js';
+import type { PkiState } from '../state-types.js';
+import type { BootstrapToken, CertMaterial, PkiBundle } from '../types.js';
+
+/**
+ * The bootstrap token is no certificate: the bootstrap kubeconfig is compared by its CA field only,
+ * so a fixed stand-in keeps the state's token file out of this read (it is a secret).
+ */
+const NO_TOKEN: BootstrapToken = { id: '000000', secret: '0000000000000000', expires: new Date(0) };
+
+/** The state's certificates as a bundle; throws a PkiError naming every certificate the plan needs and the state lacks. */
+export function bundleFromState(inv: Inventory, catalogue: PkiCatalogue, state: PkiState): PkiBundle {
+  const certs = new Map<string, CertMaterial>();
+  for (const [id, pair] of state.pairs) {
+    if (pair.certPem !== undefined) certs.set(id, { id, certPem: pair.certPem, ...(pair.keyPem !== undefined ? { keyPem: pair.keyPem } : {}) });
+  }
+  const missing = certSpecs(catalogue, inv)
+    .filter((s) => s.kind !== 'keypair' && !certs.has(s.id))
+    .map((s) => s.id);
+  if (missing.length > 0) {
+    throw new PkiError(`${state.dir}: the PKI state has no certificate for ${missing.join(', ')}`, {
+      hint: '`pki check --remote` compares hosts with the state; `kubesmith pki check` shows the state itself, `kubesmith pki generate` issues what is missing',
+    });
+  }
+  return {
+    algorithm: inv.pki.keyAlgorithm,
+    certs,
+    serviceAccount: { publicPem: state.serviceAccount.publicPem ?? '', privatePem: state.serviceAccount.privatePem ?? '' },
+    bootstrapToken: NO_TOKEN,
+    catalogue,
+  };
+}
