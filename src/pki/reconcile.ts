@@ -86,8 +86,8 @@ function caDecision(spec: CertSpec, ex: Reconciled['existing'], inv: Inventory, 
   return { id: spec.id, action: 'keep', reason: [`valid until ${date(ex.info.notAfter)}`, ...notes].join('; ') };
 }
 
-/** Why a valid, CA-signed leaf no longer fits the inventory, or undefined. */
-function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date, caNotAfter: Date | undefined): string | undefined {
+/** Why a valid, CA-signed leaf no longer fits the inventory, or undefined (also used by `pki adopt`). */
+export function driftReason(spec: CertSpec, info: CertInfo, inv: Inventory, now: Date, caNotAfter: Date | undefined): string | undefined {
   if (info.commonName !== spec.commonName) return `subject CN is "${info.commonName}", want "${spec.commonName}"`;
   if (!sameList(info.organizations, spec.organizations)) return `subject O is [${info.organizations.join(', ')}], want [${spec.organizations.join(', ')}]`;
   const diff = sanDiff(spec.sans, info.sans);

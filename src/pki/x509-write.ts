@@ -114,7 +114,7 @@ export async function createCa(t: CertTemplate, keyPem: string): Promise<string>
   return signed(tbs(t, name(t), spki, key, exts), key);
 }
 
-/** Loads a CA for signing: its subject and SKI are taken from the certificate's own bytes. */
+/** Loads a CA for signing: its subject and SKI are taken from the certificate's own bytes (SKI computed when it has none). */
 export function loadSigner(caCertPem: string, caKeyPem: string): Signer {
   const raw = new Uint8Array(new X509Certificate(caCertPem).raw);
   const [tbsNode] = children(readNode(raw));
@@ -123,8 +123,8 @@ export function loadSigner(caCertPem: string, caKeyPem: string): Signer {
   const extsWrapper = fields.find((f) => f.tag === 0xa3);
   const exts = extsWrapper ? children(children(extsWrapper)[0]!) : [];
   const skiExt = exts.map(children).find((e) => Buffer.from(e[0]!.raw).equals(Buffer.from(oid('2.5.29.14'))));
-  if (!skiExt) throw new Error('CA certificate has no subjectKeyIdentifier');
-  const ski = readNode(skiExt[skiExt.length - 1]!.content).content;
+  // An adopted CA made without an SKI (`pki adopt`): its leaves get the RFC 5280 method-1 key id.
+  const ski = skiExt ? readNode(skiExt[skiExt.length - 1]!.content).content : keyId(spkiOf(caKeyPem));
   return { subjectDer, ski, key: createPrivateKey(caKeyPem) };
 }
 

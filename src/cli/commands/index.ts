@@ -6,6 +6,7 @@ import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
 import { pkiPruneCommand } from './pki-prune.js';
+import { pkiAdoptCommand } from './pki-adopt-command.js';
 import { approveCommand } from './approve-command.js';
 import { statusCommand } from './status-command.js';
 import { planCommand } from './plan.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   pkiCheckCommand,
   pkiRenewCommand,
   pkiPruneCommand,
+  pkiAdoptCommand,
   approveCommand,
   statusCommand,
   planCommand,
