@@ -96,8 +96,14 @@ export interface InventoryExtra {
   readonly top?: readonly string[];
 }
 
-/** Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. */
-export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra } = {}): Promise<ApplyEnv> {
+/**
+ * Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big.
+ * `inventory` may be a function of the booted group, for settings that depend on its network (a VIP).
+ */
+export async function setupApplyEnv(
+  specs: readonly HostSpec[],
+  opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra | ((group: TestHostGroup) => InventoryExtra) } = {},
+): Promise<ApplyEnv> {
   buildCli();
   const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
   const bundleDir = join(dir, 'bundle');
@@ -105,14 +111,15 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
   const real = process.env.KUBESMITH_E2E_K8S_BUNDLE;
   const bundle = buildTestBundle(bundleDir, { ...(opts.padBytes ? { padBytes: opts.padBytes } : {}), ...(opts.padOnly ? { padOnly: opts.padOnly } : {}), ...(real ? { kubeTarball: real } : {}) });
   const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: 120_000 });
+  const invExtra = typeof opts.inventory === 'function' ? opts.inventory(group) : opts.inventory;
   const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {
     const user = over.user ?? opts.withUser ?? 'root';
     const yaml = [
       'apiVersion: kubesmith/v1alpha1',
       'cluster:',
       '  name: e2e',
-      `  kubernetesVersion: ${opts.inventory?.kubernetesVersion ?? 'v1.31.2'}`,
-      ...(opts.inventory?.cluster ?? []).map((l) => `  ${l}`),
+      `  kubernetesVersion: ${invExtra?.kubernetesVersion ?? 'v1.31.2'}`,
+      ...(invExtra?.cluster ?? []).map((l) => `  ${l}`),
       `  etcdVersion: ${bundle.etcdVersion}`,
       'ssh:',
       `  user: ${user}`,
@@ -127,8 +134,8 @@ export async function setupApplyEnv(specs: readonly HostSpec[], opts: { withUser
       '  snapshotter: native',
       '  noNewKeyring: true',
       '  restrictOomScoreAdj: true',
-      ...(opts.inventory?.containerd ?? []).map((l) => `  ${l}`),
-      ...(opts.inventory?.top ?? []),
+      ...(invExtra?.containerd ?? []).map((l) => `  ${l}`),
+      ...(invExtra?.top ?? []),
       'hosts:',
       ...group.hosts.map((h) => `  - { name: ${h.name}, address: ${h.ip}, roles: [${specs.find((s) => s.name === h.name)?.roles.join(', ')}] }`),
       '',
