@@ -4,6 +4,7 @@
  */
 import type { HostFacts } from '../phase.js';
 import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
+import { readCert } from '../../pki/x509-read.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -42,15 +43,40 @@ export const FACTS_SCRIPT = [
 const PKI_FILE_MAX_BYTES = 65_536;
 const FILE_MARK = '#kubesmith-file ';
 
+// The first complete CERTIFICATE block of a file, nothing else: kubelet-client-current.pem holds
+// the private key too, and a key never leaves the host (a block cut short is dropped, not printed).
+const FIRST_CERT_AWK = `awk '/^-----BEGIN / { c = ($0 == "-----BEGIN CERTIFICATE-----"); b = "" } c { b = b $0 "\\n" } c && $0 == "-----END CERTIFICATE-----" { printf "%s", b; exit }'`;
+
+const quote = (p: string): string => `'${p.replaceAll("'", `'\\''`)}'`;
+
 /**
  * FACTS_SCRIPT plus a section that reads back the CA certificates and sa.pub found at `pkiPaths`,
- * in the same round trip: preflight compares them with the state's (_identity-checks.ts). Paths
- * are single-quoted; they come from the catalogue and inventory `paths:`.
+ * in the same round trip: preflight compares them with the state's (_identity-checks.ts), and one
+ * with the first certificate of each `leafPaths` file (deploy/expired-certs.ts watchedCerts), read
+ * before any phase writes. Paths are single-quoted; they come from the catalogue and inventory `paths:`.
  */
-export function factsScript(pkiPaths: readonly string[]): string {
-  if (pkiPaths.length === 0) return FACTS_SCRIPT;
-  const quoted = pkiPaths.map((p) => `'${p.replaceAll("'", `'\\''`)}'`).join(' ');
-  return `${FACTS_SCRIPT}\necho @pkifiles; for f in ${quoted}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f"; echo; fi; done\ntrue`;
+export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = []): string {
+  const parts = [FACTS_SCRIPT];
+  if (pkiPaths.length > 0) parts.push(`echo @pkifiles; for f in ${pkiPaths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f"; echo; fi; done`);
+  if (leafPaths.length > 0) parts.push(leafCertsSection(leafPaths));
+  return parts.length === 1 ? FACTS_SCRIPT : `${parts.join('\n')}\ntrue`;
+}
+
+/** The "@leafcerts" section: the first certificate of each file that exists, nothing else. */
+function leafCertsSection(paths: readonly string[]): string {
+  return `echo @leafcerts; for f in ${paths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${FIRST_CERT_AWK}; fi; done`;
+}
+
+/** A probe of its own (approve-kubelet-csrs re-reads the kubelet's certificates): the host's clock and the leaf certificates. */
+export function leafCertsScript(paths: readonly string[]): string {
+  return `echo @time; date +%s%3N\n${leafCertsSection(paths)}\ntrue`;
+}
+
+/** Parses leafCertsScript's output: the files whose certificate had expired by the host's clock (else `localNowMs`). */
+export function parseLeafCerts(out: string, localNowMs: number): ReadonlyMap<string, Date> {
+  const sec = sections(out);
+  const remoteMs = Number((sec.get('time') ?? [])[0]);
+  return expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localNowMs).expiredCerts ?? new Map();
 }
 
 /** Parses the script output. `localMidMs` is the local clock at the round trip's midpoint. */
@@ -88,7 +114,28 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
     ...interfacesOf(sec.get('ifaces') ?? []),
     osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),
     ...pkiFilesOf(sec.get('pkifiles')),
+    ...expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localMidMs),
   };
+}
+
+/**
+ * The leaf certificates whose notAfter is not after `nowMs` (the host's clock: it is the one its
+ * services judge expiry by). An unparsable file counts as not expired: it is replaced by the
+ * certificates phase anyway, and only an expiry changes how units restart.
+ */
+function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number): Pick<HostFacts, 'expiredCerts'> {
+  const files = pkiFilesOf(lines).pkiFiles;
+  if (files === undefined) return {};
+  const expired = new Map<string, Date>();
+  for (const [path, pem] of files) {
+    try {
+      const { notAfter } = readCert(pem);
+      if (notAfter.getTime() <= nowMs) expired.set(path, notAfter);
+    } catch {
+      // not a certificate: see above
+    }
+  }
+  return { expiredCerts: expired };
 }
 
 /** "#kubesmith-file <path>" followed by the file's text, per file found. */

@@ -5,7 +5,8 @@
  * token are approved; others are left alone), until every node of the run has an issued client and
  * serving certificate; then the Node objects must turn Ready (flannel up; with `cluster.cni: none`
  * a node waiting only for a CNI is reported, not failed, after a short grace). Stragglers fail as
- * their host, with the reason the API gives. Dry-run says what would be approved and calls nothing;
+ * their host, with the reason the API gives. A kubelet re-bootstrapping after its certificate expired
+ * counts only once the host holds a valid certificate again (_kubelet-certs.ts). Dry-run says what would be approved and calls nothing;
  * nodes whose kubelet is a stub (not started) are skipped with that reason.
  */
 import { approveRound, type NodeCertStatus } from '../../kube/approve-csrs.js';
@@ -16,6 +17,7 @@ import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { Phase, PhaseContext, PhaseReport } from '../phase.js';
 import { apiHost, gatherRunnable, notRunnableReason, unitBinary, withApi, type ApiAccess } from './_api-access.js';
+import { expiredKubeletCerts, type KubeletCertTracker } from './_kubelet-certs.js';
 
 const KUBELET = 'kubelet.service';
 const APISERVER = 'kube-apiserver.service';
@@ -35,8 +37,14 @@ export interface ApproveLoopOptions {
   readonly cniGraceMs?: number;
 }
 
-/** Rounds of approveRound until every named node has both certificates or the deadline passes. */
-export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, nodes: readonly string[], ctx: PhaseContext, pollMs: number): Promise<readonly NodeCertStatus[]> {
+/**
+ * Rounds of approveRound until every named node has both certificates or the deadline passes. With
+ * `onHost`, a node whose certificate file on the host is expired does not count as having that
+ * certificate, whatever old CSRs or its Node object say (_kubelet-certs.ts): a re-bootstrapping
+ * kubelet's new CSRs are still waited for and approved.
+ */
+export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, nodes: readonly string[], ctx: PhaseContext, pollMs: number, onHost?: KubeletCertTracker): Promise<readonly NodeCertStatus[]> {
+  await onHost?.start(nodes);
   for (;;) {
     const round = await approveRound({
       client,
@@ -48,7 +56,11 @@ export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, 
       timeoutMs: 0,
       signal: ctx.signal,
     });
-    const mine = round.nodes.filter((n) => nodes.includes(n.node));
+    await onHost?.refresh();
+    const mine = round.nodes.filter((n) => nodes.includes(n.node)).map((n) => {
+      const expired = onHost?.get(n.node);
+      return expired ? { ...n, client: n.client && !expired.client, serving: n.serving && !expired.serving } : n;
+    });
     if (mine.every((n) => n.client && n.serving) || ctx.clock.now().getTime() + pollMs > ctx.deadline) return mine;
     // Approved CSRs need a moment for the signer: re-list soon after acting.
     await abortableSleep(round.acted > 0 ? Math.min(pollMs, 500) : pollMs, ctx.signal);
@@ -85,7 +97,7 @@ export async function approveReport(access: ApiAccess, hosts: ReadonlyMap<string
   }
   try {
     return await withApi(access, plan, via as string, 'admin', ctx, async (client) => {
-      const certs = await approveUntilIssued(client, plan, wanted, ctx, o.pollMs ?? 3000);
+      const certs = await approveUntilIssued(client, plan, wanted, ctx, o.pollMs ?? 3000, expiredKubeletCerts(hosts, plan, ctx));
       const issued = certs.filter((c) => c.client && c.serving).map((c) => c.node);
       const cniNone = plan.inventory.cluster.cni === 'none';
       const deadline = cniNone ? Math.min(ctx.deadline, ctx.clock.now().getTime() + (o.cniGraceMs ?? CNI_NONE_READY_GRACE_MS)) : ctx.deadline;

@@ -3,11 +3,15 @@
  * `systemctl start` until quorum (Type=notify), so each is started with --no-block and the
  * classic guide's checks (`etcdctl endpoint health` / `endpoint status` through the
  * healthcheck-client certificate) run afterwards for the whole cluster and print a table.
+ * Members whose deployed certificates had expired are said so and restarted whatever changed
+ * (_expired.ts; the order across members is deploy/expired-certs.ts etcdRestartOrder).
  */
 import type { Phase } from '../phase.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { unitBinaries } from './_artifacts.js';
 import { etcdReport } from './_etcd-health.js';
+import { ETCD_ROLLING } from './_rolling.js';
+import { etcdExpiry, expiryWarnings, restartForExpiry } from './_expired.js';
 
 /** Installs and starts etcd members. */
 export const etcd: Phase = {
@@ -15,7 +19,9 @@ export const etcd: Phase = {
   title: 'Install etcd',
   hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('etcd')),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'etcd').values()], ctx),
-  plan: ({ host, facts }) => serviceSteps(host, 'etcd', facts, true),
+  check: (input) => expiryWarnings(etcdExpiry(input)),
+  plan: (input) => restartForExpiry(serviceSteps(input.host, 'etcd', input.facts, true), etcdExpiry(input)),
   verify: (host, { host: planned, changedPaths }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx, changedPaths ?? new Set()),
   report: etcdReport,
+  rolling: ETCD_ROLLING,
 };

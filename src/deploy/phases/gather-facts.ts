@@ -1,7 +1,8 @@
-/** gather-facts: OS, arch, systemd, container, clock, swap, listeners, modules, disk, trust files (one probe). */
+/** gather-facts: OS, arch, systemd, container, clock, swap, listeners, modules, disk, trust files, expired leaves (one probe). */
 import type { Phase } from '../phase.js';
 import { factsScript, parseFacts } from './_facts.js';
 import { trustPaths } from './_identity-checks.js';
+import { watchedCerts } from '../expired-certs.js';
 
 /** Read-only; the facts flow into every later phase. A gate: a host without facts stops the run. */
 export const gatherFacts: Phase = {
@@ -12,8 +13,9 @@ export const gatherFacts: Phase = {
   hosts: (plan) => plan.hosts,
   gather: async (host, input, ctx) => {
     const t0 = ctx.clock.now().getTime();
-    // The CA certificates and sa.pub on the host come back in the same round trip, for preflight.
-    const script = factsScript(trustPaths(input.plan).map((t) => t.path));
+    // The CA certificates and sa.pub on the host come back in the same round trip, for preflight,
+    // and the expiry of the leaves that decide how etcd and the kubelet restart (expired-certs.ts).
+    const script = factsScript(trustPaths(input.plan).map((t) => t.path), watchedCerts(input.plan, input.host).map((w) => w.path));
     const r = await host.probe(['sh', '-c', script], { signal: ctx.signal, timeoutMs: 60_000 });
     const t1 = ctx.clock.now().getTime();
     if (r.exitCode !== 0) throw new Error(`facts probe failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`);

@@ -1,0 +1,123 @@
+/**
+ * Issue #12 part 3: certificates that had already expired on the hosts when apply started.
+ * - gather-facts' "@leafcerts" section, run by the real sh/awk on real files: only certificate
+ *   blocks leave the host (kubelet-client-current.pem holds the key too), and the parser keeps the
+ *   expired ones by the host's clock;
+ * - etcdRestartOrder, the pure "restart together" decision the rolling restarts call;
+ * - the etcd and nodes phases: a member whose certificates expired is said so and restarted
+ *   whatever changed; a kubelet whose client certificate expired is restarted to re-bootstrap.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { factsScript, leafCertsScript, parseFacts, parseLeafCerts } from '../../../src/deploy/phases/_facts.js';
+import { etcdRestartOrder, kubeletClientCertPath, watchedCerts, type ExpiredCert } from '../../../src/deploy/expired-certs.js';
+import { etcd } from '../../../src/deploy/phases/etcd.js';
+import { nodes } from '../../../src/deploy/phases/nodes.js';
+import type { HostFacts, PhaseInput, Step } from '../../../src/deploy/phase.js';
+import type { ClusterPlan, PlannedHost } from '../../../src/plan/types.js';
+import { datedCert, datedCertKey } from '../../support/dated-cert.js';
+import { realPlan } from '../phases/_real-plan.js';
+
+const DAY = 86_400_000;
+let dir: string;
+let expiredPem: string;
+let validPem: string;
+let plan: ClusterPlan;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ks-expired-'));
+  [expiredPem, validPem, plan] = await Promise.all([datedCert(new Date(Date.now() - 2 * DAY)), datedCert(new Date(Date.now() + 300 * DAY)), realPlan()]);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reading deployed leaf certificates (gather-facts)', () => {
+  it('prints only certificate blocks, never a key, and keeps the expired ones by the host clock', () => {
+    const key = datedCertKey();
+    const files = {
+      expired: [join(dir, 'peer.pem'), expiredPem],
+      // kubelet-client-current.pem: certificate then key in one file
+      kubelet: [join(dir, 'kubelet-client-current.pem'), `${expiredPem}${key}`],
+      valid: [join(dir, 'server.pem'), validPem],
+      // a certificate cut short before the key: the key must still not be printed
+      cut: [join(dir, 'cut.pem'), `${expiredPem.split('\n').slice(0, 4).join('\n')}\n${key}`],
+      keyOnly: [join(dir, 'key-only.pem'), key],
+    } as const;
+    for (const [path, text] of Object.values(files)) writeFileSync(path, text);
+    const paths = [...Object.values(files).map(([p]) => p), join(dir, 'missing.pem')];
+    const out = execFileSync('sh', ['-c', factsScript([], paths)], { encoding: 'utf8' });
+    expect(out).not.toMatch(/PRIVATE KEY/);
+    expect(out).not.toContain(key.split('\n')[1]);
+    const facts = parseFacts(out, Date.now());
+    expect([...(facts.expiredCerts ?? new Map()).keys()].sort()).toEqual([files.expired[0], files.kubelet[0]].sort());
+    expect(facts.expiredCerts?.get(files.kubelet[0])?.getTime()).toBeLessThan(Date.now());
+    // The separate probe approve-kubelet-csrs uses reads the same way.
+    const again = parseLeafCerts(execFileSync('sh', ['-c', leafCertsScript(paths)], { encoding: 'utf8' }), Date.now());
+    expect([...again.keys()].sort()).toEqual([files.expired[0], files.kubelet[0]].sort());
+  });
+
+  it('judges expiry by the host clock: a host two days behind still sees the certificate as valid', () => {
+    const out = `@time\n${Date.now() - 3 * DAY}\n@leafcerts\n#kubesmith-file /opt/etcd/ssl/peer.pem\n${expiredPem}`;
+    expect(parseFacts(out, Date.now()).expiredCerts?.size).toBe(0);
+    expect(parseFacts(out.replace(/^\d+$/m, String(Date.now())), Date.now()).expiredCerts?.size).toBe(1);
+  });
+
+  it('watches etcd peer/server certificates on members and the kubelet client certificate on nodes', () => {
+    const of = (name: string): readonly string[] => watchedCerts(plan, plan.hosts.find((h) => h.host.name === name) as PlannedHost).map((w) => `${w.kind} ${w.path}`);
+    expect(of('master01')).toEqual(['etcd-peer /opt/etcd/ssl/peer.pem', 'etcd-server /opt/etcd/ssl/server.pem', `kubelet-client ${kubeletClientCertPath(plan)}`]);
+    expect(of('master02')).toEqual([`kubelet-client /var/lib/kubelet/pki/kubelet-client-current.pem`]);
+  });
+});
+
+describe('etcdRestartOrder', () => {
+  const exp = (host: string): ExpiredCert[] => [{ kind: 'etcd-peer', path: '/opt/etcd/ssl/peer.pem', notAfter: new Date(0) }];
+  it('rolls every member when no deployed certificate expired', () => {
+    expect(etcdRestartOrder([{ host: 'a', expired: [] }, { host: 'b', expired: [] }, { host: 'c', expired: [] }])).toEqual({ together: [], rolling: ['a', 'b', 'c'] });
+  });
+  it('restarts every member together when all expired, and says why', () => {
+    const o = etcdRestartOrder(['a', 'b', 'c'].map((host) => ({ host, expired: exp(host) })));
+    expect(o.together).toEqual(['a', 'b', 'c']);
+    expect(o.rolling).toEqual([]);
+    expect(o.reason).toMatch(/every member's deployed certificates expired .*none could become healthy alone; restarting all 3 together/);
+  });
+  it('restarts the expired members together first, then rolls the others', () => {
+    const o = etcdRestartOrder([{ host: 'a', expired: [] }, { host: 'b', expired: exp('b') }, { host: 'c', expired: exp('c') }]);
+    expect(o).toMatchObject({ together: ['b', 'c'], rolling: ['a'] });
+    expect(o.reason).toMatch(/of b, c expired: they serve no peer or client, so they restart together first, then a one at a time/);
+  });
+});
+
+describe('phases with expired certificates on the host', () => {
+  const input = (name: string, facts: HostFacts): PhaseInput => ({ plan, host: plan.hosts.find((h) => h.host.name === name) as PlannedHost, facts, activeHosts: plan.hosts.map((h) => h.host.name) });
+  const running = (name: string): Map<string, string> => new Map((plan.hosts.find((h) => h.host.name === name)?.artifacts ?? []).filter((a) => a.mode === 0o755).map((a) => [a.path, 'v1'] as const));
+  const restarts = (steps: readonly Step[], unit: string): Step[] => steps.filter((s) => s.kind === 'systemd' && s.action === 'restart' && s.unit === unit);
+  const notes = (steps: readonly Step[]): string[] => steps.flatMap((s) => (s.kind === 'note' ? [s.message] : []));
+
+  it('etcd: a member whose peer/server certificates expired restarts whatever changed, with the reason', () => {
+    const expired = new Map([['/opt/etcd/ssl/peer.pem', new Date('2025-01-01T00:00:00Z')], ['/opt/etcd/ssl/server.pem', new Date('2025-01-01T00:00:00Z')]]);
+    const before = etcd.plan(input('node01', { runnable: running('node01') }));
+    expect(restarts(before, 'etcd.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
+    const i = input('node01', { runnable: running('node01'), expiredCerts: expired });
+    const steps = etcd.plan(i);
+    expect(restarts(steps, 'etcd.service')).toEqual([expect.objectContaining({ when: 'always', noBlock: true })]);
+    expect(notes(steps).join('\n')).toMatch(/etcd: certificates deployed here expired \(peer\.pem expired 2025-01-01T00:00:00Z, server\.pem expired 2025-01-01T00:00:00Z\).*restarts together/);
+    expect(etcd.check?.(i)).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^etcd: certificates deployed here expired/) })]);
+    // An expired kubelet certificate is none of etcd's business.
+    expect(etcd.check?.(input('node01', { expiredCerts: new Map([[kubeletClientCertPath(plan), new Date(0)]]) }))).toEqual([]);
+  });
+
+  it('nodes: a kubelet whose client certificate expired is restarted so it re-bootstraps; others are not', () => {
+    const expired = new Map([[kubeletClientCertPath(plan), new Date('2025-01-01T00:00:00Z')]]);
+    const i = input('node02', { runnable: running('node02'), expiredCerts: expired });
+    const steps = nodes.plan(i);
+    expect(restarts(steps, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'always' })]);
+    expect(restarts(steps, 'kube-proxy.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
+    expect(notes(steps).join('\n')).toMatch(/kubelet: its client certificate expired \(kubelet-client-current\.pem expired 2025-01-01T00:00:00Z\): restarting kubelet so it re-bootstraps with the bootstrap token/);
+    expect(nodes.check?.(i)).toHaveLength(1);
+    const fine = nodes.plan(input('node02', { runnable: running('node02'), expiredCerts: new Map() }));
+    expect(restarts(fine, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
+    expect(nodes.check?.(input('node02', { expiredCerts: new Map() }))).toEqual([]);
+  });
+});
