@@ -2,6 +2,7 @@
  * decideCsr against real PKCS#10 requests built like a kubelet builds them (ECDSA P-256 through
  * WebCrypto; some RSA), one crafted defect per case. Every decision and its reason is asserted.
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { decideCsr, judgeCsr, type CsrContext, type CsrObject } from '../../src/pki/csr.js';
 import { parseCsr } from '../../src/pki/_x509-csr.js';
@@ -121,6 +122,15 @@ describe('decideCsr: finished CSRs are done', () => {
     expect(await decide({ ...approved, certificate: 'LS0t' })).toMatchObject({ decision: 'done', reason: 'approved and issued' });
     const denied = { ...base, conditions: [{ type: 'Denied', status: 'True', reason: 'KubesmithDeny' }] };
     expect(await decide(denied)).toMatchObject({ decision: 'done', reason: 'already denied (KubesmithDeny)' });
+  });
+
+  it('takes an issued CSR\'s node from its certificate, without parsing the request', async () => {
+    // The request is garbage: only the issued certificate (openssl, CN system:node:node02) can name the node.
+    const cert = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/O=system:nodes/CN=system:node:node02', '-days', '1'], { encoding: 'utf8' });
+    const base = { ...(await servingCsr('node01', '192.168.80.11')), request: 'bm90IGEgQ1NS', conditions: [{ type: 'Approved', status: 'True', reason: 'KubesmithApprove' }] };
+    expect(await decide({ ...base, certificate: Buffer.from(cert).toString('base64') })).toEqual({ decision: 'done', kind: 'serving', node: 'node02', reason: 'approved and issued' });
+    // A certificate that does not parse falls back to the request (here: none to read).
+    expect(await decide({ ...base, certificate: 'LS0t' })).toEqual({ decision: 'done', kind: 'serving', reason: 'approved and issued' });
   });
 });
 

@@ -73,11 +73,14 @@ export const applyCommand: Command = {
     const pkiDir = pkiStateDir(inv);
     const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: abortableKeys(NodeKeySource, ctx.signal) });
     const templates = loadTemplates();
+    // One engine for both plans below: each template compiles once, and equal views render once.
+    const { createEngine } = await import('../../render/engine.js');
+    const engine = createEngine(templates);
     // Keyless mode leaves the bundle incomplete: no plan can be built from it (blocked below).
     // The listing names the bundle's containerd tarball, whose release sets the containerd config version.
     const { readBundleListing } = await import('../../state/bundle-listing.js');
     const listing = readBundleListing(bundleDir(inv));
-    const draft = pki.blocked.length === 0 ? buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, bundle: listing }) : undefined;
+    const draft = pki.blocked.length === 0 ? buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, bundle: listing }) : undefined;
     if (draft) checkSelection(draft, selected, selectHosts(draft, limit));
     ctx.signal.throwIfAborted();
     if (!dryRun) savePkiState(pkiDir, pki.writes);
@@ -90,7 +93,7 @@ export const applyCommand: Command = {
     // Image tarballs are required only with real Kubernetes binaries (a missing one fails here, before any host is touched).
     // Verifying a large bundle takes a while: a stop does not wait for it (its cache writes are atomic).
     const bundle = await untilAborted(loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs }), ctx.signal);
-    const built = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, binaries: bundle.binaries, bundle: listing });
+    const built = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, binaries: bundle.binaries, bundle: listing });
     const plan = bundle.imagesSkipped === undefined ? built : withoutImages(built);
     if (bundle.imagesSkipped !== undefined) ctx.stderr.write(`note: ${bundle.imagesSkipped}\n`);
 

@@ -58,10 +58,15 @@ export function notRunnableReason(host: PlannedHost, facts: HostFacts, phase: Sh
   return undefined;
 }
 
-/** Probes `bins` and merges the answers into the run's runnable map (other phases' entries are kept). */
+/**
+ * Probes the `bins` this run has not judged yet and merges the answers into the run's runnable map.
+ * The service phases probed every unit binary after the binaries phase wrote them, so in a whole
+ * apply the API phases ask nothing again; with --only they probe what they need.
+ */
 export async function gatherRunnable(host: HostReader, facts: HostFacts, bins: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
-  if (bins.length === 0) return {};
-  const probed = (await probeRunnable(host, bins, ctx)).runnable ?? new Map<string, string | undefined>();
+  const unknown = bins.filter((b) => !(facts.runnable?.has(b) ?? false));
+  if (unknown.length === 0) return {};
+  const probed = (await probeRunnable(host, unknown, ctx)).runnable ?? new Map<string, string | undefined>();
   return { runnable: new Map([...(facts.runnable ?? []), ...probed]) };
 }
 

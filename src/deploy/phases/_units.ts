@@ -11,10 +11,25 @@ import { putSteps } from '../phase.js';
 import { batchProbe } from '../pre-probe.js';
 import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_artifacts.js';
 
-/** Reads `<binary> --version` (nginx: -v) for each unit binary in one round trip: first line, or undefined when it fails. */
+/**
+ * The runnable test of one binary, run as `sh -c RUNNABLE_SH <binary> <flag>`. A live process
+ * executed from this very file proves it runs here: `test -ef` compares device and inode through
+ * /proc/<pid>/exe, which keeps naming the old inode once the file was replaced, so a binary the
+ * binaries phase just installed is never vouched for by its predecessor's process. Only when no
+ * process runs it is `<binary> <flag>` started; for real Kubernetes binaries (100+ MB of Go, whose
+ * init alone takes hundreds of ms of CPU) that was most of a no-change re-apply. A stub script runs
+ * as /bin/sh (its exe is the interpreter) and a foreign-arch file never runs, so both still reach
+ * `--version` and fail it.
+ */
+export const RUNNABLE_SH = 'for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$0" ]; then echo "running as pid ${p#/proc/}"; exit 0; fi; done; exec "$0" "$1" 2>&1';
+
+/**
+ * Whether each unit binary runs, in one round trip: "running as pid N" or `<binary> --version`'s
+ * (nginx: -v) first line, or undefined when it does not run (RUNNABLE_SH).
+ */
 export async function probeRunnable(host: HostReader, binaries: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
   const bins = [...new Set(binaries)];
-  const answers = await batchProbe(host, bins.map((b) => ['sh', '-c', '"$0" "$1" 2>&1', b, b.endsWith('/nginx') ? '-v' : '--version']), ctx.signal);
+  const answers = await batchProbe(host, bins.map((b) => ['sh', '-c', RUNNABLE_SH, b, b.endsWith('/nginx') ? '-v' : '--version']), ctx.signal);
   const runnable = new Map<string, string | undefined>();
   bins.forEach((b, i) => {
     const a = answers.get(i);
