@@ -60,7 +60,7 @@ export function leafRows(
     .filter((r) => r.spec.kind === 'leaf')
     .map((r): AdoptRow => {
       const p = picked.get(r.spec.id);
-      const from = p ? { from: [...p.cert.files, ...(p.key ? p.key.files : [])].join(' + ') } : {};
+      const from = p ? { from: `${files(p.cert)}${p.key ? ` + ${files(p.key)}` : ''}` } : {};
       const missing = (): string => missingReason(r.spec, looking.get(r.spec.id) ?? [], signer, cas);
       switch (r.decision.action) {
         case 'keep':

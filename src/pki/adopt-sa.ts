@@ -40,7 +40,7 @@ export function adoptServiceAccount(found: FoundMaterial, kubernetesCaKey: Found
   if (key !== undefined) {
     if (choice === 'new') return none(`a key was found (${key.files.join(', ')}) but --service-account new was given: ${newKeyAdvice(cli)}`);
     const pub = found.publicKeys.find((p) => p.spki === key.spki);
-    const from = [...key.files, ...(pub ? pub.files : [])].join(' + ');
+    const from = `${key.files.join(', ')}${pub ? ` + ${pub.files.join(', ')}` : ''}`;
     return { row: { id: ID, action: 'adopt', reason: pub ? 'key pair found; existing ServiceAccount tokens stay valid' : 'key found (its public half is derived); existing ServiceAccount tokens stay valid', from }, pair: { privatePem: key.pem, publicPem: pub?.pem ?? publicPemOf(key.pem) }, usedKey: key.spki };
   }
   const orphanPub = found.publicKeys.find((p) => p.files.some(isSaFile));

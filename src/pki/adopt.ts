@@ -122,7 +122,7 @@ function caRow(r: Reconciled, ca: FoundCert | undefined, keyOf: (c: FoundCert) =
     return { id, action: 'missing', reason: refused ? 'found, but refused (see the problems)' : `not found; \`pki generate\` issues a new ${id}, and everything it signs${shared}` };
   }
   const key = keyOf(ca);
-  const from = [...ca.files, ...(key ? key.files : [])].join(' + ');
+  const from = `${ca.files.join(', ')}${key ? ` + ${key.files.join(', ')}` : ''}`;
   const fingerprint = ca.fingerprint;
   return key
     ? { id, action: 'adopt', reason: `${r.decision.reason}; kubesmith signs with it`, from, fingerprint }
