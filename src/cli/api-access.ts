@@ -10,6 +10,8 @@ import { KubeClient } from '../kube/client.js';
 import { createHttpsTransport, type TlsCredentials } from '../kube/https-transport.js';
 import type { ApiTunnel } from '../kube/types.js';
 import { parseToken } from '../pki/bootstrap-token.js';
+import { parseRotation, ROTATION_FILE } from '../pki/rotation-record.js';
+import { trustText } from '../pki/trust-bundle.js';
 import type { BootstrapToken } from '../pki/types.js';
 import type { Clock } from '../shared/clock.js';
 import { StateError } from '../shared/errors.js';
@@ -41,7 +43,9 @@ export function loadApiCredentials(inventory: Inventory): ApiCredentials {
     });
   }
   const token = state.bootstrapTokenJson === undefined ? undefined : parseToken(state.bootstrapTokenJson);
-  return { tls: { caPem: ca, certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { token } : {}) };
+  // While the kubernetes CA is rotated, apiservers may serve a certificate of either CA.
+  const rotation = state.rotationJson === undefined ? undefined : parseRotation(state.rotationJson, `${state.dir}/${ROTATION_FILE}`);
+  return { tls: { caPem: trustText(rotation, 'kubernetes-ca', ca), certPem: admin.certPem, keyPem: admin.keyPem }, ...(token ? { token } : {}) };
 }
 
 /** Client options shared by both ways in. */

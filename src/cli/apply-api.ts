@@ -13,6 +13,7 @@ import { createHttpsTransport, type TlsCredentials } from '../kube/https-transpo
 import type { ApiTunnel } from '../kube/types.js';
 import type { ClusterPlan } from '../plan/types.js';
 import { PkiError } from '../shared/errors.js';
+import { trustPemOf } from '../pki/trust-bundle.js';
 import { openSshTunnel } from './commands/_kube-session.js';
 
 /** How long one API call retries transient failures (an apiserver that just restarted). */
@@ -27,7 +28,8 @@ export function credentialsFor(plan: ClusterPlan, identity: ApiIdentity): TlsCre
       hint: 'run `kubesmith pki generate -i <inventory>` and then `kubesmith apply` again',
     });
   }
-  return { caPem: ca.certPem, certPem: pair.certPem, keyPem: pair.keyPem };
+  // Old + new while the kubernetes CA is rotated: apiservers restart onto new certificates one by one.
+  return { caPem: trustPemOf(plan.pki, 'kubernetes-ca'), certPem: pair.certPem, keyPem: pair.keyPem };
 }
 
 /** An ApiAccess plus the Transport wrapper that lets it reuse the run's SSH connections. */
