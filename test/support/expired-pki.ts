@@ -12,6 +12,7 @@
 import type { Inventory } from '../../src/inventory/types.js';
 import { ensurePki } from '../../src/pki/ensure.js';
 import { serializeToken } from '../../src/pki/bootstrap-token.js';
+import { issueLeaf, loadCa } from '../../src/pki/issue.js';
 import { renewCerts } from '../../src/pki/renew.js';
 import { STATE_FILES } from '../../src/pki/state-types.js';
 import { readCert } from '../../src/pki/x509-read.js';
@@ -23,6 +24,7 @@ import { loadCatalogue } from '../../src/state/load-catalogue.js';
 import { loadInventory } from '../../src/state/load-inventory.js';
 import { loadTemplates } from '../../src/state/load-templates.js';
 import { NODE_PKI_SOURCES } from '../../src/state/pki-flow.js';
+import { NodeKeySource } from '../../src/state/node-sources.js';
 import { loadPkiState, pkiStateDir, savePkiState } from '../../src/state/pki-store.js';
 import type { TestHostGroup } from './test-hosts.js';
 
@@ -95,4 +97,36 @@ export async function pushFiles(group: TestHostGroup, files: readonly DeployedFi
 export function notAfterOf(text: string): Date {
   const data = /client-certificate-data:\s*(\S+)/.exec(text)?.[1];
   return readCert(data ? Buffer.from(data, 'base64').toString('utf8') : text).notAfter;
+}
+
+/**
+ * The kubelet's own certificates are issued by kube-controller-manager's signer, not by kubesmith,
+ * and the signer cannot be made to sign in the past: the test writes what the kubelet would hold a
+ * year on, a client certificate (CN system:node:<name>, O system:nodes) and a serving certificate
+ * signed by the cluster's kubernetes-ca at `issuedAt`, each with a fresh key, as the kubelet's
+ * certificate store does (kubelet-<kind>-<stamp>.pem with certificate and key, and the
+ * kubelet-<kind>-current.pem link to it).
+ */
+export async function pushExpiredKubeletCerts(group: TestHostGroup, inv: Inventory, issuedAt: Date, nodes: readonly string[]): Promise<void> {
+  const state = loadPkiState(pkiStateDir(inv));
+  const ca = state.pairs.get('kubernetes-ca');
+  if (!ca?.certPem || !ca.keyPem) throw new Error('pushExpiredKubeletCerts: no kubernetes-ca pair in the state');
+  const signer = await loadCa(ca.certPem, ca.keyPem, readCert(ca.certPem).notAfter);
+  const sources = { ...NODE_PKI_SOURCES, clock: at(issuedAt) };
+  await Promise.all(
+    nodes.map(async (name) => {
+      const h = group.hosts.find((x) => x.name === name);
+      if (!h) throw new Error(`pushExpiredKubeletCerts: no test host ${name}`);
+      for (const kind of ['client', 'server'] as const) {
+        const { privateKeyPem } = await NodeKeySource.generate('ecdsa-p256');
+        const subject = { commonName: `system:node:${name}`, organizations: ['system:nodes'], usages: [kind === 'client' ? 'clientAuth' : 'serverAuth'] as const, sans: kind === 'client' ? { dns: [], ips: [] } : { dns: [name], ips: [h.ip] }, validityDays: 365 };
+        const m = await issueLeaf({ ...subject, usages: [...subject.usages] }, privateKeyPem, signer, sources);
+        if (notAfterOf(m.certPem).getTime() > Date.now()) throw new Error('pushExpiredKubeletCerts: the certificate is not expired');
+        const dir = '/var/lib/kubelet/pki';
+        const file = `${dir}/kubelet-${kind}-expired-test.pem`;
+        const r = await h.ssh(`umask 077; cat > '${file}' && ln -sfn '${file}' '${dir}/kubelet-${kind}-current.pem'`, { input: `${m.certPem}${m.keyPem}`, timeoutMs: 30_000 });
+        if (r.code !== 0) throw new Error(`${name}: writing ${file}: ${r.stderr}`);
+      }
+    }),
+  );
 }
