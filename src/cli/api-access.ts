@@ -1,8 +1,8 @@
 /**
  * Opening the Kubernetes API for commands that need more than one apiserver (`status` asks each
  * control-plane host): the admin credentials from the local PKI state, and a KubeClient either
- * direct (--server) or through SSH to a given host, forwarding to its 127.0.0.1:<apiServer.port>
- * and verifying the apiserver certificate against the kubernetes CA for the name 127.0.0.1.
+ * direct (--server) or through SSH to a given host, forwarding to that host's own apiserver and
+ * verifying its certificate against the kubernetes CA for that address (_kube-session tunnelTarget).
  * `approve` opens its single session with commands/_kube-session.ts; both use openSshTunnel.
  */
 import type { Inventory } from '../inventory/types.js';

@@ -1,8 +1,9 @@
 /**
  * The API access `kubesmith apply` hands its API phases: the admin or super-admin client
- * certificate from the plan's PKI, TLS verified against the kubernetes CA for the name 127.0.0.1,
- * over a direct-tcpip channel of the run's own SSH connection to the control-plane host (recorded
- * by wrapping the runner's Transport), or a fresh SSH connection when the run has none to it.
+ * certificate from the plan's PKI, TLS verified against the kubernetes CA for the address of the
+ * host's own apiserver (tunnelTarget), over a direct-tcpip channel of the run's own SSH connection
+ * to the control-plane host (recorded by wrapping the runner's Transport), or a fresh SSH
+ * connection when the run has none to it.
  */
 import type { Transport } from '../deploy/runner.js';
 import type { ApiAccess, ApiIdentity } from '../deploy/phases/_api-access.js';
@@ -14,7 +15,7 @@ import type { ApiTunnel } from '../kube/types.js';
 import type { ClusterPlan } from '../plan/types.js';
 import { PkiError } from '../shared/errors.js';
 import { trustPemOf } from '../pki/trust-bundle.js';
-import { openSshTunnel } from './commands/_kube-session.js';
+import { openSshTunnel, tunnelTarget } from './commands/_kube-session.js';
 
 /** How long one API call retries transient failures (an apiserver that just restarted). */
 const RETRY_FOR_MS = 60_000;
@@ -43,10 +44,11 @@ export interface ApplyApi {
 export function applyApi(env: NodeJS.ProcessEnv): ApplyApi {
   const conns = new Map<string, HostConnection>();
   const tunnel = async (plan: ClusterPlan, host: string, signal: AbortSignal): Promise<ApiTunnel> => {
-    const port = plan.inventory.cluster.apiServer.port;
     const conn = conns.get(host);
-    if (!(conn instanceof Ssh2Connection)) return openSshTunnel(plan.inventory, host, env, signal);
-    return { verifyName: '127.0.0.1', describe: `https://127.0.0.1:${port} via ssh ${host}`, connect: () => conn.forwardOut('127.0.0.1', port), close: async () => undefined };
+    const planned = plan.inventory.hosts.find((h) => h.name === host);
+    if (!(conn instanceof Ssh2Connection) || !planned) return openSshTunnel(plan.inventory, host, env, signal);
+    const { address, port, describe } = tunnelTarget(plan.inventory, planned);
+    return { verifyName: address, describe, connect: () => conn.forwardOut(address, port), close: async () => undefined };
   };
   return {
     record: (transport) => ({

@@ -7,6 +7,9 @@
  * the proxy's 127.0.0.1 socket on the same port. controller-manager and scheduler skip the proxy
  * and talk to their own apiserver at https://<internalIP>:<port> (kubeadm's "local endpoint").
  * In vip and none modes kube-apiserver binds 0.0.0.0, so 127.0.0.1:<port> reaches it directly.
+ * kubesmith's own access to one host's apiserver (readiness probes, the SSH-forwarded API) must
+ * therefore not assume 127.0.0.1: with local-proxy that is nginx, which answers only once the nodes
+ * phase has installed it and then hands the request to any apiserver, not necessarily this one.
  */
 import { hostsWithRole, type Inventory, type InventoryHost } from '../inventory/types.js';
 import { InternalError } from '../shared/errors.js';
@@ -14,6 +17,15 @@ import { InternalError } from '../shared/errors.js';
 /** The address kube-apiserver binds on `host`. */
 export function apiserverBindAddress(inv: Inventory, host: InventoryHost): string {
   return inv.cluster.apiServer.ha === 'local-proxy' ? host.internalIP : '0.0.0.0';
+}
+
+/**
+ * The address on `host` itself where its own kube-apiserver answers: the address it binds, or
+ * loopback when it binds every address. SSH-forwarded API access connects here.
+ */
+export function ownApiserverAddress(inv: Inventory, host: InventoryHost): string {
+  const bind = apiserverBindAddress(inv, host);
+  return bind === '0.0.0.0' ? '127.0.0.1' : bind;
 }
 
 /** URL kubelet and kube-proxy use on every node. */

@@ -23,6 +23,8 @@ type Obj = Record<string, unknown> & { metadata: Record<string, unknown> & { nam
 export interface FakeApiServerOptions {
   /** Port to listen on. @default 0 (any free port) */
   readonly port?: number;
+  /** Loopback address to listen on (127.0.0.2 stands for a control-plane host's internalIP; test-pki names both). @default "127.0.0.1" */
+  readonly host?: string;
   /** Answer 503 to the first N requests (the apiserver is starting). */
   readonly unavailableFirst?: number;
   /** What GET /readyz answers (status tests: a failing check). @default 200 "ok" */
@@ -60,7 +62,7 @@ const status = (code: number, reason: string, message: string): Record<string, u
   kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message,
 });
 
-/** Starts the fake on 127.0.0.1. */
+/** Starts the fake on 127.0.0.1 (or `opts.host`). */
 export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOptions = {}): Promise<FakeApiServer> {
   const objects = new Map<string, Obj>();
   const requests: SeenRequest[] = [];
@@ -193,12 +195,12 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as { port: number }).port;
   return {
     port,
-    url: `https://127.0.0.1:${port}`,
+    url: `https://${opts.host ?? '127.0.0.1'}:${port}`,
     requests,
     objects,
     put: (collection, obj) => store(collection, obj as Obj),

@@ -1,15 +1,16 @@
 /**
  * Opens a Kubernetes API session for a command: the inventory, the admin credentials from the PKI
  * state, and a transport either direct (--server) or through SSH to the first control-plane host,
- * forwarding to its 127.0.0.1:<apiServer.port> (the apiserver certificate names 127.0.0.1, and
+ * forwarding to its own apiserver (tunnelTarget; the apiserver certificate names that address, and
  * no apiserver port has to be reachable from the operator machine).
  */
 import type { Duplex } from 'node:stream';
 import { openClient } from '../../deploy/ssh/open-client.js';
-import { hostsWithRole, type Inventory } from '../../inventory/types.js';
+import { hostsWithRole, type Inventory, type InventoryHost } from '../../inventory/types.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { ApiTunnel } from '../../kube/types.js';
 import type { BootstrapToken } from '../../pki/types.js';
+import { hostPart, ownApiserverAddress } from '../../render/endpoints.js';
 import type { Clock } from '../../shared/clock.js';
 import { InternalError, SshError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
@@ -48,18 +49,29 @@ export function parseServer(text: string): { host: string; port: number } | unde
   }
 }
 
-/** SSH to `hostName`; each API connection is a direct-tcpip channel to its 127.0.0.1:<port>. */
+/**
+ * Where a tunnel through `host` leads: that host's own kube-apiserver (127.0.0.1, or its internalIP
+ * with ha: local-proxy, where 127.0.0.1 is nginx in front of every apiserver; endpoints.ts). TLS
+ * is verified for that address, which the apiserver certificate names.
+ */
+export function tunnelTarget(inventory: Inventory, host: InventoryHost): { readonly address: string; readonly port: number; readonly describe: string } {
+  const address = ownApiserverAddress(inventory, host);
+  const port = inventory.cluster.apiServer.port;
+  return { address, port, describe: `https://${hostPart(address)}:${port} via ssh ${host.name}` };
+}
+
+/** SSH to `hostName`; each API connection is a direct-tcpip channel to its own apiserver (tunnelTarget). */
 export async function openSshTunnel(inventory: Inventory, hostName: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ApiTunnel> {
   const host = inventory.hosts.find((h) => h.name === hostName);
   if (!host) throw new UsageError(`host ${hostName} is not in the inventory`);
   const { client, bastion } = await openClient(host, env, signal);
-  const port = inventory.cluster.apiServer.port;
+  const { address, port, describe } = tunnelTarget(inventory, host);
   return {
-    verifyName: '127.0.0.1',
-    describe: `https://127.0.0.1:${port} via ssh ${host.name}`,
+    verifyName: address,
+    describe,
     connect: () =>
       new Promise<Duplex>((resolve, reject) => {
-        client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, channel) => (err ? reject(err) : resolve(channel)));
+        client.forwardOut('127.0.0.1', 0, address, port, (err, channel) => (err ? reject(err) : resolve(channel)));
       }),
     close: async () => {
       client.end();

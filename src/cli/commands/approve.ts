@@ -1,7 +1,7 @@
 /**
  * `kubesmith approve`: approves kubelet CSRs that match the inventory and nothing else (decideCsr),
  * printing a `kubectl get csr`-like table with kubesmith's decision and reason. Reaches the API
- * through SSH to the first control-plane host (its 127.0.0.1:<port>), or directly with --server.
+ * through SSH to the first control-plane host (its own apiserver, tunnelTarget), or directly with --server.
  */
 import { approveCsrs, type ApproveOutcome, type ApproveRound } from '../../kube/approve-csrs.js';
 import { formatCsrTable } from '../../kube/csr-table.js';

@@ -7,7 +7,8 @@ export const statusCommand: Command = {
   usage: '-i FILE [--server https://HOST:PORT] [--json]',
   description:
     'Read-only. etcd is asked on each etcd host over SSH (etcdctl with the healthcheck-client certificate);\n' +
-    'each control-plane apiserver through SSH to its 127.0.0.1:<port>, verified against the cluster CA.\n' +
+    'each control-plane apiserver through SSH to that apiserver (127.0.0.1:<port>, its internalIP with\n' +
+    'ha: local-proxy), verified against the cluster CA.\n' +
     'With --server the API is reached directly and etcd is not checked. An unreachable host or API is shown\n' +
     'as an error row. Exit 0 when healthy; 1 when an apiserver, an etcd member, a leader, an inventory node\n' +
     'or a certificate is unhealthy (pending CSRs, expiring certificates and an expired token only warn).',

@@ -1,9 +1,9 @@
 /**
  * `kubesmith status`: one read-only view of the cluster. etcd members (health, leader, db size,
  * version) through SSH on each etcd host; /readyz of every control-plane host's apiserver through
- * SSH-forwarded channels to its 127.0.0.1:<port>; the controller-manager and scheduler leaders;
- * nodes and their conditions; pending CSRs with approve's decision; certificate expiry from the
- * local PKI state. Each section degrades on its own. Exit 0 healthy, 1 not (src/status/verdict.ts).
+ * SSH-forwarded channels to that apiserver itself (tunnelTarget); the controller-manager and
+ * scheduler leaders; nodes and their conditions; pending CSRs with approve's decision; certificate
+ * expiry from the local PKI state. Each section degrades on its own. Exit 0 healthy, 1 not (src/status/verdict.ts).
  */
 import type { HostReader } from '../../deploy/ssh/connection.js';
 import { readOnlyView } from '../../deploy/ssh/host-reader.js';

@@ -4,20 +4,23 @@
  * reported as skipped with the reason.
  */
 import type { PlannedHost } from '../../plan/types.js';
+import { hostPart } from '../../render/endpoints.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { HostFacts, PhaseContext } from '../phase.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { waitFor } from './_units.js';
 
 /** The on-host probe that proves a unit serves, by unit name. */
-function readinessProbe(unit: string, planned: PlannedHost, apiPort: number): readonly string[] | undefined {
+export function readinessProbe(unit: string, planned: PlannedHost, apiPort: number): readonly string[] | undefined {
   const kubectl = planned.artifacts.find((a) => a.path.endsWith('/bin/kubectl'))?.path;
   const kubeconfig = planned.artifacts.find((a) => a.path.endsWith('/kube-controller-manager.kubeconfig'))?.path;
   const ctr = planned.artifacts.find((a) => a.path.endsWith('/ctr'))?.path;
   switch (unit) {
     case 'kube-apiserver.service':
-      // /readyz is readable by every authenticated identity (system:public-info-viewer).
-      return kubectl && kubeconfig ? [kubectl, `--kubeconfig=${kubeconfig}`, `--server=https://127.0.0.1:${apiPort}`, 'get', '--raw', '/readyz'] : undefined;
+      // /readyz is readable by every authenticated identity (system:public-info-viewer). This
+      // host's own apiserver, at its internalIP as the controller-manager reaches it: it listens
+      // there in every HA mode, while 127.0.0.1 is the local proxy with ha: local-proxy (endpoints.ts).
+      return kubectl && kubeconfig ? [kubectl, `--kubeconfig=${kubeconfig}`, `--server=https://${hostPart(planned.host.internalIP)}:${apiPort}`, 'get', '--raw', '/readyz'] : undefined;
     case 'kube-controller-manager.service':
       return ['curl', '-fsk', 'https://127.0.0.1:10257/healthz'];
     case 'kube-scheduler.service':

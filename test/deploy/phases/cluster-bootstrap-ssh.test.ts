@@ -1,8 +1,10 @@
 /**
  * The production API access of `kubesmith apply` (src/cli/apply-api.ts): the run's own SSH
- * connection (a real OpenSSH server on 127.0.0.1) forwards a direct-tcpip channel to the
- * apiserver port, TLS is verified for 127.0.0.1 against the cluster CA, and the plan's admin and
- * super-admin certificates authenticate. The apiserver is the fake (there is no kube-apiserver
+ * connection (a real OpenSSH server on 127.0.0.1) forwards a direct-tcpip channel to the host's
+ * own apiserver, TLS is verified for that address against the cluster CA, and the plan's admin and
+ * super-admin certificates authenticate. The example inventory has two control planes, so ha:
+ * local-proxy: the apiserver binds the host's internalIP (127.0.0.2 here) and 127.0.0.1:<port> is
+ * the local nginx, which does not exist yet when cluster-bootstrap first runs. The apiserver is the fake (there is no kube-apiserver
  * binary on this machine or in CI); the SSH connection, forwarding and TLS are real.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,14 +34,14 @@ describe.skipIf(skip !== undefined)('cluster-bootstrap over the run\'s SSH conne
   beforeAll(async () => {
     const pki = makeTestPki();
     const base = await realPlan();
-    [sshd, api] = await Promise.all([startLocalSshd(), startFakeApiServer(pki)]);
+    [sshd, api] = await Promise.all([startLocalSshd(), startFakeApiServer(pki, { host: '127.0.0.2' })]);
     const sup = superAdminPair(pki);
     const certs = new Map(base.pki.certs);
     certs.set('kubernetes-ca', { id: 'kubernetes-ca', certPem: pki.ca.certPem });
     certs.set('admin', { id: 'admin', certPem: pki.admin.certPem, keyPem: pki.admin.keyPem });
     certs.set('super-admin', { id: 'super-admin', certPem: sup.certPem, keyPem: sup.keyPem });
     const ssh = { ...base.inventory.ssh, user: 'root', port: sshd.port, identityFile: sshd.identityFile, agent: false, knownHostsFile: sshd.knownHostsFile, sudo: false };
-    const local = (h: InventoryHost): InventoryHost => ({ ...h, address: '127.0.0.1', ssh });
+    const local = (h: InventoryHost): InventoryHost => ({ ...h, address: '127.0.0.1', internalIP: '127.0.0.2', ssh });
     const inventory = { ...base.inventory, cluster: { ...base.inventory.cluster, apiServer: { ...base.inventory.cluster.apiServer, port: api.port } }, hosts: base.inventory.hosts.map(local) };
     plan = { ...base, inventory, pki: { ...base.pki, certs }, hosts: base.hosts.filter((h) => h.host.name === 'master01').map((h) => ({ ...h, host: local(h.host) })) };
   });

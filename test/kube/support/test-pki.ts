@@ -67,7 +67,7 @@ export function makeTestPki(): TestPki {
     dir,
     ca: cluster,
     server: leaf(dir, 'apiserver', '/CN=kube-apiserver', cluster,
-      'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nsubjectAltName=DNS:kubernetes,DNS:localhost,IP:127.0.0.1'),
+      'extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\nsubjectAltName=DNS:kubernetes,DNS:localhost,IP:127.0.0.1,IP:127.0.0.2'),
     admin: leaf(dir, 'admin', '/O=kubeadm:cluster-admins/CN=kubernetes-admin', cluster, client),
     viewer: leaf(dir, 'viewer', '/O=viewers/CN=viewer', cluster, client),
     foreignAdmin: leaf(dir, 'foreign-admin', '/O=kubeadm:cluster-admins/CN=kubernetes-admin', ca(dir, 'foreign-ca', 'someone-else'), client),
