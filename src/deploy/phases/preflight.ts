@@ -13,17 +13,20 @@ import { proxyProblems } from './_proxy-checks.js';
 export const MAX_CLOCK_SKEW_MS = 30_000;
 const GIB = 1024 ** 3;
 
-/** Port -> the process name (ss truncates to 15 chars) that may hold it. */
-function portsFor(input: PhaseInput): ReadonlyMap<number, string> {
+/** Port -> the process names (ss truncates to 15 chars) that may hold it; the first one needs it. */
+function portsFor(input: PhaseInput): ReadonlyMap<number, readonly string[]> {
   const r = new Set(input.host.host.roles);
-  const ports = new Map<number, string>();
-  if (r.has('etcd')) (ports.set(2379, 'etcd'), ports.set(2380, 'etcd'));
+  const ports = new Map<number, readonly string[]>();
+  if (r.has('etcd')) (ports.set(2379, ['etcd']), ports.set(2380, ['etcd']));
   if (r.has('control-plane')) {
-    ports.set(input.plan.inventory.cluster.apiServer.port, 'kube-apiserver');
-    ports.set(10257, 'kube-controller');
-    ports.set(10259, 'kube-scheduler');
+    // With ha: local-proxy our own nginx shares the apiserver's port on 127.0.0.1 (endpoints.ts);
+    // ss lists both sockets and either may be the one recorded for the port.
+    const api = input.plan.inventory.cluster.apiServer;
+    ports.set(api.port, api.ha === 'local-proxy' ? ['kube-apiserver', 'nginx'] : ['kube-apiserver']);
+    ports.set(10257, ['kube-controller']);
+    ports.set(10259, ['kube-scheduler']);
   }
-  if (r.has('control-plane') || r.has('worker')) ports.set(10250, 'kubelet');
+  if (r.has('control-plane') || r.has('worker')) ports.set(10250, ['kubelet']);
   return ports;
 }
 
@@ -38,10 +41,10 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
   if (f.clockSkewMs !== undefined && Math.abs(f.clockSkewMs) > MAX_CLOCK_SKEW_MS) {
     err(`clock is off by ${Math.round(f.clockSkewMs / 1000)} s`, 'enable time sync (chrony or systemd-timesyncd); certificates and etcd need clocks within 30 s');
   }
-  for (const [port, owner] of portsFor(input)) {
+  for (const [port, owners] of portsFor(input)) {
     const holder = f.listeners?.get(port);
-    if (holder !== undefined && !owner.startsWith(holder) && !holder.startsWith(owner)) {
-      err(`port ${port} is in use by ${holder || 'another process'}`, `stop that service, or move it off port ${port} (${owner} needs it)`);
+    if (holder !== undefined && !owners.some((owner) => owner.startsWith(holder) || holder.startsWith(owner))) {
+      err(`port ${port} is in use by ${holder || 'another process'}`, `stop that service, or move it off port ${port} (${owners[0] ?? ''} needs it)`);
     }
   }
   if (f.swapActive) warn('swap is on: prepare-hosts turns it off (kubelet refuses to run with swap)');
