@@ -74,6 +74,8 @@ describe.skipIf(skip !== '')('containerd config version 3, read by containerd 2.
     expect(runc(eff).options.NoNewKeyring).toBe(true);
     expect(runc(eff).options.SystemdCgroup).toBe(true);
     expect(runtime(eff).restrict_oom_score_adj).toBe(true);
+    // The transfer service (ctr import, CRI pulls from 2.1) unpacks into that snapshotter, not only overlayfs.
+    expect(eff.plugins['io.containerd.transfer.v1.local'].unpack_config.map((u: Record<string, string>) => [u.platform, u.snapshotter])).toEqual([['linux/amd64', 'native']]);
   });
 
   it('has no version 2 CRI section for containerd to migrate (a v2 key in a v3 file is dropped silently)', async () => {

@@ -140,7 +140,12 @@ export interface ContainerdConfigView {
   readonly cniBin: string;
   readonly cniConf: string;
   readonly registryConfigPath: string;
+  /** 2.0+: the transfer service's unpack target (CONTAINERD_RULES.transferUnpack), or undefined. */
+  readonly unpackPlatform: string | undefined;
 }
+
+/** The platform images unpack for: the bundle holds linux-amd64 binaries and preflight requires x86_64 hosts. */
+const UNPACK_PLATFORM = 'linux/amd64';
 
 /** containerd's CRI settings for release `ctd`; the container-host knobs come from inventory.containerd. */
 export function containerdConfigView(inv: Inventory, layout: RemoteLayout, ctd: Version): ContainerdConfigView {
@@ -161,6 +166,7 @@ export function containerdConfigView(inv: Inventory, layout: RemoteLayout, ctd: 
     cniBin: layout.cniBin,
     cniConf: layout.cniConf,
     registryConfigPath: REGISTRY_HOSTS_DIR,
+    unpackPlatform: appliesTo(CONTAINERD_RULES.transferUnpack, ctd) ? UNPACK_PLATFORM : undefined,
   };
 }
 
