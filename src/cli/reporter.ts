@@ -122,6 +122,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
         if (e.error instanceof KubesmithError) for (const d of e.error.detail.slice(0, 10)) print(`    ${d}`);
         return;
       }
+      case 'rollout':
+        print(`  ${e.host === undefined ? '' : `${e.host}: `}${e.message}`);
+        return;
       case 'report':
         print(`  ${e.title}:`);
         print(formatTable(e.columns, e.rows, '    '));

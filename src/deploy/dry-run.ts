@@ -22,6 +22,8 @@ export function pendingMarker(unit: string): string {
 export interface HostRunState {
   readonly changedPaths: Set<string>;
   readonly pendingRestarts: Set<string>;
+  /** Running units whose restart waits for the phase's rolling restart (Step.rolling). */
+  readonly deferredRestarts: Set<string>;
   readonly restarted: string[];
   unitFilesChanged: boolean;
   changed: number;
@@ -29,7 +31,7 @@ export interface HostRunState {
 
 /** A fresh state for one host. */
 export function newHostRunState(): HostRunState {
-  return { changedPaths: new Set(), pendingRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
+  return { changedPaths: new Set(), pendingRestarts: new Set(), deferredRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
 }
 
 /** How a remote file differs from the artifact: "new", "content", "mode 644 -> 600", or undefined when equal. */
@@ -60,6 +62,19 @@ export function recordChange(state: HostRunState, artifact: Artifact): void {
 /** Whether an exec step's ifChanged inputs changed in this run. */
 export function inputsChanged(state: HostRunState, paths: readonly string[] | undefined): boolean {
   return paths === undefined || paths.some((p) => state.changedPaths.has(p));
+}
+
+/** Why a restart step was left to the rolling restart; shared by executor and dry-run. */
+export const ROLLING_DETAIL = 'running: restarted by the rolling restart after every host of the phase';
+
+/**
+ * A `rolling` restart of a unit that runs is deferred to the phase's rolling restart (recorded in
+ * the state; the pending-restart marker stays until it happens). Not running: restart at once.
+ */
+export function deferRestart(step: Extract<Step, { kind: 'systemd' }>, state: HostRunState, pre: ProbeAnswer | undefined): boolean {
+  if (step.rolling !== true || pre?.stdout.trim() !== 'active') return false;
+  state.deferredRestarts.add(step.unit);
+  return true;
 }
 
 /** Options shared by executor and dry-run. */
@@ -129,7 +144,8 @@ function dryRunSystemd(
       return;
     case 'restart': {
       const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
-      if (!conditional || pending) {
+      if ((!conditional || pending) && deferRestart(step, state, pre)) emit(step, 'skipped', ROLLING_DETAIL);
+      else if (!conditional || pending) {
         state.pendingRestarts.delete(step.unit);
         state.restarted.push(step.unit);
         emit(step, 'changed', 'would restart');

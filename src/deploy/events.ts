@@ -54,6 +54,8 @@ export type DeployEvent =
       readonly columns: readonly string[];
       readonly rows: readonly (readonly string[])[];
     }
+  /** A rolling restart's order, and each batch restarted and past its health gate (deploy/rolling.ts). */
+  | { readonly type: 'rollout'; readonly phase: string; readonly message: string; readonly host?: string }
   | { readonly type: 'phase-done'; readonly phase: string; readonly durationMs: number; readonly failed: readonly string[] }
   | { readonly type: 'run-done'; readonly durationMs: number; readonly hosts: readonly HostSummary[]; readonly dryRun: boolean };
 

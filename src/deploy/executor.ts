@@ -14,12 +14,14 @@ import { InternalError, RemoteCommandError } from '../shared/errors.js';
 import { describeStep, type Step, type StepStatus } from './phase.js';
 import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 import {
+  deferRestart,
   diffArtifact,
   inputsChanged,
   PENDING_RESTART_DIR,
   pathsToStat,
   pendingMarker,
   recordChange,
+  ROLLING_DETAIL,
   type HostRunState,
   type StepRunOptions,
 } from './dry-run.js';
@@ -214,6 +216,7 @@ async function systemd(
     case 'restart': {
       const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
       if (step.when === 'changed' && !pending) return ['unchanged'];
+      if (deferRestart(step, state, pre)) return ['skipped', ROLLING_DETAIL];
       await run(host, ['systemctl', 'restart', ...noBlock, step.unit], opts);
       await run(host, ['rm', '-f', pendingMarker(step.unit)], opts);
       state.pendingRestarts.delete(step.unit);

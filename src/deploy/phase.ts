@@ -71,6 +71,11 @@ export type Step =
       readonly when?: StepWhen;
       /** Do not wait for the job: etcd members block until quorum, so all are started together. */
       readonly noBlock?: boolean;
+      /**
+       * restart: when the unit is already running, leave the restart to the phase's rolling restart
+       * (Phase.rolling: host batch by batch, each gated by health); a unit not running yet starts at once.
+       */
+      readonly rolling?: boolean;
     }
   | {
       readonly kind: 'exec';
@@ -124,6 +129,59 @@ export interface PhaseReport {
   readonly failures: readonly { readonly host: string; readonly message: string }[];
 }
 
+/** Hosts of a rolling restart that share a batch size, in restart order. */
+export interface RolloutTier {
+  /** "etcd members", "control-plane nodes", "workers". */
+  readonly label: string;
+  readonly hosts: readonly string[];
+  /** Hosts restarted at once. */
+  readonly batchSize: number;
+  /** How the batch size was chosen, for plan output: "concurrency.restarts.workers 20% of 10". */
+  readonly why: string;
+}
+
+/** What one look at a rollout's health found. */
+export interface GateVerdict {
+  /** Hosts that are not healthy, with the reason. */
+  readonly unhealthy: ReadonlyMap<string, string>;
+  /** A problem of the group as a whole: no leader, members disagree on the revision. */
+  readonly cluster?: string;
+  /** Hosts best restarted last (the etcd leader: one leader election instead of one per member). */
+  readonly last?: readonly string[];
+}
+
+/** What a gate looks at: the group's hosts (all of the phase, or the batch just restarted) and their facts. */
+export interface GateInput {
+  readonly plan: ClusterPlan;
+  readonly hosts: readonly PlannedHost[];
+  readonly facts: ReadonlyMap<string, HostFacts>;
+}
+
+/**
+ * How a phase restarts units that are ALREADY RUNNING and whose inputs changed (restart steps with
+ * `rolling`): after every host's files are written, batch by batch in tier order, each batch
+ * followed by the health gate before the next (deploy/rolling.ts). Units not running yet are
+ * started by the phase itself on all hosts at once, as a first installation needs (etcd quorum).
+ */
+export interface RollingRestart {
+  /** What the gate checks, for plan, dry-run and messages: "member health + leader + revision agreement". */
+  readonly gate: string;
+  /**
+   * "group": every host of the phase must be healthy before the first restart and after each batch
+   * (quorum services: etcd, kube-apiserver); "restarted": the batch just restarted must be.
+   */
+  readonly scope: 'group' | 'restarted';
+  /** The phase's hosts in restart order and batch sizes (pure). */
+  tiers(plan: ClusterPlan, hosts: readonly PlannedHost[]): readonly RolloutTier[];
+  /**
+   * Hosts restarted together in a first batch without a gate between them, with the reason (pure;
+   * e.g. members whose deployed certificates expired serve nobody and can only recover together).
+   */
+  together?(input: PhaseInput): string | undefined;
+  /** One read-only look at the health (no waiting: the rollout retries until its deadline). */
+  check(readers: ReadonlyMap<string, HostReader>, input: GateInput, ctx: PhaseContext): Promise<GateVerdict>;
+}
+
 /** A unit of deployment. The file name under phases/ equals the id. */
 export interface Phase {
   readonly id: string;
@@ -148,6 +206,8 @@ export interface Phase {
   plan(input: PhaseInput): readonly Step[];
   /** Per-host readiness after the steps; throws to fail the host. Skipped in dry-run. */
   verify?(host: HostReader, input: PhaseInput, ctx: PhaseContext): Promise<readonly string[]>;
+  /** Restarts of running units whose inputs changed, rolled host batch by batch behind a health gate. */
+  readonly rolling?: RollingRestart;
   /** After every host finished: a cluster-wide check run through the given readers (etcd health). */
   report?(hosts: ReadonlyMap<string, HostReader>, plan: ClusterPlan, ctx: PhaseContext): Promise<PhaseReport | undefined>;
 }

@@ -14,7 +14,12 @@ export function preProbeOf(step: Step): readonly string[] | undefined {
     case 'mkdir':
       return ['stat', '-c', '%a', step.path];
     case 'systemd':
-      return step.action === 'enable' ? ['systemctl', 'is-enabled', step.unit] : step.action === 'start' ? ['systemctl', 'is-active', step.unit] : undefined;
+      // A rolling restart is deferred only when the unit runs (deploy/rolling.ts).
+      return step.action === 'enable'
+        ? ['systemctl', 'is-enabled', step.unit]
+        : step.action === 'start' || (step.action === 'restart' && step.rolling === true)
+          ? ['systemctl', 'is-active', step.unit]
+          : undefined;
     default:
       return undefined;
   }

@@ -17,6 +17,8 @@ import { InternalError, Interrupted, KubesmithError, LockedError, PhaseError, ty
 import { executeSteps, StepFailed } from './executor.js';
 import { dryRunSteps, newHostRunState, type HostRunState } from './dry-run.js';
 import { selectHosts, selectPhases } from './phases/select.js';
+import { rollRestarts, type RolloutIo } from './rolling.js';
+import { markRolling } from './rollout-plan.js';
 
 /** A held remote lock; released when the run ends (or by sshd when the client dies). */
 export interface HostLock {
@@ -82,6 +84,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   };
   const now = (): number => req.clock.now().getTime();
   const started = now();
+  let stopped: PhaseError | undefined;
   req.emit({
     type: 'run-start',
     hosts: selected,
@@ -104,6 +107,9 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
         ),
       );
       if (req.signal.aborted) throw interrupted(phase.id);
+      // Running units whose inputs changed restart batch by batch behind the phase's health gate.
+      stopped = phase.rolling ? await rollRestarts(phase, phase.rolling, targets, rolloutIo(req, run, phase, targets, uploads)) : undefined;
+      for (const f of stopped?.failures ?? []) recordFailure(req, run, phase.id, f.host, 'rolling restart', f.error);
       await reportPhase(req, run, phase, targets, ctx);
       const failed = run.failures.slice(failedBefore).map((f) => f.host);
       req.emit({ type: 'phase-done', phase: phase.id, durationMs: now() - phaseStart, failed });
@@ -112,6 +118,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
       // Another apply is running: continuing on the hosts we did lock would race with it.
       if (locked) throw locked.error;
       if (phase.gate && failedNow.length > 0) throw gateStop(phase, failedNow);
+      if (stopped) break; // a stopped rollout stops the run: later phases would restart more on a degraded cluster
     }
   } finally {
     await Promise.allSettled(run.locks.map((l) => l.release()));
@@ -119,6 +126,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   }
   const hosts = summarize(selected, run);
   req.emit({ type: 'run-done', durationMs: now() - started, hosts, dryRun: req.dryRun });
+  if (stopped) throw stopped;
   if (run.failures.length > 0) {
     const ids = [...new Set(run.failures.map((f) => f.step.split(':')[0]))].join(', ');
     throw new PhaseError(ids, run.failures, {
@@ -140,21 +148,32 @@ async function runOne(
   const name = planned.host.name;
   const t0 = req.clock.now().getTime();
   try {
-    const execute = (conn: HostConnection, steps: readonly Step[], state: HostRunState): Promise<void> =>
-      req.dryRun
-        ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
-        : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
-    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), execute, t0);
+    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), stepRunner(req, phase, uploads), t0);
   } catch (err) {
     if (req.signal.aborted) return;
     const error = err instanceof StepFailed ? err.error : err instanceof Error ? err : new Error(String(err));
     const step = err instanceof StepFailed ? err.step : err instanceof KubesmithError && err.code === 'E_PHASE' ? 'check' : phase.builtin ?? 'plan';
-    run.failures.push({ host: name, step: `${phase.id}: ${step}`, error });
-    run.failedIn.set(name, phase.id);
-    req.emit({ type: 'host-failed', phase: phase.id, host: name, step, error });
+    recordFailure(req, run, phase.id, name, step, error);
   } finally {
     run.elapsed.set(name, (run.elapsed.get(name) ?? 0) + req.clock.now().getTime() - t0);
   }
+}
+
+/** The executor (apply) or the dry-run printer for one phase's steps. */
+function stepRunner(req: RunRequest, phase: Phase, uploads: PQueue): (conn: HostConnection, steps: readonly Step[], state: HostRunState) => Promise<void> {
+  return (conn, steps, state) =>
+    req.dryRun
+      ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
+      : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
+}
+
+/** What the rolling restart stage gets: read-only views of the phase's live hosts and the same step runner. */
+function rolloutIo(req: RunRequest, run: RunState, phase: Phase, targets: readonly PlannedHost[], uploads: PQueue): RolloutIo {
+  const conns = new Map(targets.flatMap((h) => (run.failedIn.has(h.host.name) ? [] : [...run.conns].filter(([n]) => n === h.host.name))));
+  const execute = stepRunner(req, phase, uploads);
+  const { plan, dryRun, emit, signal, clock } = req;
+  const readers = new Map([...conns].map(([h, c]) => [h, readOnly(c)]));
+  return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: (h, steps) => execute(conns.get(h) as HostConnection, steps, run.hostState.get(h) ?? newHostRunState()) };
 }
 
 /** One phase on one host: builtin connect/lock, or gather -> check -> plan -> execute|dry-run -> verify. */
@@ -199,7 +218,8 @@ async function runHostPhase(
   }
   const changed0 = state.changed;
   const restarted0 = state.restarted.length;
-  await execute(conn, phase.plan(input), state);
+  const steps = phase.plan(input);
+  await execute(conn, phase.rolling ? markRolling(steps) : steps, state);
   const notes = !req.dryRun && phase.verify ? await verifyHost(phase.verify, readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
 }
@@ -227,11 +247,15 @@ async function reportPhase(req: RunRequest, run: RunState, phase: Phase, targets
   req.emit({ type: 'report', phase: phase.id, title: report.title, columns: report.columns, rows: report.rows });
   for (const f of report.failures) {
     if (run.failedIn.has(f.host)) continue;
-    const error = new Error(f.message);
-    run.failures.push({ host: f.host, step: `${phase.id}: ${report.title}`, error });
-    run.failedIn.set(f.host, phase.id);
-    req.emit({ type: 'host-failed', phase: phase.id, host: f.host, step: report.title, error });
+    recordFailure(req, run, phase.id, f.host, report.title, new Error(f.message));
   }
+}
+
+/** A host failed at `step` of `phase`: it drops out of later phases, and the failure is reported. */
+function recordFailure(req: RunRequest, run: RunState, phase: string, host: string, step: string, error: Error): void {
+  run.failures.push({ host, step: `${phase}: ${step}`, error });
+  run.failedIn.set(host, phase);
+  req.emit({ type: 'host-failed', phase, host, step, error });
 }
 
 function summarize(selected: readonly string[], run: RunState): HostSummary[] {

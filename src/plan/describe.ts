@@ -30,6 +30,9 @@ export function describePlan(v: PlanView, opts: { color: boolean; inventoryFile?
     ...v.phases.map((p) => `  ${p.id.padEnd(14)} ${p.title.padEnd(24)} ${String(p.hosts).padStart(4)} host(s)${p.files ? `, ${p.files} file(s)` : ''}`),
     `  cluster objects applied through the API: ${v.clusterManifests.map((m) => m.id).join(', ')}`,
     '',
+    'Restarts of running services whose inputs changed (a first installation starts them all at once):',
+    ...v.restarts.map((r) => `  ${r}`),
+    '',
     'Certificates:',
   ];
   const w = Math.max(0, ...v.certificates.map((d) => d.id.length));

@@ -3,6 +3,7 @@
  * host with their status against the last render, notices. Pure.
  */
 import { APPLY_PROGRAM } from '../deploy/phases/index.js';
+import { describeRolloutPolicy } from '../deploy/rollout-plan.js';
 import type { Orphan } from '../pki/orphans.js';
 import type { PkiDecision } from '../pki/types.js';
 import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
@@ -31,6 +32,11 @@ export interface PlanFileView {
 export interface PlanView {
   readonly cluster: { readonly name: string; readonly kubernetesVersion: string; readonly etcdVersion: string; readonly apiHa: string };
   readonly phases: readonly { readonly id: string; readonly title: string; readonly hosts: number; readonly files: number }[];
+  /**
+   * How each phase restarts its running services when their inputs change (a renewed certificate):
+   * "etcd: rolling restart m1 -> m2 -> m3, each gated by ...". A first installation starts them all at once.
+   */
+  readonly restarts: readonly string[];
   readonly certificates: readonly PkiDecision[];
   readonly hosts: readonly { readonly name: string; readonly roles: readonly string[]; readonly units: readonly string[]; readonly files: readonly PlanFileView[] }[];
   readonly clusterManifests: readonly { readonly id: string; readonly secret: boolean; readonly size: number }[];
@@ -48,6 +54,10 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
   return {
     cluster: { name: inv.cluster.name, kubernetesVersion: inv.cluster.kubernetesVersion, etcdVersion: inv.cluster.etcdVersion, apiHa: inv.cluster.apiServer.ha },
     phases: APPLY_PROGRAM.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
+    restarts: APPLY_PROGRAM.flatMap((p) => {
+      const hosts = p.hosts(plan);
+      return p.rolling && hosts.length > 0 ? [describeRolloutPolicy(p.id, p.rolling.tiers(plan, hosts), p.rolling.gate)] : [];
+    }),
     certificates: plan.pkiDecisions,
     hosts: plan.hosts.map((h) => ({
       name: h.host.name,

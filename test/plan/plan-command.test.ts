@@ -18,6 +18,9 @@ describe('kubesmith plan', () => {
     expect(r.out).toMatch(/^Plan for cluster demo: Kubernetes v1\.37\.2, etcd v3\.7\.0, 4 hosts, API ha local-proxy/);
     expect(r.out).toMatch(/  etcd +Install etcd +3 host\(s\), 6 file\(s\)/);
     expect(r.out).toMatch(/  keep +apiserver +valid until/);
+    // how running services restart when their inputs change (#12): rolling, gated
+    expect(r.out).toContain('  etcd: rolling restart master01 -> node01 -> node02, each gated by member health + leader + revision agreement');
+    expect(r.out).toMatch(/  nodes: rolling restart master01 -> master02 -> node01 -> node02, .*workers: concurrency.restarts.workers 20% of 2 = 1 at a time/);
     expect(r.out).toContain('Files (no previous render: all new):');
     expect(r.out).toMatch(/master01 \[control-plane, etcd\]: 59 files \(59 new\)/);
     expect(r.out).not.toContain('BEGIN');

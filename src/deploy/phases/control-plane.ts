@@ -6,11 +6,13 @@ import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
+import { CONTROL_PLANE_ROLLING } from './_rolling.js';
 
 /** Installs and starts the control plane. */
 export const controlPlane: Phase = {
   id: 'control-plane',
   title: 'Install control plane',
+  rolling: CONTROL_PLANE_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'control-plane').length > 0),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'control-plane').values()], ctx),
   plan: ({ host, facts }) => serviceSteps(host, 'control-plane', facts),

@@ -10,6 +10,7 @@ import type { Phase } from '../phase.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { unitBinaries } from './_artifacts.js';
 import { etcdReport } from './_etcd-health.js';
+import { ETCD_ROLLING } from './_rolling.js';
 import { etcdExpiry, expiryWarnings, restartForExpiry } from './_expired.js';
 
 /** Installs and starts etcd members. */
@@ -22,4 +23,5 @@ export const etcd: Phase = {
   plan: (input) => restartForExpiry(serviceSteps(input.host, 'etcd', input.facts, true), etcdExpiry(input)),
   verify: (host, { host: planned, changedPaths }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx, changedPaths ?? new Set()),
   report: etcdReport,
+  rolling: ETCD_ROLLING,
 };

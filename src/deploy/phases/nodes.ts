@@ -9,12 +9,14 @@ import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
+import { NODES_ROLLING } from './_rolling.js';
 import { expiryWarnings, kubeletExpiry, restartForExpiry } from './_expired.js';
 
 /** Installs and starts the node components. */
 export const nodes: Phase = {
   id: 'nodes',
   title: 'Install nodes',
+  rolling: NODES_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx),
   check: (input) => expiryWarnings(kubeletExpiry(input)),

@@ -1,0 +1,163 @@
+/**
+ * The rolling restart stage of a phase (Phase.rolling). The phase's own steps ran on every host in
+ * parallel, with the restarts of RUNNING units deferred (HostRunState.deferredRestarts; their
+ * pending-restart markers stay on the host). Here those restarts happen batch by batch in the
+ * planned order (rollout-plan.ts), each batch followed by the phase's health gate before the next:
+ * etcd one member at a time, the next only once every member is healthy, the cluster has a leader
+ * and the members agree on the revision. The restarts go through the one executor (or the dry-run
+ * printer) as ordinary restart steps; this file only orders them and waits.
+ *
+ * A gate that does not pass stops the rollout there: the hosts not yet restarted keep running on
+ * their current files (a renewed certificate from the same CA; the old one stays valid) and keep
+ * their pending-restart markers, so the next `kubesmith apply` resumes with them.
+ */
+import type { ClusterPlan, PlannedHost } from '../plan/types.js';
+import type { HostReader } from './ssh/connection.js';
+import type { Clock } from '../shared/clock.js';
+import type { EmitEvent } from './events.js';
+import type { GateVerdict, HostFacts, Phase, PhaseContext, PhaseInput, RollingRestart, Step } from './phase.js';
+import type { HostRunState } from './dry-run.js';
+import { PENDING_RESTART_DIR } from './dry-run.js';
+import { PhaseError, type HostFailure } from '../shared/errors.js';
+import { describeRollout, rolloutWaves, type RolloutWave } from './rollout-plan.js';
+
+/** What the runner hands the stage: read-only views, the run's state, and a way to run steps. */
+export interface RolloutIo {
+  readonly plan: ClusterPlan;
+  readonly dryRun: boolean;
+  readonly emit: EmitEvent;
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** How long one gate may wait. */
+  readonly timeoutMs: number;
+  /** Connected hosts of the phase that did not fail. */
+  readonly readers: ReadonlyMap<string, HostReader>;
+  readonly states: ReadonlyMap<string, HostRunState>;
+  readonly facts: ReadonlyMap<string, HostFacts>;
+  /** Runs steps on one host through the executor (apply) or the dry-run printer; throws on failure. */
+  run(host: string, steps: readonly Step[]): Promise<void>;
+}
+
+/** Time between two looks at the gate. */
+const GATE_POLL_MS = 200;
+
+/** Runs the rollout; returns the failure that stopped it, if one did. */
+export async function rollRestarts(phase: Phase, policy: RollingRestart, targets: readonly PlannedHost[], io: RolloutIo): Promise<PhaseError | undefined> {
+  const group = targets.filter((h) => io.readers.has(h.host.name));
+  const units = new Map(group.flatMap((h) => {
+    const deferred = io.states.get(h.host.name)?.deferredRestarts;
+    return deferred && deferred.size > 0 ? [[h.host.name, h.units.filter((u) => deferred.has(u)).concat([...deferred].filter((u) => !h.units.includes(u)))] as const] : [];
+  }));
+  if (units.size === 0) return undefined;
+  const gateInput = (hosts: readonly PlannedHost[]) => ({ plan: io.plan, hosts, facts: io.facts });
+  const first = new Map<string, string>();
+  for (const h of group) {
+    const why = units.has(h.host.name) ? policy.together?.(phaseInput(io, h, group)) : undefined;
+    if (why !== undefined) first.set(h.host.name, why);
+  }
+  // Before the first restart: the group must be healthy, or its unhealthy hosts are the ones to restart.
+  let last: readonly string[] = [];
+  if (policy.scope === 'group') {
+    const pre = await waitGate(policy, io, gateInput(group), (v) => startable(v, units, group.length));
+    if (!pre.ok) return notStarted(phase, policy, pre.verdict, units, io);
+    for (const [host, why] of pre.verdict.unhealthy) if (units.has(host) && !first.has(host)) first.set(host, `not healthy before the rollout: ${why}`);
+    if (pre.verdict.unhealthy.size >= group.length && pre.verdict.unhealthy.size > 0) for (const h of units.keys()) if (!first.has(h)) first.set(h, 'no host of the group was healthy: nothing serves, so nothing is lost');
+    last = pre.verdict.last ?? [];
+  }
+  const waves = rolloutWaves(policy.tiers(io.plan, targets), new Set(units.keys()), { first, last });
+  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}` });
+  const done: string[] = [];
+  for (const [i, wave] of waves.entries()) {
+    io.signal.throwIfAborted();
+    const t0 = io.clock.now().getTime();
+    const failed = await restartWave(wave, units, io);
+    if (failed) return stopped(phase, policy, { hosts: [failed.host], why: failed.why }, 'restart', waves, i, io, units);
+    done.push(...wave.hosts);
+    if (io.dryRun) continue;
+    const scope = policy.scope === 'group' ? group : group.filter((h) => wave.hosts.includes(h.host.name));
+    const gate = await waitGate(policy, io, gateInput(scope), healthy);
+    const secs = ((io.clock.now().getTime() - t0) / 1000).toFixed(1);
+    if (!gate.ok) return stopped(phase, policy, { hosts: wave.hosts, why: describeVerdict(gate.verdict) }, 'gate', waves, i, io, units);
+    io.emit({ type: 'rollout', phase: phase.id, host: wave.hosts.join(', '), message: `restarted ${wave.hosts.map((h) => units.get(h)?.join(', ')).filter((x, k, a) => a.indexOf(x) === k).join('; ')}; ${policy.gate}: ok (${secs} s, ${done.length}/${units.size})` });
+  }
+  return undefined;
+}
+
+/** The PhaseInput `together` sees for one host. */
+function phaseInput(io: RolloutIo, h: PlannedHost, group: readonly PlannedHost[]): PhaseInput {
+  return { plan: io.plan, host: h, facts: io.facts.get(h.host.name) ?? {}, activeHosts: group.map((g) => g.host.name) };
+}
+
+/** Restarts every deferred unit of the wave's hosts at once; the first failure, if any. */
+async function restartWave(wave: RolloutWave, units: ReadonlyMap<string, readonly string[]>, io: RolloutIo): Promise<{ host: string; why: string } | undefined> {
+  const results = await Promise.allSettled(
+    wave.hosts.map(async (host) => {
+      const list = units.get(host) ?? [];
+      // Blocking restarts (no --no-block): systemctl returns once the new process is up (etcd:
+      // Type=notify, ready once it rejoined), so the gate never sees the old process as healthy.
+      await io.run(host, list.map((unit): Step => ({ kind: 'systemd', unit, action: 'restart', when: 'changed' })));
+      for (const u of list) io.states.get(host)?.deferredRestarts.delete(u);
+    }),
+  );
+  const bad = results.findIndex((r) => r.status === 'rejected');
+  const r = results[bad];
+  return r?.status === 'rejected' ? { host: wave.hosts[bad] ?? '', why: r.reason instanceof Error ? r.reason.message : String(r.reason) } : undefined;
+}
+
+const healthy = (v: GateVerdict): boolean => v.unhealthy.size === 0 && v.cluster === undefined;
+
+/**
+ * Whether the rollout may start: all healthy, or every unhealthy host is one that restarts (it
+ * restarts first: restarting a host that serves nobody costs nothing), or nothing serves at all.
+ */
+function startable(v: GateVerdict, units: ReadonlyMap<string, unknown>, groupSize: number): boolean {
+  if (v.unhealthy.size >= groupSize && groupSize > 0) return true;
+  return v.cluster === undefined && [...v.unhealthy.keys()].every((h) => units.has(h));
+}
+
+/** Looks at the gate until `accept` holds or the deadline passes (one look in dry-run). */
+async function waitGate(policy: RollingRestart, io: RolloutIo, input: Parameters<RollingRestart['check']>[1], accept: (v: GateVerdict) => boolean): Promise<{ ok: boolean; verdict: GateVerdict }> {
+  const deadline = io.clock.now().getTime() + io.timeoutMs;
+  const ctx: PhaseContext = { signal: io.signal, deadline, clock: io.clock, dryRun: io.dryRun };
+  for (;;) {
+    const verdict = await policy.check(io.readers, input, ctx).catch((err: unknown): GateVerdict => ({ unhealthy: new Map(), cluster: `health check failed: ${err instanceof Error ? err.message : String(err)}` }));
+    if (accept(verdict) || io.dryRun) return { ok: accept(verdict) || io.dryRun, verdict };
+    if (io.clock.now().getTime() >= deadline || io.signal.aborted) return { ok: false, verdict };
+    await new Promise((res) => setTimeout(res, GATE_POLL_MS));
+  }
+}
+
+/** "wk1: unhealthy: context deadline exceeded; members disagree on the leader". */
+function describeVerdict(v: GateVerdict): string {
+  return [...[...v.unhealthy].map(([h, why]) => `${h}: ${why}`), ...(v.cluster === undefined ? [] : [v.cluster])].join('; ') || 'no answer';
+}
+
+function notStarted(phase: Phase, policy: RollingRestart, v: GateVerdict, units: ReadonlyMap<string, unknown>, io: RolloutIo): PhaseError {
+  const hosts = [...units.keys()];
+  const named = v.unhealthy.size > 0 ? [...v.unhealthy.keys()] : hosts;
+  const error = new Error(`rolling restart not started: ${policy.gate} does not hold after waiting ${Math.round(io.timeoutMs / 1000)} s: ${describeVerdict(v)}`);
+  return new PhaseError(phase.id, named.map((host) => ({ host, step: `${phase.id}: rolling restart (before the first restart)`, error })), {
+    hint:
+      `nothing was restarted: restarting ${hosts.join(', ')} while another host of the group is unhealthy could take the service down (etcd: lose quorum). ` +
+      `The files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept; fix ${named.join(', ')}, then run \`kubesmith apply\` again to resume`,
+  });
+}
+
+/** The error for a rollout stopped at wave `i`, naming the host, the gate and how to resume. */
+function stopped(phase: Phase, policy: RollingRestart, at: { hosts: readonly string[]; why: string }, what: 'restart' | 'gate', waves: readonly RolloutWave[], i: number, io: RolloutIo, units: ReadonlyMap<string, readonly string[]>): PhaseError {
+  const remaining = waves.slice(i + 1).flatMap((w) => w.hosts);
+  const where = at.hosts.join(', ');
+  const error = new Error(
+    what === 'gate'
+      ? `rolling restart stopped after restarting ${where}: ${policy.gate} not reached within ${Math.round(io.timeoutMs / 1000)} s: ${at.why}`
+      : `rolling restart stopped: restart on ${where} failed: ${at.why}`,
+  );
+  const failures: HostFailure[] = at.hosts.map((host) => ({ host, step: `${phase.id}: rolling restart`, error }));
+  const rest = remaining.length
+    ? `${remaining.join(', ')} ${remaining.length === 1 ? 'was' : 'were'} not restarted and keep running on the files they started with (certificates from the same CA stay valid); their pending-restart markers (${PENDING_RESTART_DIR}) are kept. `
+    : '';
+  const journals = [...new Set(at.hosts.flatMap((h) => units.get(h) ?? []))].map((u) => `journalctl -u ${u}`).join(', ');
+  return new PhaseError(phase.id, failures, {
+    hint: `${rest}Fix ${where} (${journals} there), then run \`kubesmith apply\` again: it resumes the rollout with the hosts not yet restarted`,
+  });
+}
