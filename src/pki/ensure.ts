@@ -12,6 +12,7 @@ import { backupFor, identityGuard, nextIdentity, type IdentityOutcome, type PkiB
 import { issueCa, issueKeypair, issueLeaf, loadCa, type LoadedCa, type PkiSources } from './issue.js';
 import type { PkiCatalogue } from './profile-types.js';
 import { reconcile, type Reconciled } from './reconcile.js';
+import { fittedRotation, guardNewCa, rotationOf, type RotationOptions } from './rotation-ensure.js';
 import { certSpecs } from './specs.js';
 import { STATE_FILES, type PkiState, type PkiWrite } from './state-types.js';
 import type { BootstrapToken, CertMaterial, PkiBundle, PkiDecision } from './types.js';
@@ -32,8 +33,8 @@ export interface EnsureResult {
   readonly backup?: PkiBackup;
 }
 
-/** Options of `pki generate`; other callers pass none. */
-export interface EnsureOptions {
+/** Options of `pki generate` and `pki rotate-ca`; other callers pass none. */
+export interface EnsureOptions extends RotationOptions {
   /** Replace these CAs / the service-account key (after a backup) instead of refusing to. */
   readonly newCa?: readonly IdentityName[];
 }
@@ -41,7 +42,11 @@ export interface EnsureOptions {
 /** Decides, issues what is missing or stale, and returns the complete bundle plus the files to write. */
 export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: PkiState, sources: PkiSources, opts: EnsureOptions = {}): Promise<EnsureResult> {
   const now = sources.clock.now();
+  const rotation = rotationOf(state, opts);
+  guardNewCa(opts.newCa ?? [], rotation, opts, state.dir, inv.source);
   const guard = identityGuard(catalogue, state, opts.newCa ?? []);
+  // Stage 2 of a rotation brings its own CA or key pair (made at stage 1): nothing is minted for it.
+  const supplied = opts.rotateTo;
   const specs = certSpecs(catalogue, inv);
   const decided = reconcile(specs, state, inv, now, guard);
   const sa = serviceAccountDecision(state, guard);
@@ -50,8 +55,13 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   const alg = inv.pki.keyAlgorithm;
   const needsKey = (r: Reconciled): boolean => r.decision.action === 'issue' || r.decision.action === 'renew';
   // Start every key generation at once: the libuv pool runs them in parallel, off the main thread.
-  const keyJobs = new Map(decided.filter(needsKey).map((r) => [r.spec.id, sources.keys.generate(alg)] as const));
-  const saJob = sa.decision.action === 'keep' ? undefined : issueKeypair(alg, sources);
+  const keyJobs = new Map(decided.filter((r) => needsKey(r) && r.spec.id !== supplied?.name).map((r) => [r.spec.id, sources.keys.generate(alg)] as const));
+  const saJob =
+    sa.decision.action === 'keep'
+      ? undefined
+      : supplied?.name === 'service-account'
+        ? Promise.resolve({ privatePem: supplied.keyPem, publicPem: supplied.publicPem ?? publicPemOf(supplied.keyPem) })
+        : issueKeypair(alg, sources);
   // Awaited last: when a CA or leaf fails first (a stopped run drops its keys), its rejection must
   // not go unhandled (Node would crash with a stack); the await below still sees it.
   saJob?.catch(() => undefined);
@@ -62,7 +72,8 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   // CAs in parallel (each waits only for its own key), then every leaf in parallel.
   const caResults = await Promise.all(
     decided.filter((x) => x.spec.kind === 'ca').map(async (r) => {
-      const material: { certPem: string; keyPem?: string } = needsKey(r) ? await issueCa(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, sources) : r.existing!;
+      const given = supplied?.name === r.spec.id && supplied.certPem !== undefined ? { certPem: supplied.certPem, keyPem: supplied.keyPem } : undefined;
+      const material: { certPem: string; keyPem?: string } = given ?? (needsKey(r) ? await issueCa(r.spec, (await keyJobs.get(r.spec.id))!.privateKeyPem, sources) : r.existing!);
       return { r, material };
     }),
   );
@@ -102,12 +113,16 @@ export async function ensurePki(inv: Inventory, catalogue: PkiCatalogue, state: 
   if (identity.write) writes.push(identity.write);
   return {
     decisions,
-    bundle: { algorithm: alg, certs, serviceAccount: saPair, bootstrapToken, catalogue, identity: identity.identity },
+    bundle: withRotation({ algorithm: alg, certs, serviceAccount: saPair, bootstrapToken, catalogue, identity: identity.identity }, fittedRotation(rotation, { certs, serviceAccount: saPair }, state.dir)),
     writes,
     blocked: decisions.filter((d) => d.action === 'blocked'),
     identity,
     ...(backup ? { backup } : {}),
   };
+}
+
+function withRotation(b: PkiBundle, rotation: PkiBundle['rotation']): PkiBundle {
+  return rotation === undefined ? b : { ...b, rotation };
 }
 
 function pairWrites(id: string, certPem: string, keyPem: string): PkiWrite[] {

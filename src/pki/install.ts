@@ -3,10 +3,12 @@
  * Owned by the CA work (issue 3); the renderer calls it to build per-host file sets. Pure.
  */
 import type { Inventory, InventoryHost, Role } from '../inventory/types.js';
+import type { IdentityName } from './identity.js';
 import { InternalError, PkiError } from '../shared/errors.js';
 import { bootstrapTokenSecretYaml, tokenCsvLine } from './bootstrap-token.js';
 import type { CertProfile, InstallEntry } from './profile-types.js';
 import { fillPath } from './specs.js';
+import { holdsTwo, trustPemOf } from './trust-bundle.js';
 import type { PkiBundle, PkiFile } from './types.js';
 
 export { bootstrapTokenSecretYaml, tokenCsvLine };
@@ -42,20 +44,37 @@ export function pkiFilesForHost(inventory: Inventory, bundle: PkiBundle, host: I
     for (const e of p.install.filter((x) => forRoles(x, host.roles))) {
       if (p.kind === 'keypair') {
         if (e.key) put({ certId: p.id, path: fillPath(e.key, inventory), mode: 0o600, content: bundle.serviceAccount.privatePem, secret: true });
-        if (e.publicKey) put({ certId: p.id, path: fillPath(e.publicKey, inventory), mode: 0o644, content: bundle.serviceAccount.publicPem, secret: false });
+        // During a rotation sa.pub holds both public keys: the apiserver accepts tokens signed by either.
+        if (e.publicKey) put({ certId: p.id, path: fillPath(e.publicKey, inventory), mode: 0o644, content: trustPemOf(bundle, p.id), secret: false });
         continue;
       }
       const id = p.perHost ? `${p.id}@${host.name}` : p.id;
       if (p.perHost && !host.roles.includes(p.perHost)) continue;
-      if (e.cert) put({ certId: id, path: fillPath(e.cert, inventory), mode: 0o644, content: pemOf(bundle, id, 'cert'), secret: false });
+      // A CA's copy on hosts is its trust bundle: old + new while it is being rotated (trust-bundle.ts).
+      if (e.cert) put({ certId: id, path: fillPath(e.cert, inventory), mode: 0o644, content: p.kind === 'ca' ? trustPemOf(bundle, id) : pemOf(bundle, id, 'cert'), secret: false });
       if (e.key) {
         const key = bundle.certs.get(id)?.keyPem;
         if (key === undefined && p.kind === 'ca') continue; // keyless mode: the CA key stays offline
         put({ certId: id, path: fillPath(e.key, inventory), mode: 0o600, content: pemOf(bundle, id, 'key'), secret: true });
+        if (p.kind === 'ca' && holdsTwo(bundle, id as IdentityName)) put(signingCertFile(id, fillPath(e.key, inventory), pemOf(bundle, id, 'cert')));
       }
     }
   }
   return [...files.values()];
+}
+
+/** Id of the single signing certificate installed beside a CA key while the CA's bundle holds two. */
+export const signingCertId = (caId: string): string => `${caId}-signing`;
+
+/**
+ * The CA certificate alone, next to its key, while the CA's trust file is a two-certificate bundle:
+ * kube-controller-manager's CSR signer loads --cluster-signing-cert-file expecting exactly one
+ * certificate (pkg/controller/certificates/signer/ca_provider.go: "expected 1 certificate"), so it
+ * cannot use the bundle. "ca-key.pem" -> "ca-signing.pem" in the same directory.
+ */
+function signingCertFile(caId: string, keyPath: string, certPem: string): PkiFile {
+  const path = keyPath.replace(/(-key)?\.pem$/, '-signing.pem');
+  return { certId: signingCertId(caId), path, mode: 0o644, content: certPem, secret: false };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PkiState {
   readonly bootstrapTokenJson?: string;
   /** `cluster.json`, the cluster identity record (src/pki/identity.ts). */
   readonly identityJson?: string;
+  /** `rotation.json`, a staged CA rotation in progress or last completed (src/pki/rotation-record.ts). */
+  readonly rotationJson?: string;
 }
 
 /** One file to write (atomically) into the state dir. */

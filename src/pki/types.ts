@@ -2,6 +2,7 @@
 import type { KeyAlgorithm } from '../inventory/types.js';
 import type { ClusterIdentity } from './identity.js';
 import type { PkiCatalogue } from './profile-types.js';
+import type { CaRotation } from './rotation-record.js';
 
 /** A certificate (and its key, unless the key is kept offline) ready to install or embed. */
 export interface CertMaterial {
@@ -36,6 +37,8 @@ export interface PkiBundle {
   readonly catalogue: PkiCatalogue;
   /** The cluster identity record (src/pki/identity.ts): apply's preflight compares hosts against it. */
   readonly identity?: ClusterIdentity;
+  /** A staged CA rotation (rotation.json): trust bundles hold old + new while it is in stage 1 or 2. */
+  readonly rotation?: CaRotation;
 }
 
 /** A credential file one host receives, computed from the catalogue's installTo entries. */

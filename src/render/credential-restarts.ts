@@ -15,6 +15,8 @@ const READERS: Readonly<Record<string, readonly string[]>> = {
   [CERT.frontProxyClient]: ['kube-apiserver.service'],
   [CERT.etcdServer]: ['etcd.service'],
   [CERT.etcdPeer]: ['etcd.service'],
+  // The CA certificate alone for the CSR signer while ca.pem is a rotation bundle (pki/install.ts).
+  [`${CERT.kubernetesCa}-signing`]: ['kube-controller-manager.service'],
 };
 
 /** Private keys read by fewer services than their certificate. */

@@ -6,6 +6,7 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROTATION_FILE } from '../pki/rotation-record.js';
 import { STATE_FILES, type PkiState, type StoredPair } from '../pki/state-types.js';
 import { StateError } from '../shared/errors.js';
 
@@ -18,7 +19,7 @@ export interface InspectedPkiState {
 }
 
 const octal = (m: number): string => `0${(m & 0o777).toString(8)}`;
-const isPrivate = (name: string): boolean => name.endsWith('.key') || name === STATE_FILES.token;
+const isPrivate = (name: string): boolean => name.endsWith('.key') || name === STATE_FILES.token || name === ROTATION_FILE;
 
 /** Reads `dir` without changing anything in it. A missing dir is an empty state. */
 export function inspectPkiState(dir: string): InspectedPkiState {
@@ -68,10 +69,12 @@ export function inspectPkiState(dir: string): InspectedPkiState {
   }
   const privatePem = read(STATE_FILES.saKey);
   const publicPem = read(STATE_FILES.saPub);
+  const rotation = read(ROTATION_FILE);
   const state: PkiState = {
     dir,
     pairs,
     serviceAccount: { ...(privatePem !== undefined ? { privatePem } : {}), ...(publicPem !== undefined ? { publicPem } : {}) },
+    ...(rotation !== undefined ? { rotationJson: rotation } : {}),
   };
   return { state, fails, notes };
 }

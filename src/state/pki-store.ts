@@ -9,6 +9,7 @@ import { writeDurable, fsyncDir } from './durable-write.js';
 import { dirname, join } from 'node:path';
 import type { Inventory } from '../inventory/types.js';
 import { IDENTITY_FILE } from '../pki/identity.js';
+import { ROTATION_FILE } from '../pki/rotation-record.js';
 import type { PkiBackup } from '../pki/identity-plan.js';
 import { STATE_FILES, type PkiState, type PkiWrite, type StoredPair } from '../pki/state-types.js';
 import { KubesmithError, StateError } from '../shared/errors.js';
@@ -49,7 +50,7 @@ export function loadPkiState(dir: string): PkiState {
   const read = (name: string): string | undefined => {
     if (!names.includes(name)) return undefined;
     const path = join(dir, name);
-    if (name.endsWith('.key') || name === STATE_FILES.token) checkPrivate(path, 'private file');
+    if (name.endsWith('.key') || name === STATE_FILES.token || name === ROTATION_FILE) checkPrivate(path, 'private file');
     return readFileSync(path, 'utf8');
   };
   const pairs = new Map<string, StoredPair>();
@@ -65,12 +66,14 @@ export function loadPkiState(dir: string): PkiState {
   const publicPem = read(STATE_FILES.saPub);
   const token = read(STATE_FILES.token);
   const identity = read(IDENTITY_FILE);
+  const rotation = read(ROTATION_FILE);
   return {
     dir,
     pairs,
     serviceAccount: { ...(privatePem !== undefined ? { privatePem } : {}), ...(publicPem !== undefined ? { publicPem } : {}) },
     ...(token !== undefined ? { bootstrapTokenJson: token } : {}),
     ...(identity !== undefined ? { identityJson: identity } : {}),
+    ...(rotation !== undefined ? { rotationJson: rotation } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ import { planNotices } from '../render/notices.js';
 import { operatorFiles, type OperatorFile } from '../render/operator-files.js';
 import type { InventoryIssue } from '../shared/errors.js';
 import { blockedError, hasMaterial, keylessNotices } from '../pki/keyless.js';
+import { rotationNotice } from '../pki/rotation-describe.js';
+import { NodeClock } from './node-sources.js';
 import type { PkiDecision } from '../pki/types.js';
 import { loadInventory } from './load-inventory.js';
 import { loadTemplates } from './load-templates.js';
@@ -61,7 +63,7 @@ export async function preparePlan(file: string, cwd: string, opts: PreparePlanOp
     warnings,
     plan,
     operator: operatorFiles(inventory, pki.bundle, engine),
-    notices: [...planNotices(inventory, pki.decisions, { ephemeralPki }), ...keylessNotices(pki.bundle), ...blockedNotice(pki.blocked)],
+    notices: [...planNotices(inventory, pki.decisions, { ephemeralPki }), ...keylessNotices(pki.bundle), ...blockedNotice(pki.blocked), ...rotationNotice(pki.bundle.rotation, NodeClock.now(), file)],
     stateDir: stateDir(inventory),
     ephemeralPki,
     blocked: pki.blocked,

@@ -133,6 +133,10 @@ export const applyCommand: Command = {
       log.close();
       ctx.stderr.write(`log: ${log.path}\n`);
     }
+    if (!dryRun) {
+      const { noteRotationApplied } = await import('./_rotation-apply.js');
+      for (const line of await noteRotationApplied(pkiDir, pki.bundle.rotation, { only, skip, limit }, inv.source, NodeClock.now())) ctx.stderr.write(`${line}\n`);
+    }
     // The operator's way in, as kubeadm's admin.conf: never on a host, never over a file kubesmith did not write.
     if (!dryRun) {
       const { saveAdminKubeconfig, adminKubeconfigLine } = await import('../../state/admin-kubeconfig.js');

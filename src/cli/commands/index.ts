@@ -6,6 +6,7 @@ import { pkiGenerateCommand } from './pki-generate.js';
 import { pkiCheckCommand } from './pki-check.js';
 import { pkiRenewCommand } from './pki-renew.js';
 import { pkiPruneCommand } from './pki-prune.js';
+import { pkiRotateCaCommand } from './pki-rotate-ca-command.js';
 import { pkiAdoptCommand } from './pki-adopt-command.js';
 import { approveCommand } from './approve-command.js';
 import { statusCommand } from './status-command.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   pkiCheckCommand,
   pkiRenewCommand,
   pkiPruneCommand,
+  pkiRotateCaCommand,
   pkiAdoptCommand,
   approveCommand,
   statusCommand,

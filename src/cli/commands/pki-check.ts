@@ -74,17 +74,20 @@ export const pkiCheckCommand: Command = {
     // Read-only on purpose: loadPkiState would finish an interrupted save, and check never writes.
     const { state, fails, notes } = inspectPkiState(dir);
     const rows = checkPki(loadCatalogue(), inv, state, NodeClock.now(), fails);
+    const rotation = await rotationReport(state.rotationJson, `${dir}/rotation.json`, NodeClock.now(), inv.source);
     const soon = (r: CheckRow): boolean =>
       warnMs === undefined ? r.status === 'renew due' || r.status === 'expires soon' : r.residualMs !== undefined && r.residualMs < warnMs;
     const flagged = rows.filter((r) => BROKEN_STATUSES.has(r.status) || soon(r));
     if (boolOpt(ctx, 'json')) {
-      println(ctx, JSON.stringify({ stateDir: dir, certificates: rows.map((r) => ({ ...r, expires: r.expires?.toISOString() })), problems: notes }, null, 2));
+      println(ctx, JSON.stringify({ stateDir: dir, certificates: rows.map((r) => ({ ...r, expires: r.expires?.toISOString() })), rotation: rotation.json, problems: [...notes, ...rotation.problems] }, null, 2));
     } else {
       printTables(ctx, rows, shortDuration);
+      if (rotation.lines.length > 0) println(ctx, `\n${rotation.lines.join('\n')}`);
     }
+    for (const p of rotation.problems) ctx.stderr.write(`problem: ${p}\n`);
     await printOrphanNote(ctx, inv, dir);
     for (const n of notes) ctx.stderr.write(`problem: ${n}\n`);
-    if (flagged.length === 0) return notes.length > 0 ? 1 : 0;
+    if (flagged.length === 0) return notes.length + rotation.problems.length > 0 ? 1 : 0;
     const window = warnText === undefined ? 'inside their renewal window' : `expiring within ${warnText}`;
     ctx.stderr.write(`${flagged.length} certificate${flagged.length === 1 ? '' : 's'} need attention (${window}, missing or invalid):\n`);
     for (const r of flagged) ctx.stderr.write(`  ${r.id}: ${r.status === 'ok' ? `expires ${r.expires?.toISOString()}` : `${r.status}${r.problem ? `: ${r.problem}` : ''}`}\n`);
@@ -92,6 +95,18 @@ export const pkiCheckCommand: Command = {
     return 1;
   },
 };
+
+/** The CA rotation in progress (or last completed) as `pki check` shows it; a damaged record is a problem, not a crash. */
+async function rotationReport(json: string | undefined, file: string, now: Date, inventoryFile: string): Promise<{ lines: readonly string[]; json: object | null; problems: readonly string[] }> {
+  if (json === undefined) return { lines: [], json: null, problems: [] };
+  const [{ parseRotation, stageApplied }, { rotationLines }] = await Promise.all([import('../../pki/rotation-record.js'), import('../../pki/rotation-describe.js')]);
+  try {
+    const r = parseRotation(json, file);
+    return { lines: rotationLines(r, now, inventoryFile), json: { name: r.name, stage: r.stage, rolledOut: stageApplied(r), stages: r.stages, old: r.old.fingerprint, new: r.next.fingerprint }, problems: [] };
+  } catch (err) {
+    return { lines: [], json: null, problems: [(err as Error).message] };
+  }
+}
 
 function printTables(ctx: CommandContext, rows: readonly CheckRow[], short: (ms: number) => string): void {
   const residual = (r: CheckRow): string => {

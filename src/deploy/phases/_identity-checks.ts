@@ -9,6 +9,7 @@
 import { fillPath } from '../../pki/specs.js';
 import { certFingerprint, publicKeyFingerprint, type IdentityName } from '../../pki/identity.js';
 import type { ClusterPlan } from '../../plan/types.js';
+import { bundleFingerprints } from '../../pki/trust-bundle.js';
 import type { PhaseInput, Problem } from '../phase.js';
 
 /** A remote file that holds a cluster's trust root, and which one. */
@@ -49,6 +50,22 @@ function stateFingerprint(plan: ClusterPlan, name: IdentityName): string | undef
   return pem === undefined ? undefined : fingerprintOf(name, pem);
 }
 
+/**
+ * A trust file that holds only roots of this state's rotation of `name` (old and/or new, any
+ * order): a host at an earlier or later stage of the rotation, which this run moves along.
+ */
+function rotationExplains(plan: ClusterPlan, name: IdentityName, text: string): boolean {
+  const r = plan.pki.rotation;
+  if (r === undefined || r.name !== name) return false;
+  const known = new Set([r.old.fingerprint, r.next.fingerprint]);
+  try {
+    const fps = bundleFingerprints(name, text);
+    return fps.length > 0 && fps.every((fp) => known.has(fp));
+  } catch {
+    return false;
+  }
+}
+
 /** Errors for trust files that belong to another cluster; warnings for deliberate replacements. */
 export function identityProblems(input: PhaseInput): readonly Problem[] {
   const files = input.facts.pkiFiles;
@@ -70,7 +87,7 @@ export function identityProblems(input: PhaseInput): readonly Problem[] {
       });
       continue;
     }
-    if (theirs === ours) continue;
+    if (theirs === ours || rotationExplains(plan, name, text)) continue;
     const replaced = plan.pki.identity?.replaced.find((e) => e.name === name && e.fingerprint === theirs);
     if (replaced) {
       out.push({ severity: 'warning', message: `${path} holds the ${name} replaced by \`pki generate --new-ca ${name}\` on ${replaced.at}; this run installs the new one` });

@@ -4,6 +4,7 @@
  */
 import type { Inventory, InventoryHost } from '../../inventory/types.js';
 import { hostsWithRole } from '../../inventory/types.js';
+import { signingCertId } from '../../pki/install.js';
 import { CERT, type CredentialPaths } from '../credentials.js';
 import { apiserverBindAddress, hostPart } from '../endpoints.js';
 import type { RemoteLayout } from '../layout.js';
@@ -101,7 +102,8 @@ export function controllerManagerView(inv: Inventory, layout: RemoteLayout, cred
       // the plan says so (src/pki/keyless.ts) rather than pointing KCM at a key that is not there.
       ...(creds.hasKey(CERT.kubernetesCa)
         ? [
-            flag('cluster-signing-cert-file', creds.cert(CERT.kubernetesCa)),
+            // While the CA is rotated its ca.pem holds two certificates; the signer gets the one that signs.
+            flag('cluster-signing-cert-file', creds.cert(creds.has(signingCertId(CERT.kubernetesCa)) ? signingCertId(CERT.kubernetesCa) : CERT.kubernetesCa)),
             flag('cluster-signing-key-file', creds.key(CERT.kubernetesCa)),
             flag('cluster-signing-duration', `${inv.pki.leafValidityDays * 24}h`),
           ]

@@ -4,6 +4,7 @@
  */
 import type { BootstrapToken, CertMaterial, PkiBundle } from '../../pki/types.js';
 import { PkiError } from '../../shared/errors.js';
+import { trustPemOf } from '../../pki/trust-bundle.js';
 import { CERT } from '../credentials.js';
 import type { YamlSetting } from './unit-view.js';
 
@@ -29,6 +30,12 @@ export function certOf(bundle: PkiBundle, id: string): CertMaterial {
   return c;
 }
 
+/** What kubeconfigs trust: the kubernetes CA, or old + new while it is rotated (trust-bundle.ts). */
+function caPem(bundle: PkiBundle): string {
+  certOf(bundle, CERT.kubernetesCa); // names what is missing
+  return trustPemOf(bundle, CERT.kubernetesCa);
+}
+
 /** A kubeconfig authenticating with the client certificate `certId` from the bundle. */
 export function certKubeconfigView(bundle: PkiBundle, cluster: string, server: string, certId: string, user: string): KubeconfigView {
   const cert = certOf(bundle, certId);
@@ -38,7 +45,7 @@ export function certKubeconfigView(bundle: PkiBundle, cluster: string, server: s
   return {
     clusterName: cluster,
     server,
-    caData: b64(certOf(bundle, CERT.kubernetesCa).certPem),
+    caData: b64(caPem(bundle)),
     userName: user,
     contextName: `${user}@${cluster}`,
     userFields: [
@@ -53,7 +60,7 @@ export function bootstrapKubeconfigView(bundle: PkiBundle, cluster: string, serv
   return {
     clusterName: cluster,
     server,
-    caData: b64(certOf(bundle, CERT.kubernetesCa).certPem),
+    caData: b64(caPem(bundle)),
     userName: 'kubelet-bootstrap',
     contextName: `kubelet-bootstrap@${cluster}`,
     userFields: [{ key: 'token', value: `${token.id}.${token.secret}` }],
