@@ -42,6 +42,33 @@ func parseCert(path string) (*x509.Certificate, error) {
 	return x509.ParseCertificate(block.Bytes)
 }
 
+func parseCerts(path string) ([]*x509.Certificate, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, raw = pem.Decode(raw)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("%s: unexpected %s block", path, block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no CERTIFICATE block", path)
+	}
+	return out, nil
+}
+
 func parseKey(path string) (string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -89,7 +116,18 @@ func check(e entry) error {
 	if err != nil {
 		return fmt.Errorf("parse CA: %w", err)
 	}
-	roots.AddCert(ca)
+	// A trust bundle (a CA being rotated: old + new in one file) adds every certificate in it;
+	// the leaf's AKI must name one of them.
+	bundle, err := parseCerts(caPath)
+	if err != nil {
+		return fmt.Errorf("parse CA bundle: %w", err)
+	}
+	for _, c := range bundle {
+		roots.AddCert(c)
+		if len(bundle) > 1 && string(c.SubjectKeyId) == string(cert.AuthorityKeyId) {
+			ca = c
+		}
+	}
 	if e.IsCA {
 		if cert.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment|x509.KeyUsageCertSign {
 			return fmt.Errorf("CA KeyUsage=%d", cert.KeyUsage)
@@ -100,13 +138,14 @@ func check(e entry) error {
 		_, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 		return err
 	}
-	if string(cert.AuthorityKeyId) != string(ca.SubjectKeyId) {
-		return fmt.Errorf("AKI %x != CA SKI %x", cert.AuthorityKeyId, ca.SubjectKeyId)
-	}
+// Chain first: what kube components do; then kubeadm's AKI = CA SKI encoding rule.
 	for _, u := range e.Usages {
 		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{ekus[u]}}); err != nil {
 			return fmt.Errorf("verify for %s: %w", u, err)
 		}
+	}
+	if string(cert.AuthorityKeyId) != string(ca.SubjectKeyId) {
+		return fmt.Errorf("AKI %x != CA SKI %x", cert.AuthorityKeyId, ca.SubjectKeyId)
 	}
 	for _, h := range append(append([]string{}, e.DNS...), e.IPs...) {
 		if err := cert.VerifyHostname(h); err != nil {
