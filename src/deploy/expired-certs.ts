@@ -4,13 +4,15 @@
  * whose expiry changes how apply restarts things (watchedCerts); the parser keeps those whose
  * notAfter has passed by the host's own clock (HostFacts.expiredCerts). Pure.
  *
- * Two decisions follow from them:
+ * Two decisions follow from them (phases/_expired.ts):
  * - etcd: members whose deployed peer/server certificates expired reject each other (and every
  *   client) until they are restarted on renewed ones, so they cannot be restarted one at a time
  *   behind a health gate: the first member restarted would wait for peers that still present
- *   expired certificates. etcdRestartOrder puts them in one group restarted together, before any
- *   member whose certificates are still valid is rolled. With every member expired the whole
- *   cluster restarts at once (it has no quorum to protect).
+ *   expired certificates. The etcd rolling policy (phases/_rolling.ts, RollingRestart.together)
+ *   puts them in a first wave restarted together, before any member whose certificates are still
+ *   valid is rolled; with every member expired the whole cluster restarts at once (it has no
+ *   quorum to protect). This holds even while the expired members still look healthy on
+ *   connections opened before the expiry, which a health-only decision would miss.
  * - kubelet: a running kubelet whose client certificate expired keeps using it (its certificate
  *   manager falls back to the bootstrap kubeconfig only when the process starts: LoadClientConfig
  *   in pkg/kubelet/certificate/bootstrap/bootstrap.go checks the expiry at start), so it must be
@@ -69,37 +71,4 @@ export function expiredOn(plan: ClusterPlan, host: PlannedHost, expired: Readonl
 /** "peer.pem expired 2025-11-30T10:00:00Z, server.pem expired ...". */
 export function describeExpired(certs: readonly ExpiredCert[]): string {
   return certs.map((c) => `${c.path.slice(c.path.lastIndexOf('/') + 1)} expired ${c.notAfter.toISOString().replace(/\.\d{3}Z$/, 'Z')}`).join(', ');
-}
-
-/** One etcd member and its expired deployed certificates (empty when all are valid or new). */
-export interface MemberCerts {
-  readonly host: string;
-  readonly expired: readonly ExpiredCert[];
-}
-
-/** How the members whose inputs changed are restarted. */
-export interface EtcdRestartOrder {
-  /** Restarted at once, first, without a health gate between them: their deployed certificates expired. */
-  readonly together: readonly string[];
-  /** Then one at a time, each after the cluster is healthy again (or all at once where rolling is not used). */
-  readonly rolling: readonly string[];
-  /** Why `together` is not empty, for plan/dry-run/apply output; undefined when it is. */
-  readonly reason?: string;
-}
-
-/**
- * The restart order of etcd members (in inventory order). Members with expired deployed
- * certificates cannot pass a health gate one by one (their peers reject them, they reject their
- * peers), and restarting them cannot lower availability (they serve nobody), so they restart
- * together first; the others keep the rolling order.
- */
-export function etcdRestartOrder(members: readonly MemberCerts[]): EtcdRestartOrder {
-  const together = members.filter((m) => m.expired.length > 0).map((m) => m.host);
-  const rolling = members.filter((m) => m.expired.length === 0).map((m) => m.host);
-  if (together.length === 0) return { together, rolling };
-  const all = rolling.length === 0;
-  const reason = all
-    ? `every member's deployed certificates expired (${together.join(', ')}): members reject each other until restarted on renewed certificates, so none could become healthy alone; restarting all ${together.length} together`
-    : `the deployed certificates of ${together.join(', ')} expired: ${together.length === 1 ? 'it serves' : 'they serve'} no peer or client, so ${together.length === 1 ? 'it restarts' : 'they restart together'} first, then ${rolling.join(', ')} one at a time`;
-  return { together, rolling, reason };
 }

@@ -19,7 +19,7 @@ export interface ExpiryFinding {
 const ETCD: readonly WatchedKind[] = ['etcd-peer', 'etcd-server'];
 const KUBELET: readonly WatchedKind[] = ['kubelet-client'];
 
-/** etcd members with expired peer/server certificates restart together (etcdRestartOrder), never behind a per-member health gate. */
+/** etcd members with expired peer/server certificates restart together (the rolling policy's first wave, _rolling.ts), never behind a per-member health gate. */
 export function etcdExpiry(input: PhaseInput): ExpiryFinding | undefined {
   const expired = expiredOn(input.plan, input.host, input.facts.expiredCerts, ETCD);
   if (expired.length === 0) return undefined;

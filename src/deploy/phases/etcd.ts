@@ -4,7 +4,7 @@
  * classic guide's checks (`etcdctl endpoint health` / `endpoint status` through the
  * healthcheck-client certificate) run afterwards for the whole cluster and print a table.
  * Members whose deployed certificates had expired are said so and restarted whatever changed
- * (_expired.ts; the order across members is deploy/expired-certs.ts etcdRestartOrder).
+ * (_expired.ts); the rolling restart puts them in its first wave, together (_rolling.ts).
  */
 import type { Phase } from '../phase.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';

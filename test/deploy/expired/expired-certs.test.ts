@@ -3,7 +3,6 @@
  * - gather-facts' "@leafcerts" section, run by the real sh/awk on real files: only certificate
  *   blocks leave the host (kubelet-client-current.pem holds the key too), and the parser keeps the
  *   expired ones by the host's clock;
- * - etcdRestartOrder, the pure "restart together" decision the rolling restarts call;
  * - the etcd and nodes phases: a member whose certificates expired is said so and restarted
  *   whatever changed; a kubelet whose client certificate expired is restarted to re-bootstrap.
  */
@@ -13,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factsScript, leafCertsScript, parseFacts, parseLeafCerts } from '../../../src/deploy/phases/_facts.js';
-import { etcdRestartOrder, kubeletClientCertPath, watchedCerts, type ExpiredCert } from '../../../src/deploy/expired-certs.js';
+import { kubeletClientCertPath, watchedCerts } from '../../../src/deploy/expired-certs.js';
 import { etcd } from '../../../src/deploy/phases/etcd.js';
 import { nodes } from '../../../src/deploy/phases/nodes.js';
 import type { HostFacts, PhaseInput, Step } from '../../../src/deploy/phase.js';
@@ -68,24 +67,6 @@ describe('reading deployed leaf certificates (gather-facts)', () => {
     const of = (name: string): readonly string[] => watchedCerts(plan, plan.hosts.find((h) => h.host.name === name) as PlannedHost).map((w) => `${w.kind} ${w.path}`);
     expect(of('master01')).toEqual(['etcd-peer /opt/etcd/ssl/peer.pem', 'etcd-server /opt/etcd/ssl/server.pem', `kubelet-client ${kubeletClientCertPath(plan)}`]);
     expect(of('master02')).toEqual([`kubelet-client /var/lib/kubelet/pki/kubelet-client-current.pem`]);
-  });
-});
-
-describe('etcdRestartOrder', () => {
-  const exp = (host: string): ExpiredCert[] => [{ kind: 'etcd-peer', path: '/opt/etcd/ssl/peer.pem', notAfter: new Date(0) }];
-  it('rolls every member when no deployed certificate expired', () => {
-    expect(etcdRestartOrder([{ host: 'a', expired: [] }, { host: 'b', expired: [] }, { host: 'c', expired: [] }])).toEqual({ together: [], rolling: ['a', 'b', 'c'] });
-  });
-  it('restarts every member together when all expired, and says why', () => {
-    const o = etcdRestartOrder(['a', 'b', 'c'].map((host) => ({ host, expired: exp(host) })));
-    expect(o.together).toEqual(['a', 'b', 'c']);
-    expect(o.rolling).toEqual([]);
-    expect(o.reason).toMatch(/every member's deployed certificates expired .*none could become healthy alone; restarting all 3 together/);
-  });
-  it('restarts the expired members together first, then rolls the others', () => {
-    const o = etcdRestartOrder([{ host: 'a', expired: [] }, { host: 'b', expired: exp('b') }, { host: 'c', expired: exp('c') }]);
-    expect(o).toMatchObject({ together: ['b', 'c'], rolling: ['a'] });
-    expect(o.reason).toMatch(/of b, c expired: they serve no peer or client, so they restart together first, then a one at a time/);
   });
 });
 
