@@ -41,8 +41,9 @@ export const pkiRenewCommand: Command = {
     // The admin credential lives only on this machine, so its kubeconfig is current right away.
     const adminLine = r.renewed.some((x) => x.id === 'admin') ? await refreshAdminKubeconfig(inv, dir) : undefined;
     const restarts = [...new Set(r.renewed.flatMap((x) => x.restarts))].sort();
+    const token = await tokenNotice(loadPkiState(dir).bootstrapTokenJson);
     if (boolOpt(ctx, 'json')) {
-      println(ctx, JSON.stringify({ stateDir: dir, renewed: r.renewed.map((x) => ({ ...x, notAfter: x.notAfter.toISOString() })), restart: restarts }, null, 2));
+      println(ctx, JSON.stringify({ stateDir: dir, renewed: r.renewed.map((x) => ({ ...x, notAfter: x.notAfter.toISOString() })), restart: restarts, ...(token ? { bootstrapToken: token.json } : {}) }, null, 2));
       return 0;
     }
     const w = Math.max(0, ...r.renewed.map((x) => x.id.length));
@@ -55,6 +56,7 @@ export const pkiRenewCommand: Command = {
     println(ctx, '');
     println(ctx, `The new certificates are in ${dir}; nothing on the hosts has changed yet.`);
     if (adminLine !== undefined) println(ctx, adminLine);
+    if (token) println(ctx, token.line);
     println(ctx, restarts.length > 0
       ? `Run \`kubesmith apply -i ${inv.source}\` to push them; it restarts ${restarts.join(', ')} where a file changed.`
       : 'Client certificates embedded in kubeconfigs: run `kubesmith apply` to re-render and push them.');
@@ -71,4 +73,26 @@ async function refreshAdminKubeconfig(inv: Inventory, dir: string): Promise<stri
   ]);
   const pki = await generatePki(inv, dir, { persist: false });
   return adminKubeconfigLine(saveAdminKubeconfig(inv, pki.bundle, loadTemplates()));
+}
+
+/**
+ * Kubelets whose client certificate expired re-bootstrap with the bootstrap token, so a renewal of
+ * an expired cluster must say when the stored token is no good: `pki renew` re-signs certificates
+ * only, and `kubesmith apply` issues the fresh token (ensurePki, the one place tokens are minted).
+ */
+async function tokenNotice(json: string | undefined): Promise<{ line: string; json: { id: string; expires: string; replacedBy: string; reason: string } } | undefined> {
+  if (json === undefined) return undefined;
+  const { parseToken, rfc3339, tokenReplacementReason } = await import('../../pki/bootstrap-token.js');
+  let t;
+  try {
+    t = parseToken(json);
+  } catch {
+    return undefined; // apply replaces an unreadable token too, and says so in its decisions
+  }
+  const why = tokenReplacementReason(t, new Date());
+  if (why === undefined) return undefined;
+  return {
+    line: `The bootstrap token ${t.id} ${why}: \`kubesmith apply\` issues a fresh one, which kubelets whose client certificate expired re-bootstrap with.`,
+    json: { id: t.id, expires: rfc3339(t.expires), replacedBy: 'kubesmith apply', reason: why },
+  };
 }
