@@ -1,9 +1,9 @@
 /**
  * The SSH side of `pki check --remote`: one connection per host (host key verified against
  * known_hosts, as apply and status do), one probe command on it (src/pki/remote/probe-script.ts),
- * closed again. At most `concurrency` hosts at once (the inventory's concurrency.hosts: a bastion's
- * sshd MaxStartups drops connections beyond its limit). A host that cannot be reached or whose
- * probe fails is a value, never a throw, so one dead host never hides the others.
+ * closed again. At most `concurrency` hosts at once (checkConcurrency in commands/pki-check-remote.ts).
+ * A host that cannot be reached or whose probe fails is a value, never a throw, so one dead host
+ * never hides the others.
  */
 import type { HostReader } from '../deploy/ssh/connection.js';
 import { readOnlyView } from '../deploy/ssh/host-reader.js';

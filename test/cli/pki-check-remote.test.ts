@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/command.js';
 import { pkiCheckCommand } from '../../src/cli/commands/pki-check.js';
-import { runRemoteCheck, type RemoteCheckDeps } from '../../src/cli/commands/pki-check-remote.js';
+import { checkConcurrency, runRemoteCheck, type RemoteCheckDeps } from '../../src/cli/commands/pki-check-remote.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { SshError } from '../../src/shared/errors.js';
 import { loadInventory } from '../../src/state/load-inventory.js';
@@ -120,5 +120,12 @@ describe('kubesmith pki check --remote (command)', () => {
     const bareInv = (await loadInventory('inventory.yaml', bare)).inventory;
     const c = { ...ctx(), cwd: bare };
     await expect(runRemoteCheck(c, { inventory: bareInv, json: false }, deps(new Map()))).rejects.toThrow(/the PKI state has no certificate for kubernetes-ca, /);
+  });
+
+  it('asks 64 hosts at once, or concurrency.hosts through a bastion (its sshd MaxStartups)', () => {
+    expect(checkConcurrency(inv)).toBe(64);
+    expect(checkConcurrency({ ...inv, concurrency: { ...inv.concurrency, hosts: 100 } })).toBe(100);
+    const viaBastion = { ...inv, hosts: inv.hosts.map((h, i) => (i === 0 ? { ...h, ssh: { ...h.ssh, bastion: { address: '10.0.0.1', port: 22, user: 'jump' } } } : h)) } as Inventory;
+    expect(checkConcurrency(viaBastion)).toBe(inv.concurrency.hosts);
   });
 });

@@ -45,6 +45,18 @@ export interface RemoteCheckOptions {
 
 const DEFAULT_DEPS: RemoteCheckDeps = { clock: NodeClock, open: openSshReader };
 
+/** Hosts asked at once without a bastion: each is one short read-only session, so more than apply's. */
+export const CHECK_CONCURRENCY = 64;
+
+/**
+ * How many hosts to ask at once. Through a bastion, the inventory's concurrency.hosts: every
+ * connection is a new session on the bastion, whose sshd drops unauthenticated connections beyond
+ * MaxStartups (10 by default). Without one, each host sees a single connection.
+ */
+export function checkConcurrency(inv: Inventory): number {
+  return inv.hosts.some((h) => h.ssh.bastion !== undefined) ? inv.concurrency.hosts : Math.max(inv.concurrency.hosts, CHECK_CONCURRENCY);
+}
+
 /** Runs the check; exit 0 when every row is in order, 1 when a host or a row needs attention. */
 export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions, deps: RemoteCheckDeps = DEFAULT_DEPS): Promise<number> {
   const inv = o.inventory;
@@ -60,7 +72,7 @@ export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions,
     const pem = bundle.certs.get(s.id)?.certPem;
     return pem === undefined ? [] : [[s.id, pem] as const];
   }));
-  const answers = await probeHosts(targets, new Map(inv.hosts.map((h) => [h.name, h])), { open: deps.open, concurrency: inv.concurrency.hosts, env: ctx.env, signal: ctx.signal });
+  const answers = await probeHosts(targets, new Map(inv.hosts.map((h) => [h.name, h])), { open: deps.open, concurrency: checkConcurrency(inv), env: ctx.env, signal: ctx.signal });
   const now = deps.clock.now();
   const { rows, failures } = remoteRows(targets, answers, cas, now);
   const hosts = targets.map((t) => ({ host: t.host, address: t.address }));

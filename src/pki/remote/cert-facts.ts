@@ -5,7 +5,8 @@
  * same name is told apart. Pure (parsing and signature checks with node:crypto).
  */
 import { renewalWindowMs } from '../renewal.js';
-import { readCert, signedBy, type CertInfo } from '../x509-read.js';
+import { X509Certificate } from 'node:crypto';
+import { readCert, type CertInfo } from '../x509-read.js';
 import { certKey } from './pem.js';
 
 /** What the report shows about one certificate. */
@@ -15,8 +16,8 @@ export interface CertFacts {
   readonly renewWithinMs: number;
   readonly signer: string;
   readonly isCa: boolean;
-  /** SPKI, to say whether a differing certificate still has the state's key pair. */
-  readonly publicKey: string;
+  /** SPKI (DER, base64), to say whether a differing certificate still has the state's key pair; computed on first use. */
+  publicKey(): string;
 }
 
 /** Parses certificates on demand, remembering each by its bytes. */
@@ -38,20 +39,24 @@ export function certFactsCache(cas: ReadonlyMap<string, string>): CertFactsCache
     }
   }
   const memo = new Map<string, CertFacts | undefined>();
+  // Node's X509Certificate directly, not readCert: SANs and subject fields are not needed here, and
+  // on 500 hosts a thousand kubelet certificates are parsed.
   const facts = (pem: string): CertFacts | undefined => {
-    let info: CertInfo;
+    let x: X509Certificate;
     try {
-      info = readCert(pem);
+      x = new X509Certificate(pem);
     } catch {
       return undefined;
     }
-    const lifetimeDays = (info.notAfter.getTime() - info.notBefore.getTime()) / DAY_MS;
+    const notAfter = new Date(x.validTo);
+    const lifetimeDays = (notAfter.getTime() - new Date(x.validFrom).getTime()) / DAY_MS;
+    let spki: string | undefined;
     return {
-      notAfter: info.notAfter,
+      notAfter,
       renewWithinMs: renewalWindowMs(lifetimeDays),
-      signer: signerOf(info, parsedCas),
-      isCa: info.isCa,
-      publicKey: info.x509.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      signer: signerOf(x, parsedCas),
+      isCa: x.ca,
+      publicKey: () => (spki ??= x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')),
     };
   };
   return {
@@ -63,10 +68,10 @@ export function certFactsCache(cas: ReadonlyMap<string, string>): CertFactsCache
   };
 }
 
-function signerOf(info: CertInfo, cas: ReadonlyArray<{ id: string; info: CertInfo }>): string {
-  if (info.isCa && info.x509.checkIssued(info.x509) && info.x509.verify(info.x509.publicKey)) return 'self-signed';
-  const ca = cas.find((c) => signedBy(info, c.info));
+function signerOf(x: X509Certificate, cas: ReadonlyArray<{ id: string; info: CertInfo }>): string {
+  if (x.ca && x.checkIssued(x) && x.verify(x.publicKey)) return 'self-signed';
+  const ca = cas.find((c) => x.checkIssued(c.info.x509) && x.verify(c.info.x509.publicKey));
   if (ca) return ca.id;
-  const issuer = info.x509.issuer.split('\n').find((r) => r.startsWith('CN=')) ?? info.x509.issuer.replace(/\n/g, ', ');
+  const issuer = x.issuer.split('\n').find((r) => r.startsWith('CN=')) ?? x.issuer.replace(/\n/g, ', ');
   return `unknown (issuer ${issuer})`;
 }

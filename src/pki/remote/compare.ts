@@ -51,7 +51,7 @@ function syncOf(e: Expectation, certs: readonly string[], facts: CertFactsCache)
   const a = facts.of(certs[0] ?? '');
   const b = facts.of(e.expected?.[0] ?? '');
   const dates = a && b ? `deployed notAfter ${a.notAfter.toISOString()}, state notAfter ${b.notAfter.toISOString()}` : 'not the state\'s certificate';
-  const sameKey = a && b && a.publicKey === b.publicKey ? '; same key pair' : '';
+  const sameKey = a && b && a.publicKey() === b.publicKey() ? '; same key pair' : '';
   return { status: 'differs from state', detail: `${dates}${sameKey}; \`kubesmith apply\` installs the state's` };
 }
 

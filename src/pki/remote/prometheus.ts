@@ -9,6 +9,7 @@ import type { RemoteCertRow } from './types.js';
 
 /** Escapes a label value (exposition format: backslash, double quote, line feed). */
 export function escapeLabel(v: string): string {
+  if (!/[\\"\n]/.test(v)) return v; // the common case: nothing to escape
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
