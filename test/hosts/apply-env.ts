@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootHosts, type TestHostGroup } from '../support/test-hosts.js';
 import { buildTestBundle, type TestBundle } from '../support/test-bundle.js';
+import { hostTestContainerdDir } from '../support/containerd-bin.js';
 import { ETCDCTL_BIN } from '../support/etcd-bin.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -109,7 +110,15 @@ export async function setupApplyEnv(
   const bundleDir = join(dir, 'bundle');
   mkdirSync(bundleDir);
   const real = process.env.KUBESMITH_E2E_K8S_BUNDLE;
-  const bundle = buildTestBundle(bundleDir, { ...(opts.padBytes ? { padBytes: opts.padBytes } : {}), ...(opts.padOnly ? { padOnly: opts.padOnly } : {}), ...(real ? { kubeTarball: real } : {}) });
+  // KUBESMITH_E2E_ETCD_TARBALL: an etcd-vX.Y.Z-linux-amd64.tar.gz to ship instead of the machine's etcd (e.g. a 3.6 build).
+  const etcdTarball = process.env.KUBESMITH_E2E_ETCD_TARBALL;
+  const bundle = buildTestBundle(bundleDir, {
+    ...(opts.padBytes ? { padBytes: opts.padBytes } : {}),
+    ...(opts.padOnly ? { padOnly: opts.padOnly } : {}),
+    ...(real ? { kubeTarball: real } : {}),
+    ...(etcdTarball ? { etcdTarball } : {}),
+    containerdDir: hostTestContainerdDir(),
+  });
   const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: 120_000 });
   const invExtra = typeof opts.inventory === 'function' ? opts.inventory(group) : opts.inventory;
   const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {

@@ -11,8 +11,9 @@
  * subnets, as the operator's own CNI would.
  *
  * nspawn specifics (test-hosts.md): cgroup v1 hybrid, so `kubelet.failCgroupV1: false`; no loadable
- * nf_conntrack, so `kubeProxy.conntrack.maxPerCore: 0`; this machine has no `nft` binary, so
- * kube-proxy runs in iptables mode (nftables mode execs nft).
+ * nf_conntrack, so `kubeProxy.conntrack.maxPerCore: 0`. kube-proxy runs in the product's default
+ * mode for the version (nftables from v1.35; it execs `nft`, Debian's nftables package, which .ci/run
+ * installs); KUBESMITH_E2E_PROXY_MODE=iptables (or ipvs) runs the same checks in another mode.
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ import { setupApplyEnv, type ApplyEnv, type HostSpec, type InventoryExtra } from
 
 export const PAUSE = 'registry.k8s.io/pause:3.10';
 export const BUSYBOX = 'kubesmith.test/busybox:e2e';
+/** kube-proxy mode forced by KUBESMITH_E2E_PROXY_MODE, or undefined for the version's default. */
+export const PROXY_MODE = process.env.KUBESMITH_E2E_PROXY_MODE || undefined;
 
 /** Why the real-Kubernetes e2e cannot run here (printed and shown as the skip), or undefined. */
 export function k8sSkipReason(file: string): string | undefined {
@@ -109,7 +112,7 @@ export async function setupK8sEnv(hosts: readonly HostSpec[], extra: (group: Tes
       const more = extra(group);
       return {
         kubernetesVersion: kube.version,
-        cluster: ['cni: none', 'coredns: false', 'proxyMode: iptables', ...(more.cluster ?? [])],
+        cluster: ['cni: none', 'coredns: false', ...(PROXY_MODE ? [`proxyMode: ${PROXY_MODE}`] : []), ...(more.cluster ?? [])],
         containerd: [`sandboxImage: ${PAUSE}`, ...(more.containerd ?? [])],
         top: ['kubelet:', '  failCgroupV1: false', 'kubeProxy:', '  conntrack:', '    maxPerCore: 0', ...(more.top ?? [])],
       };

@@ -1,10 +1,12 @@
 /**
  * Builds an offline bundle in the official release layout from the binaries this machine has:
  * - etcd-vX.Y.Z-linux-amd64.tar.gz from Debian's real etcd/etcdctl (version read from `etcd --version`),
- *   with an etcd-style SHA256SUMS;
- * - containerd-X-linux-amd64.tar.gz (bin/containerd, containerd-shim-runc-v2, ctr), runc.amd64 and
- *   cni-plugins-linux-amd64-vX.tgz (./bridge ...) from Debian's packages, with upstream-style
- *   .sha256sum/.sha256 files. These are real and must start on the test hosts.
+ *   with an etcd-style SHA256SUMS; or `etcdTarball`, a tarball in that layout made elsewhere (its
+ *   version is read from its own etcd, not trusted from the name);
+ * - containerd-X-linux-amd64.tar.gz (bin/containerd, containerd-shim-runc-v2, ctr) from
+ *   `containerdDir` (default Debian bookworm's 1.6 in /usr/bin; containerd-bin.ts names sid's 2.1),
+ *   runc.amd64 and cni-plugins-linux-amd64-vX.tgz (./bridge ...) from Debian's packages, with
+ *   upstream-style .sha256sum/.sha256 files. These are real and must start on the test hosts.
  * - kubernetes-server-linux-amd64.tar.gz with a .sha512: there is no kube-apiserver (or kubelet,
  *   kube-proxy, ...) binary in any registry reachable here, so these are STUB SCRIPTS that only
  *   exercise file placement and unit verification; they exit 1 and say so. Set
@@ -51,24 +53,41 @@ function versionOf(text: string): string {
   return m[1];
 }
 
+/** The etcd-vX.Y.Z-linux-amd64.tar.gz in `dir` for an etcd tarball made elsewhere; its version comes from its etcd. */
+function copyEtcdTarball(tarball: string, dir: string, work: string): string {
+  sh('tar', ['-xzf', tarball, '-C', work, '--wildcards', '*/etcd']);
+  const top = sh('tar', ['-tzf', tarball]).split('\n')[0]?.replace(/\/.*$/, '') ?? '';
+  const version = `v${versionOf(sh(join(work, top, 'etcd'), ['--version']))}`;
+  const name = `etcd-${version}-linux-amd64`;
+  if (top !== name) throw new Error(`test bundle: ${tarball} holds ${top}/, but its etcd reports ${version} (expected ${name}/)`);
+  copyFileSync(tarball, join(dir, `${name}.tar.gz`));
+  return version;
+}
+
 /** Builds the bundle into `dir` (created). */
-export function buildTestBundle(dir: string, opts: { padBytes?: number; padOnly?: readonly string[]; kubeTarball?: string } = {}): TestBundle {
+export function buildTestBundle(
+  dir: string,
+  opts: { padBytes?: number; padOnly?: readonly string[]; kubeTarball?: string; etcdTarball?: string; containerdDir?: string } = {},
+): TestBundle {
   mkdirSync(dir, { recursive: true });
   const work = join(dir, '.work');
   mkdirSync(work, { recursive: true });
   const tar = (out: string, cwd: string, members: readonly string[]): void =>
     void sh('tar', ['-czf', join(dir, out), '--owner=0', '--group=0', '--numeric-owner', ...members], cwd);
 
-  const etcdVersion = `v${versionOf(sh(ETCD_BIN, ['--version']))}`;
+  const etcdVersion = opts.etcdTarball ? copyEtcdTarball(opts.etcdTarball, dir, work) : `v${versionOf(sh(ETCD_BIN, ['--version']))}`;
   const etcdDir = `etcd-${etcdVersion}-linux-amd64`;
-  mkdirSync(join(work, etcdDir), { recursive: true });
-  for (const b of [ETCD_BIN, ETCDCTL_BIN, ...(ETCDUTL_BIN ? [ETCDUTL_BIN] : [])]) copyFileSync(b, join(work, etcdDir, b.slice(b.lastIndexOf('/') + 1)));
-  tar(`${etcdDir}.tar.gz`, work, [etcdDir]);
+  if (!opts.etcdTarball) {
+    mkdirSync(join(work, etcdDir), { recursive: true });
+    for (const b of [ETCD_BIN, ETCDCTL_BIN, ...(ETCDUTL_BIN ? [ETCDUTL_BIN] : [])]) copyFileSync(b, join(work, etcdDir, b.slice(b.lastIndexOf('/') + 1)));
+    tar(`${etcdDir}.tar.gz`, work, [etcdDir]);
+  }
   writeFileSync(join(dir, 'SHA256SUMS'), `${shaSync(join(dir, `${etcdDir}.tar.gz`), 'sha256')}  ${etcdDir}.tar.gz\n`);
 
-  const containerdVersion = versionOf(sh('/usr/bin/containerd', ['--version']));
+  const ctdDir = opts.containerdDir ?? '/usr/bin';
+  const containerdVersion = versionOf(sh(`${ctdDir}/containerd`, ['--version']));
   mkdirSync(join(work, 'bin'), { recursive: true });
-  for (const b of ['containerd', 'containerd-shim-runc-v2', 'ctr']) copyFileSync(`/usr/bin/${b}`, join(work, 'bin', b));
+  for (const b of ['containerd', 'containerd-shim-runc-v2', 'ctr']) copyFileSync(`${ctdDir}/${b}`, join(work, 'bin', b));
   const ctd = `containerd-${containerdVersion}-linux-amd64.tar.gz`;
   tar(ctd, work, ['bin']);
   writeFileSync(join(dir, `${ctd}.sha256sum`), `${shaSync(join(dir, ctd), 'sha256')}  ${ctd}\n`);
