@@ -148,6 +148,8 @@ export interface GateVerdict {
   readonly cluster?: string;
   /** Hosts best restarted last (the etcd leader: one leader election instead of one per member). */
   readonly last?: readonly string[];
+  /** Why those go last, for the rollout line: "the current leader". */
+  readonly lastWhy?: string;
 }
 
 /** What a gate looks at: the group's hosts (all of the phase, or the batch just restarted) and their facts. */

@@ -57,15 +57,18 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   }
   // Before the first restart: the group must be healthy, or its unhealthy hosts are the ones to restart.
   let last: readonly string[] = [];
+  let lastWhy: string | undefined;
   if (policy.scope === 'group') {
     const pre = await waitGate(policy, io, gateInput(group), (v) => startable(v, units, group.length));
     if (!pre.ok) return notStarted(phase, policy, pre.verdict, units, io);
     for (const [host, why] of pre.verdict.unhealthy) if (units.has(host) && !first.has(host)) first.set(host, `not healthy before the rollout: ${why}`);
     if (pre.verdict.unhealthy.size >= group.length && pre.verdict.unhealthy.size > 0) for (const h of units.keys()) if (!first.has(h)) first.set(h, 'no host of the group was healthy: nothing serves, so nothing is lost');
     last = pre.verdict.last ?? [];
+    lastWhy = pre.verdict.lastWhy;
   }
   const waves = rolloutWaves(policy.tiers(io.plan, targets), new Set(units.keys()), { first, last });
-  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}` });
+  const late = waves.length > 1 && last.some((h) => waves.at(-1)?.hosts.includes(h)) ? ` (${last.join(', ')} last${lastWhy ? `: ${lastWhy}` : ''})` : '';
+  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}${late}` });
   const done: string[] = [];
   for (const [i, wave] of waves.entries()) {
     io.signal.throwIfAborted();

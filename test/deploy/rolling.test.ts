@@ -122,13 +122,13 @@ describe('rolling restart on the fake fleet with a simulated etcd', () => {
     const dry = await apply(next, fleet, { dryRun: true });
     expect(dry.error).toBeUndefined();
     // dry-run shows the same order (its one look at the cluster finds master01 leading) and writes nothing
-    expect(dry.rollout).toEqual(['would run: etcd: rolling restart node01 -> node02 -> master01, each gated by member health + leader + revision agreement']);
+    expect(dry.rollout).toEqual(['would run: etcd: rolling restart node01 -> node02 -> master01, each gated by member health + leader + revision agreement (master01 last: the current leader, so the cluster elects once)']);
     for (const f of fleet.values()) expect(f.mutations()).toEqual([]);
     expect(sim.restarts).toEqual([]);
 
     const run = await apply(next, fleet);
     expect(run.error).toBeUndefined();
-    expect(run.rollout[0]).toBe('etcd: rolling restart node01 -> node02 -> master01, each gated by member health + leader + revision agreement');
+    expect(run.rollout[0]).toBe('etcd: rolling restart node01 -> node02 -> master01, each gated by member health + leader + revision agreement (master01 last: the current leader, so the cluster elects once)');
     expect(run.rollout.slice(1).map((l) => l.split(':')[0])).toEqual(['node01', 'node02', 'master01']);
     expect(run.rollout[1]).toMatch(/^node01: restarted etcd.service; member health \+ leader \+ revision agreement: ok \(\d+\.\d s, 1\/3\)$/);
     expect(sim.restarts).toEqual(['node01', 'node02', 'master01']);

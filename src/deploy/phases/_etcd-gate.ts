@@ -79,7 +79,7 @@ export function judge(
   return {
     unhealthy,
     ...(problems.length > 0 ? { cluster: problems.join('; ') } : {}),
-    ...(leaderHost !== undefined && leaders.size === 1 ? { last: [leaderHost] } : {}),
+    ...(leaderHost !== undefined && leaders.size === 1 ? { last: [leaderHost], lastWhy: 'the current leader, so the cluster elects once' } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import { batchSizeOf, batchWhy } from '../rollout-plan.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { readinessProbe } from './_readiness.js';
 import { ETCD_GATE, etcdGate } from './_etcd-gate.js';
+import { etcdExpiry } from './_expired.js';
 
 const names = (hosts: readonly PlannedHost[]): readonly string[] => hosts.map((h) => h.host.name);
 
@@ -26,6 +27,8 @@ export const ETCD_ROLLING: RollingRestart = {
   gate: ETCD_GATE,
   scope: 'group',
   tiers: (_plan, hosts) => [{ label: 'etcd members', hosts: names(hosts), batchSize: 1, why: 'one member at a time (quorum), the current leader last' }],
+  // Members whose deployed certificates expired serve nobody and can only recover together (#12 part 3).
+  together: (input) => (etcdExpiry(input) ? 'their deployed certificates expired: members reject each other until restarted on renewed ones' : undefined),
   check: etcdGate,
 };
 
