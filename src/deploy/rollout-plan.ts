@@ -78,7 +78,11 @@ export function describeRolloutPolicy(phase: string, tiers: readonly RolloutTier
   return `${describeRollout(phase, rolloutWaves(tiers, all), gate)} (${sizes.join('; ')})`;
 }
 
-/** A phase with Phase.rolling: every restart step of it is a rolling one (deferred while the unit runs). */
+/**
+ * A phase with Phase.rolling: every restart step of it is a rolling one (deferred while the unit
+ * runs), except one its phase marked `rolling: false` (a unit on an expired certificate restarts
+ * at once: it serves nobody, phases/_expired.ts).
+ */
 export function markRolling(steps: readonly Step[]): readonly Step[] {
-  return steps.map((s) => (s.kind === 'systemd' && s.action === 'restart' ? { ...s, rolling: true } : s));
+  return steps.map((s) => (s.kind === 'systemd' && s.action === 'restart' && s.rolling !== false ? { ...s, rolling: true } : s));
 }

@@ -1,9 +1,9 @@
 /**
  * What the etcd and nodes phases do about certificates that had already expired on a host when the
  * run started (deploy/expired-certs.ts): say so (a warning in apply, dry-run and the log) and
- * restart the unit in any case, with the reason as a note in the step list. The restart would
- * usually happen anyway (the renewed files changed); making it unconditional covers a kubelet,
- * whose client certificate is its own and not a file kubesmith ships.
+ * restart the unit in any case and at once, with the reason as a note in the step list. The
+ * restart would usually happen anyway (the renewed files changed); making it unconditional covers
+ * a kubelet, whose client certificate is its own and not a file kubesmith ships.
  */
 import type { PhaseInput, Problem, Step } from '../phase.js';
 import { describeExpired, expiredOn, type ExpiredCert, type WatchedKind } from '../expired-certs.js';
@@ -50,10 +50,16 @@ export function expiryWarnings(...findings: readonly (ExpiryFinding | undefined)
   return findings.flatMap((f) => (f ? [{ severity: 'warning', message: f.message } as const] : []));
 }
 
-/** `steps` with the unit's conditional restart made unconditional and explained by a note before it. */
+/**
+ * `steps` with the unit's conditional restart made unconditional, done in the phase's own parallel
+ * pass (not deferred to the rolling restart: a unit on an expired certificate serves nobody, so
+ * restarting it at once costs nothing, and every such etcd member restarts at the same moment,
+ * which is the only way they can re-form a cluster), and explained by a note before it.
+ */
 export function restartForExpiry(steps: readonly Step[], finding: ExpiryFinding | undefined): readonly Step[] {
   if (!finding) return steps;
-  return steps.flatMap((s): readonly Step[] =>
-    s.kind === 'systemd' && s.action === 'restart' && s.unit === finding.unit ? [{ kind: 'note', message: finding.message }, { ...s, when: 'always' }] : [s],
-  );
+  return steps.flatMap((s): readonly Step[] => {
+    if (s.kind !== 'systemd' || s.action !== 'restart' || s.unit !== finding.unit) return [s];
+    return [{ kind: 'note', message: finding.message }, { ...s, when: 'always', rolling: false }];
+  });
 }

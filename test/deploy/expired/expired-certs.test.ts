@@ -7,6 +7,7 @@
  *   whatever changed; a kubelet whose client certificate expired is restarted to re-bootstrap.
  */
 import { execFileSync } from 'node:child_process';
+import PQueue from 'p-queue';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,10 @@ import { factsScript, leafCertsScript, parseFacts, parseLeafCerts } from '../../
 import { kubeletClientCertPath, watchedCerts } from '../../../src/deploy/expired-certs.js';
 import { etcd } from '../../../src/deploy/phases/etcd.js';
 import { nodes } from '../../../src/deploy/phases/nodes.js';
+import { markRolling } from '../../../src/deploy/rollout-plan.js';
+import { executeSteps } from '../../../src/deploy/executor.js';
+import { newHostRunState } from '../../../src/deploy/dry-run.js';
+import { FakeHost } from '../../support/fake-host.js';
 import type { HostFacts, PhaseInput, Step } from '../../../src/deploy/phase.js';
 import type { ClusterPlan, PlannedHost } from '../../../src/plan/types.js';
 import { datedCert, datedCertKey } from '../../support/dated-cert.js';
@@ -83,6 +88,9 @@ describe('phases with expired certificates on the host', () => {
     const i = input('node01', { runnable: running('node01'), expiredCerts: expired });
     const steps = etcd.plan(i);
     expect(restarts(steps, 'etcd.service')).toEqual([expect.objectContaining({ when: 'always', noBlock: true })]);
+    // At once in the phase's pass, every expired member together: never deferred to the rolling restart.
+    expect(restarts(markRolling(steps), 'etcd.service')).toEqual([expect.objectContaining({ when: 'always', rolling: false })]);
+    expect(restarts(markRolling(before), 'etcd.service')).toEqual([expect.objectContaining({ when: 'changed', rolling: true })]);
     expect(notes(steps).join('\n')).toMatch(/etcd: certificates deployed here expired \(peer\.pem expired 2025-01-01T00:00:00Z, server\.pem expired 2025-01-01T00:00:00Z\).*restarts together/);
     expect(etcd.check?.(i)).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^etcd: certificates deployed here expired/) })]);
     // An expired kubelet certificate is none of etcd's business.
@@ -94,11 +102,24 @@ describe('phases with expired certificates on the host', () => {
     const i = input('node02', { runnable: running('node02'), expiredCerts: expired });
     const steps = nodes.plan(i);
     expect(restarts(steps, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'always' })]);
+    // A deferred restart is done by the rollout only where a pending-restart marker says an input changed.
+    expect(restarts(markRolling(steps), 'kubelet.service')).toEqual([expect.objectContaining({ when: 'always', rolling: false })]);
     expect(restarts(steps, 'kube-proxy.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
     expect(notes(steps).join('\n')).toMatch(/kubelet: its client certificate expired \(kubelet-client-current\.pem expired 2025-01-01T00:00:00Z\): restarting kubelet so it re-bootstraps with the bootstrap token/);
     expect(nodes.check?.(i)).toHaveLength(1);
     const fine = nodes.plan(input('node02', { runnable: running('node02'), expiredCerts: new Map() }));
     expect(restarts(fine, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
     expect(nodes.check?.(input('node02', { expiredCerts: new Map() }))).toEqual([]);
+  });
+
+  it('the restart really happens on a running kubelet in the rolling nodes phase (found by the e2e: a deferred restart was lost)', async () => {
+    const expired = new Map([[kubeletClientCertPath(plan), new Date('2025-01-01T00:00:00Z')]]);
+    const steps = markRolling(nodes.plan(input('node02', { runnable: running('node02'), expiredCerts: expired })).filter((s) => s.kind === 'systemd' && s.unit === 'kubelet.service'));
+    const host = new FakeHost('node02');
+    host.units.set('kubelet.service', { enabled: true, active: true });
+    const state = newHostRunState();
+    await executeSteps(host, steps, state, { phase: 'nodes', emit: () => undefined, signal: new AbortController().signal, uploads: new PQueue({ concurrency: 1 }), clock: { now: () => new Date() } });
+    expect(host.log).toContain('exec systemctl restart kubelet.service');
+    expect([...state.deferredRestarts]).toEqual([]);
   });
 });
