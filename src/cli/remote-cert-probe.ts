@@ -49,13 +49,20 @@ async function probeOne(t: HostTargets, host: InventoryHost, open: ReaderOpener,
     return { host: t.host, error: `ssh: ${errorLine(err)}` };
   }
   try {
-    const r = await opened.reader.probe(probeArgv(t.request), { signal, timeoutMs: PROBE_TIMEOUT_MS });
+    return await probeWithReader(t, opened.reader, signal);
+  } finally {
+    await opened.close().catch(() => undefined);
+  }
+}
+
+/** Runs the probe on a reader that is already open (status reuses its etcd connections). */
+export async function probeWithReader(t: HostTargets, reader: HostReader, signal?: AbortSignal): Promise<ProbeOutcome> {
+  try {
+    const r = await reader.probe(probeArgv(t.request), { timeoutMs: PROBE_TIMEOUT_MS, ...(signal ? { signal } : {}) });
     if (r.exitCode !== 0) return { host: t.host, error: `certificate probe exited ${r.exitCode}: ${r.stderr.trim().split('\n').pop() ?? ''}` };
     return { host: t.host, observation: parseProbe(r.stdout, t.request) };
   } catch (err) {
     return { host: t.host, error: `certificate probe: ${errorLine(err)}` };
-  } finally {
-    await opened.close().catch(() => undefined);
   }
 }
 

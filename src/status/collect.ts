@@ -13,7 +13,7 @@ import { certSection, CERT_WARN_DAYS } from './certs.js';
 import { collectCsrs } from './csrs.js';
 import { collectEtcd, type EtcdctlPaths, type EtcdTarget } from './etcd.js';
 import { collectNodes } from './nodes.js';
-import type { ApiserverRow, CertSection, CsrSection, LeaderRow, NodeRow, StatusReport } from './types.js';
+import type { ApiserverRow, CertSection, CsrSection, LeaderRow, NodeRow, RemoteCertSection, StatusReport } from './types.js';
 import { findings, NO_API } from './verdict.js';
 
 /** Everything the collectors read. */
@@ -28,6 +28,8 @@ export interface StatusSources {
   readonly token?: BootstrapToken;
   /** `pki check` rows from the local state; may throw (unreadable state). */
   readonly pkiRows: () => readonly CheckRow[];
+  /** The certificates on the hosts status already connects to (`pki check --remote`'s probe); may reject. */
+  readonly remoteCerts?: () => Promise<RemoteCertSection>;
   readonly warnDays?: number;
   readonly signal?: AbortSignal;
 }
@@ -58,6 +60,7 @@ function certs(src: StatusSources): CertSection {
 /** Collects the report; never throws for an unreachable host or API. */
 export async function collectStatus(src: StatusSources): Promise<StatusReport> {
   const etcdWork = 'skipped' in src.etcd ? Promise.resolve(undefined) : collectEtcd(src.etcd, src.etcdPaths, src.signal);
+  const remoteWork = src.remoteCerts?.().catch((err: unknown): RemoteCertSection => ({ hosts: [], totalHosts: src.inventory.hosts.length, places: 0, inSync: 0, attention: [], error: errorText(err) }));
   const apiservers = await Promise.all(src.apiservers.map(probeApiserver));
   const { client, row } = pickClient(src.apiservers, apiservers);
   const none = NO_API;
@@ -68,6 +71,7 @@ export async function collectStatus(src: StatusSources): Promise<StatusReport> {
     client ? settle(() => collectCsrs(client, src.inventory, src.token ? [src.token.id] : [], src.now)) : Promise.resolve({ error: none }),
   ]);
   const etcdMembers = await etcdWork;
+  const remote = await remoteWork;
   const emptyCsrs: CsrSection = { pending: 0, approvable: 0, leftForHuman: 0, rows: [] };
   const sections: Omit<StatusReport, 'healthy' | 'problems' | 'warnings'> = {
     endpoint: client?.endpoint ?? '-',
@@ -81,7 +85,7 @@ export async function collectStatus(src: StatusSources): Promise<StatusReport> {
     ...('error' in nodes ? { nodesError: nodes.error } : {}),
     csrs: 'value' in csrs ? csrs.value : { ...emptyCsrs, error: csrs.error },
     ...(src.token ? { token: { id: src.token.id, expires: rfc3339(src.token.expires), expired: src.token.expires.getTime() <= src.now.getTime() } } : {}),
-    certificates: certs(src),
+    certificates: { ...certs(src), ...(remote ? { remote } : {}) },
   };
   const f = findings(sections);
   return { healthy: f.problems.length === 0, ...f, ...sections };

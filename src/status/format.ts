@@ -71,6 +71,14 @@ function sections(r: StatusReport, color: boolean, now: Date): string[] {
     }
     if (missing.length > 0) out.push(paint(`missing from the local state: ${missing.join(', ')}`, 'warn', color));
   }
+  const rc = k.remote;
+  if (rc?.error) out.push(`On hosts: ${paint(`not checked (${rc.error})`, 'warn', color)}`);
+  else if (rc) {
+    out.push(`On hosts: ${rc.inSync}/${rc.places} deployed certificates match the state on ${rc.hosts.length} of ${rc.totalHosts} hosts (${rc.hosts.join(', ') || 'none reachable'}; \`kubesmith pki check --remote\` checks every host)`);
+    if (rc.attention.length > 0) {
+      out.push(renderTable(['HOST', 'CERTIFICATE', 'WHERE', 'STATUS', 'EXPIRES', 'RESIDUAL'], rc.attention.map((x) => [x.host, x.certificate, x.location, tone(x.status, x.expired ? 'bad' : 'warn'), x.expires ?? '-', x.residual]), color));
+    }
+  }
   return out;
 }
 

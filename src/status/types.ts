@@ -99,6 +99,32 @@ export interface CertSection {
   /** Every certificate that is not ok. */
   readonly attention: readonly CertRow[];
   readonly error?: string;
+  /** The certificates on the hosts status connects to over SSH (src/status/remote-certs.ts); absent with --server. */
+  readonly remote?: RemoteCertSection;
+}
+
+/** A deployed place that needs attention (`pki check --remote`'s row, shortened). */
+export interface RemoteCertAttention {
+  readonly host: string;
+  readonly certificate: string;
+  readonly location: string;
+  /** The sync column (src/pki/remote/types.ts). */
+  readonly status: string;
+  readonly expires?: string;
+  readonly residual: string;
+  readonly expired: boolean;
+}
+
+/** What the checked hosts hold, compared with the local PKI state. */
+export interface RemoteCertSection {
+  /** The hosts asked (status's etcd connections); `pki check --remote` asks every host. */
+  readonly hosts: readonly string[];
+  readonly totalHosts: number;
+  /** Deployed places compared with the state, and how many of them hold the state's certificate. */
+  readonly places: number;
+  readonly inSync: number;
+  readonly attention: readonly RemoteCertAttention[];
+  readonly error?: string;
 }
 
 /** The bootstrap token kubesmith issued. */

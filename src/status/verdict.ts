@@ -50,6 +50,12 @@ export function findings(s: Sections): Findings {
     const line = `certificate ${r.id}: ${r.status}${r.expires ? ` (expires ${r.expires})` : ''}`;
     (r.status === 'expired' || r.status === 'not signed by its CA' ? problems : warnings).push(line);
   }
+  if (c.remote?.error) warnings.push(`certificates on the hosts: ${c.remote.error}`);
+  for (const r of c.remote?.attention ?? []) {
+    // Expired on a host is an outage in waiting; a place not yet updated (renewed, apply pending) only warns.
+    const line = `certificate ${r.certificate} on ${r.host} (${r.location}): ${r.expired ? 'expired' : r.status}${r.expires ? ` (expires ${r.expires})` : ''}`;
+    (r.expired ? problems : warnings).push(line);
+  }
   const missing = c.attention.filter((x) => x.status === 'missing').map((x) => x.id);
   if (missing.length > 0) warnings.push(`${missing.length} certificate(s) missing from the local PKI state (${missing.join(', ')}): \`kubesmith pki generate\` issues them`);
   return { problems, warnings };

@@ -7,7 +7,7 @@
  * test/hosts/pki-check-remote.test.ts; this fake only lets many hosts answer quickly.
  */
 import type { CommandResult, HostReader, RemoteFileStat } from '../../src/deploy/ssh/connection.js';
-import { pemBlocks } from '../../src/pki/remote/probe-script.js';
+import { pemBlocks, probeArgv } from '../../src/pki/remote/probe-script.js';
 import { kubeconfigFields } from '../../src/pki/remote/targets.js';
 
 /** What a simulated host holds. */
@@ -49,6 +49,8 @@ export function fakeProbeOutput(argv: readonly string[], state: FakeCertHostStat
   return `${out.join('\n')}\n`;
 }
 
+const CERT_SCRIPT = probeArgv({ certFiles: [], kubeconfigs: [], endpoints: [] })[2];
+
 /** A HostReader whose probe answers like the certificate probe; `log` records every call. */
 export class FakeCertReader implements HostReader {
   readonly log: string[] = [];
@@ -58,6 +60,8 @@ export class FakeCertReader implements HostReader {
   ) {}
 
   async probe(argv: readonly string[]): Promise<CommandResult> {
+    // Anything but the certificate probe (status's etcd probe on the same connection) is not simulated.
+    if (argv[2] !== CERT_SCRIPT) return { exitCode: 127, stdout: '', stderr: 'fake cert host: only the certificate probe is simulated' };
     this.log.push(`probe ${argv.length - 4} args`);
     return { exitCode: 0, stdout: fakeProbeOutput(argv, this.state), stderr: '' };
   }

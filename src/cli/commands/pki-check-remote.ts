@@ -8,23 +8,16 @@
 import { isAbsolute, resolve } from 'node:path';
 import { checkHostNames } from '../../deploy/phases/select.js';
 import type { Inventory } from '../../inventory/types.js';
-import { buildPlan } from '../../plan/build-plan.js';
 import { needsAttention } from '../../pki/remote/compare.js';
 import { prometheusText } from '../../pki/remote/prometheus.js';
 import { remoteReportJson } from '../../pki/remote/report-json.js';
 import { remoteRows } from '../../pki/remote/rows.js';
-import { bundleFromState } from '../../pki/remote/state-bundle.js';
 import { formatRemoteReport } from '../../pki/remote/table.js';
-import { remoteTargets } from '../../pki/remote/targets.js';
-import { certSpecs } from '../../pki/specs.js';
 import type { Clock } from '../../shared/clock.js';
 import { publishTextFile } from '../../state/atomic-text-file.js';
-import { loadCatalogue } from '../../state/load-catalogue.js';
-import { loadTemplates } from '../../state/load-templates.js';
 import { NodeClock } from '../../state/node-sources.js';
-import { inspectPkiState } from '../../state/pki-inspect.js';
-import { pkiStateDir } from '../../state/pki-store.js';
 import type { CommandContext } from '../command.js';
+import { remoteCertPlan } from '../remote-cert-plan.js';
 import { openSshReader, probeHosts, type ReaderOpener } from '../remote-cert-probe.js';
 
 /** What the command needs from the outside world; tests and the bench replace it. */
@@ -61,17 +54,7 @@ export function checkConcurrency(inv: Inventory): number {
 export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions, deps: RemoteCheckDeps = DEFAULT_DEPS): Promise<number> {
   const inv = o.inventory;
   checkHostNames(inv.hosts.map((h) => h.name), o.limit);
-  const dir = pkiStateDir(inv);
-  // Read-only on purpose, as `pki check`: loadPkiState would finish an interrupted save.
-  const { state, notes } = inspectPkiState(dir);
-  const catalogue = loadCatalogue();
-  const bundle = bundleFromState(inv, catalogue, state);
-  const plan = buildPlan({ inventory: inv, pki: bundle, pkiDecisions: [], templates: loadTemplates() });
-  const targets = remoteTargets(plan, o.limit);
-  const cas = new Map(certSpecs(catalogue, inv).filter((s) => s.kind === 'ca').flatMap((s) => {
-    const pem = bundle.certs.get(s.id)?.certPem;
-    return pem === undefined ? [] : [[s.id, pem] as const];
-  }));
+  const { targets, cas, notes } = remoteCertPlan(inv, o.limit);
   const answers = await probeHosts(targets, new Map(inv.hosts.map((h) => [h.name, h])), { open: deps.open, concurrency: checkConcurrency(inv), env: ctx.env, signal: ctx.signal });
   const now = deps.clock.now();
   const { rows, failures } = remoteRows(targets, answers, cas, now);

@@ -10,8 +10,10 @@ export const statusCommand: Command = {
     'each control-plane apiserver through SSH to that apiserver (127.0.0.1:<port>, its internalIP with\n' +
     'ha: local-proxy), verified against the cluster CA.\n' +
     'With --server the API is reached directly and etcd is not checked. An unreachable host or API is shown\n' +
-    'as an error row. Exit 0 when healthy; 1 when an apiserver, an etcd member, a leader, an inventory node\n' +
-    'or a certificate is unhealthy (pending CSRs, expiring certificates and an expired token only warn).',
+    'as an error row. On the etcd members, over the same SSH connections, the deployed certificates are compared\n' +
+    'with the state as `pki check --remote` does (that command checks every host). Exit 0 when healthy; 1 when\n' +
+    'an apiserver, an etcd member, a leader, an inventory node or a certificate is unhealthy, or a certificate on\n' +
+    'a host expired (pending CSRs, expiring certificates, places not yet updated and an expired token only warn).',
   options: { inventory: INVENTORY_OPTION, server: SERVER_OPTION, json: JSON_OPTION },
   // Loaded on use: the implementation pulls in ssh2, TLS and the CSR parser, which `--help` and
   // other commands should not pay for at startup.

@@ -17,11 +17,13 @@ import { loadInventory } from '../../state/load-inventory.js';
 import { NodeClock } from '../../state/node-sources.js';
 import { loadPkiState, pkiStateDir } from '../../state/pki-store.js';
 import type { ApiserverTarget } from '../../status/api-sections.js';
+import { CERT_WARN_DAYS } from '../../status/certs.js';
 import { collectStatus } from '../../status/collect.js';
 import { etcdctlPaths, etcdEndpoint, type EtcdTarget } from '../../status/etcd.js';
 import { formatStatusReport } from '../../status/format.js';
 import { apiThroughHost, directApi, loadApiCredentials, type ApiCredentials, type OpenedApi, type TunnelOpener } from '../api-access.js';
 import { boolOpt, stringOpt, type CommandContext } from '../command.js';
+import { remoteCertsOn } from '../status-remote-certs.js';
 import { openSshTunnel, parseServer } from './_kube-session.js';
 
 /** An opened host and how to let it go. */
@@ -89,11 +91,15 @@ export async function runStatus(ctx: CommandContext, deps: StatusDeps = DEFAULT_
           }
         });
     const now = deps.clock.now();
+    const etcdTargets = etcdWork ? await Promise.all(etcdWork) : undefined;
+    // The certificates on the etcd members, over the connections just opened (no new ones).
+    const readers = new Map((etcdTargets ?? []).flatMap((t) => (t.reader instanceof Error ? [] : [[t.host, t.reader] as const])));
     const report = await collectStatus({
       inventory,
       now,
       apiservers: await Promise.all(apiWork),
-      etcd: etcdWork ? await Promise.all(etcdWork) : { skipped: '--server reaches the API directly; etcd is checked through SSH only without --server' },
+      etcd: etcdTargets ?? { skipped: '--server reaches the API directly; etcd is checked through SSH only without --server' },
+      ...(readers.size > 0 ? { remoteCerts: () => remoteCertsOn(inventory, readers, now, CERT_WARN_DAYS, ctx.signal) } : {}),
       etcdPaths: etcdctlPaths(inventory),
       ...(creds instanceof Error || !creds.token ? {} : { token: creds.token }),
       pkiRows: () => checkPki(loadCatalogue(), inventory, loadPkiState(pkiStateDir(inventory)), now),
