@@ -128,14 +128,16 @@ function writeBackup(dir: string, backup: PkiBackup): void {
 
 /**
  * Creates the dir (0700) if needed and writes every file, all-or-nothing across a crash (see
- * recover). A backup, when given, is complete on disk before the first file is replaced.
+ * recover). A backup, when given, is complete on disk before the first file is replaced. `precondition`
+ * sees the directory's entries under the lock and may throw (a KubesmithError) to write nothing.
  */
-export function savePkiState(dir: string, writes: readonly PkiWrite[], backup?: PkiBackup): void {
+export function savePkiState(dir: string, writes: readonly PkiWrite[], backup?: PkiBackup, precondition?: (names: readonly string[]) => void): void {
   if (writes.length === 0) return;
   try {
     mkdirPrivate(dir);
     checkPrivate(dir, 'directory');
     withDirLock(dir, () => {
+      precondition?.(readdirSync(dir).filter((n) => n !== '.lock')); // under the lock: `pki adopt` needs the dir still empty
       if (backup && backup.files.length > 0) writeBackup(dir, backup);
       recover(dir, readdirSync(dir));
       for (const w of writes) writeDurable(join(dir, PENDING(w.name)), w.content, w.secret ? 0o600 : 0o644);

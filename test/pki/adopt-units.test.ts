@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { planAdoption } from '../../src/pki/adopt.js';
 import type { FoundFile } from '../../src/pki/adopt-types.js';
 import { certSpecs } from '../../src/pki/specs.js';
 import { readLocalDirs } from '../../src/state/adopt-read.js';
+import { savePkiState } from '../../src/state/pki-store.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 import { makeCa, makeLeaf } from '../support/handmade-pki.js';
 import { pkiFixture, shippedCatalogue } from '../support/pki-fixture.js';
@@ -146,5 +147,18 @@ describe('the remote read script, run by a real sh on a real directory', () => {
     const t = parseReadTree('h1', ['/d'], `R 1 ok\nF 1 ${b('/d/a.pem')} ${b('AAA')}\nF 1 ${b('/d/b.pem')} QUJD`);
     expect(t.truncated).toBe(true);
     expect(t.files.map((f) => f.path)).toEqual(['h1:/d/a.pem']);
+  });
+});
+
+describe('the import', () => {
+  it('checks under the state lock that the directory is still empty: a PKI that appeared meanwhile is never overwritten', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-adopt-race-'));
+    writeFileSync(join(dir, 'kubernetes-ca.crt'), 'written by a pki generate that ran meanwhile', { mode: 0o644 });
+    const refuse = (names: readonly string[]): void => {
+      if (names.length > 0) throw new Error(`not empty: ${names.join(', ')}`);
+    };
+    expect(() => savePkiState(dir, [{ name: 'kubernetes-ca.crt', content: 'adopted', secret: false }], undefined, refuse)).toThrow('not empty: kubernetes-ca.crt');
+    expect(readdirSync(dir)).toEqual(['kubernetes-ca.crt']);
+    expect(readFileSync(join(dir, 'kubernetes-ca.crt'), 'utf8')).toBe('written by a pki generate that ran meanwhile');
   });
 });

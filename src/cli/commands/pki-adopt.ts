@@ -6,7 +6,7 @@
  */
 import type { FoundFile, ServiceAccountChoice } from '../../pki/adopt-types.js';
 import type { Inventory } from '../../inventory/types.js';
-import { PkiError, UsageError } from '../../shared/errors.js';
+import { PkiError, StateError, UsageError } from '../../shared/errors.js';
 import { boolOpt, stringOpt, type CommandContext } from '../command.js';
 import { formatAdoptReport } from './_adopt-report.js';
 import { parseFromOption, type AdoptSources } from './_adopt-sources.js';
@@ -70,7 +70,12 @@ export async function runPkiAdopt(ctx: CommandContext): Promise<number> {
   const report = { ...plan.report, problems };
   const names = plan.writes.map((w) => w.name);
   const imported = write && problems.length === 0;
-  if (imported) savePkiState(dir, plan.writes);
+  if (imported) {
+    // Checked again under the state lock: a `pki generate` that ran since must not be overwritten.
+    savePkiState(dir, plan.writes, undefined, (names) => {
+      if (names.length > 0) throw new StateError(`${dir}: a PKI appeared in the state directory while pki adopt ran (${names.slice(0, 4).join(', ')})`, { hint: 'nothing was written; run pki adopt again to see the report against it' });
+    });
+  }
   if (json) println(ctx, JSON.stringify({ kind: 'kubesmith.pki-adopt/v1', stateDir: dir, written: imported, files: problems.length === 0 ? names : [], ...report }, null, 2));
   else {
     const seen = [...sources.local, ...[...sources.remote].flatMap(([h, ds]) => ds.map((d) => `${h}:${d}`))];
