@@ -54,6 +54,12 @@ export interface HostFacts {
    * gather-facts read them, before any write of the run: path -> notAfter. Absent when not probed.
    */
   readonly expiredCerts?: ReadonlyMap<string, Date>;
+  /**
+   * While the kubernetes CA is rotated: what the kubelet trusts and holds (phases/_kubelet-rotation.ts):
+   * kubelet.kubeconfig's certificate-authority-data, and the certificate blocks of its current
+   * client and serving certificates (never the keys). Absent without such a rotation.
+   */
+  readonly kubeletTrust?: { readonly caData?: string; readonly clientCert?: string; readonly servingCert?: string };
 }
 
 /** When a conditional step runs. "changed": a file it depends on changed (now or in an interrupted run). */

@@ -45,7 +45,8 @@ const FILE_MARK = '#kubesmith-file ';
 
 // The first complete CERTIFICATE block of a file, nothing else: kubelet-client-current.pem holds
 // the private key too, and a key never leaves the host (a block cut short is dropped, not printed).
-const FIRST_CERT_AWK = `awk '/^-----BEGIN / { c = ($0 == "-----BEGIN CERTIFICATE-----"); b = "" } c { b = b $0 "\\n" } c && $0 == "-----END CERTIFICATE-----" { printf "%s", b; exit }'`;
+/** An awk program printing the first complete CERTIFICATE block of its input and nothing else. */
+export const FIRST_CERT_AWK = `awk '/^-----BEGIN / { c = ($0 == "-----BEGIN CERTIFICATE-----"); b = "" } c { b = b $0 "\\n" } c && $0 == "-----END CERTIFICATE-----" { printf "%s", b; exit }'`;
 
 const quote = (p: string): string => `'${p.replaceAll("'", `'\\''`)}'`;
 

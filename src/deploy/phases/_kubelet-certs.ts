@@ -13,6 +13,7 @@ import type { PhaseContext } from '../phase.js';
 import { remoteLayout } from '../../render/layout.js';
 import { kubeletClientCertPath } from '../expired-certs.js';
 import { leafCertsScript, parseLeafCerts } from './_facts.js';
+import { kubeletCertsStale } from './_kubelet-rotation.js';
 
 /** Which of the kubelet's certificates on one host are expired (true) right now. */
 export interface KubeletCertExpiry {
@@ -26,20 +27,22 @@ export function kubeletServingCertPath(plan: Pick<ClusterPlan, 'inventory'>): st
 }
 
 /** Reads both certificates (only the certificate blocks; the files hold the key too) in one round trip. */
-export async function kubeletCertExpiry(reader: HostReader, plan: Pick<ClusterPlan, 'inventory'>, ctx: PhaseContext): Promise<KubeletCertExpiry> {
+export async function kubeletCertExpiry(reader: HostReader, plan: Pick<ClusterPlan, 'inventory'> & Partial<ClusterPlan>, ctx: PhaseContext): Promise<KubeletCertExpiry> {
   const client = kubeletClientCertPath(plan);
   const serving = kubeletServingCertPath(plan);
   const r = await reader.probe(['sh', '-c', leafCertsScript([client, serving])], { signal: ctx.signal, timeoutMs: 30_000 });
   // An unreadable answer means "nothing known": the CSRs decide, as without this check.
   const expired = r.exitCode === 0 ? parseLeafCerts(r.stdout, ctx.clock.now().getTime()) : new Map<string, Date>();
-  return { client: expired.has(client), serving: expired.has(serving) };
+  // During a kubernetes CA rotation, a certificate of the wrong CA (or set aside) is not done either.
+  const rotation = plan.pki ? await kubeletCertsStale(reader, { inventory: plan.inventory, pki: plan.pki }, ctx) : { client: false, serving: false };
+  return { client: expired.has(client) || rotation.client, serving: expired.has(serving) || rotation.serving };
 }
 
 /**
  * Tracks the nodes whose kubelet certificates were expired on the host: `refresh()` re-reads only
  * those still expired, so a cluster whose kubelets hold valid certificates costs one read per node.
  */
-export function expiredKubeletCerts(readers: ReadonlyMap<string, HostReader>, plan: Pick<ClusterPlan, 'inventory'>, ctx: PhaseContext) {
+export function expiredKubeletCerts(readers: ReadonlyMap<string, HostReader>, plan: Pick<ClusterPlan, 'inventory'> & Partial<ClusterPlan>, ctx: PhaseContext) {
   const stale = new Map<string, KubeletCertExpiry>();
   const read = async (nodes: readonly string[]): Promise<void> => {
     await Promise.all(

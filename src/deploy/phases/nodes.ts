@@ -2,7 +2,8 @@
  * nodes: containerd (+ runc, CNI plugins), the local apiserver proxy, kubelet and kube-proxy on
  * every worker and control-plane host. Nodes that are containers get containerd settings from
  * inventory.containerd (snapshotter, NoNewKeyring, restrict_oom_score_adj) via the renderer.
- * A kubelet whose client certificate had expired is restarted to re-bootstrap (_expired.ts).
+ * A kubelet whose client certificate had expired is restarted to re-bootstrap (_expired.ts); during
+ * a kubernetes CA rotation, one that trusts or holds the wrong CA for the stage too (_kubelet-rotation.ts).
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
@@ -11,6 +12,7 @@ import { checkReadiness } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
 import { NODES_ROLLING } from './_rolling.js';
 import { expiryWarnings, kubeletExpiry, restartForExpiry } from './_expired.js';
+import { kubeletRotation, kubeletTrustFacts, rebootstrapForRotation } from './_kubelet-rotation.js';
 
 /** Installs and starts the node components. */
 export const nodes: Phase = {
@@ -18,9 +20,9 @@ export const nodes: Phase = {
   title: 'Install nodes',
   rolling: NODES_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
-  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx),
+  gather: async (host, { host: planned, plan }, ctx) => ({ ...(await probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx)), ...(await kubeletTrustFacts(host, plan, ctx)) }),
   check: (input) => expiryWarnings(kubeletExpiry(input)),
-  plan: (input) => withImageImports(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), kubeletExpiry(input)), input),
+  plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), kubeletExpiry(input)), kubeletRotation(input)), input),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),
