@@ -68,7 +68,7 @@ describe.skipIf(!can.ok)('pki check --remote on real hosts', () => {
       const { loadavg } = await import('node:os');
       console.log(
         `pki check --remote on 3 real hosts (whole CLI process): ${times.map((t) => `${Math.round(t)} ms`).join(', ')}; ` +
-          `bare node startup ${Math.round(nodeMs)} ms, one s_client handshake on cp1 ${hs.stdout.trim()} ms, load average ${loadavg()[0].toFixed(1)}`,
+          `bare node startup ${Math.round(nodeMs)} ms, one s_client handshake on cp1 ${hs.stdout.trim()} ms, load average ${(loadavg()[0] ?? 0).toFixed(1)}`,
       );
     }
     await env?.close();
