@@ -82,7 +82,9 @@ export async function continueRotation(inv: Inventory, catalogue: PkiCatalogue, 
   if (key === undefined) throw new PkiError(`${state.dir}/${ROTATION_FILE}: stage 1 has no new key`, { hint: 'restore the record from pki/backup/; nothing was written' });
   const rotateTo = name === 'service-account' ? { name, keyPem: key, publicPem: rotation.next.pem } : { name, certPem: rotation.next.pem, keyPem: key };
   const pki = await ensurePki(inv, catalogue, state, sources, { newCa: [name], rotateTo, rotation });
-  return { rotation, writes: [...pki.writes, rotationWrite(rotation)], ...(pki.backup ? { backup: pki.backup } : {}), pki };
+  // Stage 2 goes through the --new-ca path of ensurePki; its decisions say which command did it.
+  const decisions = pki.decisions.map((d) => ({ ...d, reason: d.reason.replace('replaced on request (--new-ca); the old one is backed up', 'the new CA of the rotation takes over signing; the old one is backed up').replace('replaced on request (--new-ca); the old key pair is backed up', 'the new key of the rotation takes over signing; the old pair is backed up').replace('being replaced (--new-ca)', 'rotated (stage 2)') }));
+  return { rotation, writes: [...pki.writes, rotationWrite(rotation)], ...(pki.backup ? { backup: pki.backup } : {}), pki: { ...pki, decisions } };
 }
 
 /** After a full, successful apply: the record's write with the stage marked rolled out, if it still applies. */

@@ -95,7 +95,7 @@ describe('kubelet during a kubernetes CA rotation', () => {
     const trust2 = b64(s1.rotation.next.pem + oldCa.certPem!);
     // Stage 2: client and serving certificates of the old CA are both set aside.
     const d2 = decide(p2, { kubeletTrust: { caData: trust2, clientCert: f1.kubeletTrust!.clientCert!, servingCert: f1.kubeletTrust!.clientCert! } })!;
-    expect(d2.setAside.sort()).toEqual([kubeletFiles(p2).client, kubeletFiles(p2).serving].sort());
+    expect([...d2.setAside].sort()).toEqual([kubeletFiles(p2).client, kubeletFiles(p2).serving].sort());
     const newCa = loadPkiState(dir).pairs.get('kubernetes-ca')!;
     const newClient = (await kubeletPem({ certPem: newCa.certPem!, keyPem: newCa.keyPem! }, 60)).split('-----BEGIN EC PRIVATE KEY-----')[0]!;
     expect(decide(p2, { kubeletTrust: { caData: trust2, clientCert: newClient, servingCert: newClient } })).toBeUndefined();
