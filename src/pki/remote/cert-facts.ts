@@ -7,7 +7,7 @@
 import { renewalWindowMs } from '../renewal.js';
 import { X509Certificate } from 'node:crypto';
 import { readCert, type CertInfo } from '../x509-read.js';
-import { certKey } from './pem.js';
+import { certKeys } from './pem.js';
 
 /** What the report shows about one certificate. */
 export interface CertFacts {
@@ -24,6 +24,8 @@ export interface CertFacts {
 export interface CertFactsCache {
   /** Facts of a PEM certificate; undefined when it does not parse. */
   of(pem: string): CertFacts | undefined;
+  /** The certificate keys of a PEM text (pem.ts certKeys), remembered: expected PEMs repeat on every host. */
+  keys(pem: string): readonly string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -59,12 +61,19 @@ export function certFactsCache(cas: ReadonlyMap<string, string>): CertFactsCache
       publicKey: () => (spki ??= x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')),
     };
   };
+  const keyMemo = new Map<string, readonly string[]>();
+  const keys = (pem: string): readonly string[] => {
+    let k = keyMemo.get(pem);
+    if (k === undefined) keyMemo.set(pem, (k = certKeys(pem)));
+    return k;
+  };
   return {
     of(pem) {
-      const key = certKey(pem);
+      const key = keys(pem)[0] ?? '';
       if (!memo.has(key)) memo.set(key, facts(pem));
       return memo.get(key);
     },
+    keys,
   };
 }
 

@@ -11,7 +11,7 @@
  *   kubernetes-ca signed them, `wrong signer` when not, `not issued` before the kubelet bootstrapped.
  */
 import type { CertFactsCache } from './cert-facts.js';
-import { certKey, certKeys, sameCerts } from './pem.js';
+import { certKey, sameCerts } from './pem.js';
 import { PROBLEM_STATUSES, type Expectation, type FileObservation, type HostFailure, type HostObservation, type RemoteCertRow, type RemoteStatus } from './types.js';
 
 /** The CA that signs kubelet certificates (kube-controller-manager's CSR signer). */
@@ -45,8 +45,8 @@ function syncOf(e: Expectation, certs: readonly string[], facts: CertFactsCache)
     const signer = facts.of(certs[0] ?? '')?.signer;
     return signer === KUBELET_SIGNER ? { status: 'kubelet-rotated' } : { status: 'wrong signer', detail: `signed by ${signer ?? 'an unreadable certificate'}, not the state's ${KUBELET_SIGNER}` };
   }
-  const want = (e.expected ?? []).flatMap(certKeys);
-  const have = certs.flatMap(certKeys);
+  const want = (e.expected ?? []).flatMap((p) => facts.keys(p));
+  const have = certs.flatMap((p) => facts.keys(p));
   if (sameCerts(have, want)) return { status: 'in sync' };
   const a = facts.of(certs[0] ?? '');
   const b = facts.of(e.expected?.[0] ?? '');
@@ -67,7 +67,7 @@ export function compareHost(expectations: readonly Expectation[], obs: HostObser
       if (t.state === 'failed') return { ...base, status: 'not serving', detail: t.reason };
       certs = [t.cert];
       const disk = found(e, obs.files.get(e.path ?? ''));
-      if ('certs' in disk && certKey(disk.certs[0] ?? '') !== certKey(t.cert)) {
+      if ('certs' in disk && facts.keys(disk.certs[0] ?? '')[0] !== facts.keys(t.cert)[0]) {
         servedNote = { status: 'served != on disk', detail: `${e.path} holds another certificate; restart the service that serves ${e.endpoint} to load it` };
       }
     } else {
