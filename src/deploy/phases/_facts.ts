@@ -50,22 +50,32 @@ export const FIRST_CERT_AWK = `awk '/^-----BEGIN / { c = ($0 == "-----BEGIN CERT
 
 const quote = (p: string): string => `'${p.replaceAll("'", `'\\''`)}'`;
 
+// A kubeconfig's client-certificate-data value (base64 characters only, quotes dropped), decoded:
+// the key is client-key-data, a different line, so it is never printed.
+const CLIENT_CERT_DATA_SED = `sed -n 's|^[[:space:]]*client-certificate-data:[[:space:]]*"\\{0,1\\}\\([A-Za-z0-9+/=]*\\)"\\{0,1\\}[[:space:]]*$|\\1|p'`;
+
 /**
  * FACTS_SCRIPT plus a section that reads back the CA certificates and sa.pub found at `pkiPaths`,
  * in the same round trip: preflight compares them with the state's (_identity-checks.ts), and one
- * with the first certificate of each `leafPaths` file (deploy/expired-certs.ts watchedCerts), read
- * before any phase writes. Paths are single-quoted; they come from the catalogue and inventory `paths:`.
+ * with the first certificate of each `leafPaths` file and of each `kubeconfigPaths` client
+ * certificate (deploy/expired-certs.ts watchedCerts), read before any phase writes. Paths are
+ * single-quoted; they come from the catalogue, the plan and inventory `paths:`.
  */
-export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = []): string {
+export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = [], kubeconfigPaths: readonly string[] = []): string {
   const parts = [FACTS_SCRIPT];
   if (pkiPaths.length > 0) parts.push(`echo @pkifiles; for f in ${pkiPaths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f"; echo; fi; done`);
-  if (leafPaths.length > 0) parts.push(leafCertsSection(leafPaths));
+  if (leafPaths.length + kubeconfigPaths.length > 0) parts.push(leafCertsSection(leafPaths, kubeconfigPaths));
   return parts.length === 1 ? FACTS_SCRIPT : `${parts.join('\n')}\ntrue`;
 }
 
-/** The "@leafcerts" section: the first certificate of each file that exists, nothing else. */
-function leafCertsSection(paths: readonly string[]): string {
-  return `echo @leafcerts; for f in ${paths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${FIRST_CERT_AWK}; fi; done`;
+/** The "@leafcerts" section: the first certificate of each file (or kubeconfig client certificate) that exists, nothing else. */
+function leafCertsSection(paths: readonly string[], kubeconfigs: readonly string[] = []): string {
+  const files = paths.length === 0 ? '' : `; for f in ${paths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${FIRST_CERT_AWK}; fi; done`;
+  const configs =
+    kubeconfigs.length === 0
+      ? ''
+      : `; for f in ${kubeconfigs.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${CLIENT_CERT_DATA_SED} | head -n 1 | base64 -d 2>/dev/null | ${FIRST_CERT_AWK}; fi; done`;
+  return `echo @leafcerts${files}${configs}`;
 }
 
 /** A probe of its own (approve-kubelet-csrs re-reads the kubelet's certificates): the host's clock and the leaf certificates. */

@@ -1,12 +1,14 @@
 /**
  * control-plane: kube-apiserver, kube-controller-manager, kube-scheduler (and the VIP load
  * balancer units on loadbalancer hosts): files, units, start, readiness (/readyz, /healthz).
+ * A unit whose certificates had expired restarts at once, not in the rolling restart (_expired.ts).
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
 import { CONTROL_PLANE_ROLLING } from './_rolling.js';
+import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
 
 /** Installs and starts the control plane. */
 export const controlPlane: Phase = {
@@ -15,7 +17,8 @@ export const controlPlane: Phase = {
   rolling: CONTROL_PLANE_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'control-plane').length > 0),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'control-plane').values()], ctx),
-  plan: ({ host, facts }) => serviceSteps(host, 'control-plane', facts),
+  check: (input) => expiryWarnings(phaseExpiry(input, 'control-plane')),
+  plan: (input) => restartForExpiry(serviceSteps(input.host, 'control-plane', input.facts), phaseExpiry(input, 'control-plane')),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'control-plane', input.plan.inventory.cluster.apiServer.port, ctx)),

@@ -4,14 +4,14 @@
  * classic guide's checks (`etcdctl endpoint health` / `endpoint status` through the
  * healthcheck-client certificate) run afterwards for the whole cluster and print a table.
  * Members whose deployed certificates had expired are said so and restarted whatever changed
- * (_expired.ts); the rolling restart puts them in its first wave, together (_rolling.ts).
+ * at once, in the phase's own pass, so all of them together (_expired.ts).
  */
 import type { Phase } from '../phase.js';
 import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { unitBinaries } from './_artifacts.js';
 import { etcdReport } from './_etcd-health.js';
 import { ETCD_ROLLING } from './_rolling.js';
-import { etcdExpiry, expiryWarnings, restartForExpiry } from './_expired.js';
+import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
 
 /** Installs and starts etcd members. */
 export const etcd: Phase = {
@@ -19,8 +19,8 @@ export const etcd: Phase = {
   title: 'Install etcd',
   hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('etcd')),
   gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'etcd').values()], ctx),
-  check: (input) => expiryWarnings(etcdExpiry(input)),
-  plan: (input) => restartForExpiry(serviceSteps(input.host, 'etcd', input.facts, true), etcdExpiry(input)),
+  check: (input) => expiryWarnings(phaseExpiry(input, 'etcd')),
+  plan: (input) => restartForExpiry(serviceSteps(input.host, 'etcd', input.facts, true), phaseExpiry(input, 'etcd')),
   verify: (host, { host: planned, changedPaths }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx, changedPaths ?? new Set()),
   report: etcdReport,
   rolling: ETCD_ROLLING,

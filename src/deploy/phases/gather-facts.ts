@@ -14,8 +14,10 @@ export const gatherFacts: Phase = {
   gather: async (host, input, ctx) => {
     const t0 = ctx.clock.now().getTime();
     // The CA certificates and sa.pub on the host come back in the same round trip, for preflight,
-    // and the expiry of the leaves that decide how etcd and the kubelet restart (expired-certs.ts).
-    const script = factsScript(trustPaths(input.plan).map((t) => t.path), watchedCerts(input.plan, input.host).map((w) => w.path));
+    // and the expiry of every certificate a unit runs on (expired-certs.ts).
+    const watched = watchedCerts(input.plan, input.host);
+    const of = (format: string): readonly string[] => watched.filter((w) => w.format === format).map((w) => w.path);
+    const script = factsScript(trustPaths(input.plan).map((t) => t.path), of('pem'), of('kubeconfig'));
     const r = await host.probe(['sh', '-c', script], { signal: ctx.signal, timeoutMs: 60_000 });
     const t1 = ctx.clock.now().getTime();
     if (r.exitCode !== 0) throw new Error(`facts probe failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').pop() ?? ''}`);

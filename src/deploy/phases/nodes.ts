@@ -2,7 +2,8 @@
  * nodes: containerd (+ runc, CNI plugins), the local apiserver proxy, kubelet and kube-proxy on
  * every worker and control-plane host. Nodes that are containers get containerd settings from
  * inventory.containerd (snapshotter, NoNewKeyring, restrict_oom_score_adj) via the renderer.
- * A kubelet whose client certificate had expired is restarted to re-bootstrap (_expired.ts); during
+ * A unit on an expired certificate restarts at once; a kubelet whose client certificate had expired
+ * does so to re-bootstrap (_expired.ts); during
  * a kubernetes CA rotation, one that trusts or holds the wrong CA for the stage too (_kubelet-rotation.ts).
  */
 import type { Phase } from '../phase.js';
@@ -11,7 +12,7 @@ import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
 import { NODES_ROLLING } from './_rolling.js';
-import { expiryWarnings, kubeletExpiry, restartForExpiry } from './_expired.js';
+import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
 import { kubeletRotation, kubeletTrustFacts, rebootstrapForRotation } from './_kubelet-rotation.js';
 
 /** Installs and starts the node components. */
@@ -21,8 +22,8 @@ export const nodes: Phase = {
   rolling: NODES_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
   gather: async (host, { host: planned, plan }, ctx) => ({ ...(await probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx)), ...(await kubeletTrustFacts(host, plan, ctx)) }),
-  check: (input) => expiryWarnings(kubeletExpiry(input)),
-  plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), kubeletExpiry(input)), kubeletRotation(input)), input),
+  check: (input) => expiryWarnings(phaseExpiry(input, 'nodes')),
+  plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), phaseExpiry(input, 'nodes')), kubeletRotation(input)), input),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
     ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),

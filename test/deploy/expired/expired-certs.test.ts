@@ -16,6 +16,7 @@ import { factsScript, leafCertsScript, parseFacts, parseLeafCerts } from '../../
 import { kubeletClientCertPath, watchedCerts } from '../../../src/deploy/expired-certs.js';
 import { etcd } from '../../../src/deploy/phases/etcd.js';
 import { nodes } from '../../../src/deploy/phases/nodes.js';
+import { controlPlane } from '../../../src/deploy/phases/control-plane.js';
 import { markRolling } from '../../../src/deploy/rollout-plan.js';
 import { executeSteps } from '../../../src/deploy/executor.js';
 import { newHostRunState } from '../../../src/deploy/dry-run.js';
@@ -68,10 +69,38 @@ describe('reading deployed leaf certificates (gather-facts)', () => {
     expect(parseFacts(out.replace(/^\d+$/m, String(Date.now())), Date.now()).expiredCerts?.size).toBe(1);
   });
 
-  it('watches etcd peer/server certificates on members and the kubelet client certificate on nodes', () => {
-    const of = (name: string): readonly string[] => watchedCerts(plan, plan.hosts.find((h) => h.host.name === name) as PlannedHost).map((w) => `${w.kind} ${w.path}`);
-    expect(of('master01')).toEqual(['etcd-peer /opt/etcd/ssl/peer.pem', 'etcd-server /opt/etcd/ssl/server.pem', `kubelet-client ${kubeletClientCertPath(plan)}`]);
-    expect(of('master02')).toEqual([`kubelet-client /var/lib/kubelet/pki/kubelet-client-current.pem`]);
+  it('watches every certificate a unit runs on (files and kubeconfigs with restarts) and the kubelet client certificate', () => {
+    const of = (name: string): readonly string[] => watchedCerts(plan, plan.hosts.find((h) => h.host.name === name) as PlannedHost).map((w) => `${w.format} ${w.path} ${w.units.join(',')}`);
+    const master01 = of('master01');
+    expect(master01).toEqual(
+      expect.arrayContaining([
+        'pem /opt/etcd/ssl/peer.pem etcd.service',
+        'pem /opt/etcd/ssl/server.pem etcd.service',
+        'kubeconfig /opt/kubernetes/cfg/kube-controller-manager.kubeconfig kube-controller-manager.service',
+        'kubeconfig /opt/kubernetes/cfg/kube-proxy.kubeconfig kube-proxy.service',
+        `pem ${kubeletClientCertPath(plan)} kubelet.service`,
+      ]),
+    );
+    expect(master01.some((w) => w.includes('/ssl/apiserver.pem kube-apiserver.service'))).toBe(true);
+    // Keys are never read; the bootstrap kubeconfig (a token, no certificate, no restart) neither.
+    expect(master01.filter((w) => /key|bootstrap/.test(w))).toEqual([]);
+    expect(of('master02').some((w) => w.includes('/opt/etcd/'))).toBe(false);
+  });
+
+  it('reads a kubeconfig client certificate (never its key) and keeps it when expired', () => {
+    const artifact = plan.hosts.flatMap((h) => h.artifacts).find((a) => a.path.endsWith('/kube-proxy.kubeconfig'));
+    const text = String(artifact?.content).replace(/client-certificate-data: .*/, `client-certificate-data: ${Buffer.from(expiredPem).toString('base64')}`);
+    const keyData = /client-key-data: (.*)/.exec(text)?.[1] ?? '';
+    expect(keyData.length).toBeGreaterThan(20);
+    const path = join(dir, 'kube-proxy.kubeconfig');
+    writeFileSync(path, text);
+    const out = execFileSync('sh', ['-c', factsScript([], [], [path, join(dir, 'none.kubeconfig')])], { encoding: 'utf8' });
+    expect(out).not.toContain(keyData);
+    expect(out).not.toMatch(/PRIVATE KEY/);
+    expect([...(parseFacts(out, Date.now()).expiredCerts ?? new Map()).keys()]).toEqual([path]);
+    const valid = join(dir, 'valid.kubeconfig');
+    writeFileSync(valid, String(artifact?.content));
+    expect(parseFacts(execFileSync('sh', ['-c', factsScript([], [], [valid])], { encoding: 'utf8' }), Date.now()).expiredCerts?.size).toBe(0);
   });
 });
 
@@ -110,6 +139,18 @@ describe('phases with expired certificates on the host', () => {
     const fine = nodes.plan(input('node02', { runnable: running('node02'), expiredCerts: new Map() }));
     expect(restarts(fine, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
     expect(nodes.check?.(input('node02', { expiredCerts: new Map() }))).toEqual([]);
+  });
+
+  it('control plane and kube-proxy: a unit on an expired kubeconfig certificate restarts at once (its readiness would look at the broken old process first)', () => {
+    const cm = '/opt/kubernetes/cfg/kube-controller-manager.kubeconfig';
+    const i = input('master01', { runnable: running('master01'), expiredCerts: new Map([[cm, new Date('2025-01-01T00:00:00Z')]]) });
+    const steps = markRolling(controlPlane.plan(i));
+    expect(restarts(steps, 'kube-controller-manager.service')).toEqual([expect.objectContaining({ when: 'always', rolling: false })]);
+    expect(restarts(steps, 'kube-apiserver.service')).toEqual([expect.objectContaining({ when: 'changed', rolling: true })]);
+    expect(controlPlane.check?.(i)).toEqual([expect.objectContaining({ message: expect.stringMatching(/^kube-controller-manager: certificates it runs on expired \(kube-controller-manager\.kubeconfig expired 2025-01-01T00:00:00Z\): it cannot work on them, so it restarts at once/) })]);
+    const proxy = input('node01', { runnable: running('node01'), expiredCerts: new Map([['/opt/kubernetes/cfg/kube-proxy.kubeconfig', new Date(0)]]) });
+    expect(restarts(markRolling(nodes.plan(proxy)), 'kube-proxy.service')).toEqual([expect.objectContaining({ when: 'always', rolling: false })]);
+    expect(restarts(markRolling(nodes.plan(proxy)), 'kubelet.service')).toEqual([expect.objectContaining({ when: 'changed', rolling: true })]);
   });
 
   it('the restart really happens on a running kubelet in the rolling nodes phase (found by the e2e: a deferred restart was lost)', async () => {
