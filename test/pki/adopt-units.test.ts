@@ -17,6 +17,7 @@ import type { FoundFile } from '../../src/pki/adopt-types.js';
 import { certSpecs } from '../../src/pki/specs.js';
 import { readLocalDirs } from '../../src/state/adopt-read.js';
 import { savePkiState } from '../../src/state/pki-store.js';
+import { createLeaf, loadSigner } from '../../src/pki/x509-write.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 import { makeCa, makeLeaf } from '../support/handmade-pki.js';
 import { pkiFixture, shippedCatalogue } from '../support/pki-fixture.js';
@@ -160,5 +161,23 @@ describe('the import', () => {
     expect(() => savePkiState(dir, [{ name: 'kubernetes-ca.crt', content: 'adopted', secret: false }], undefined, refuse)).toThrow('not empty: kubernetes-ca.crt');
     expect(readdirSync(dir)).toEqual(['kubernetes-ca.crt']);
     expect(readFileSync(join(dir, 'kubernetes-ca.crt'), 'utf8')).toBe('written by a pki generate that ran meanwhile');
+  });
+});
+
+describe('an adopted CA without a subjectKeyIdentifier', () => {
+  it('still signs: leaves get the RFC 5280 key id as AKI, and openssl verifies them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-adopt-noski-'));
+    writeFileSync(join(dir, 'min.cnf'), '[req]\ndistinguished_name = dn\n[dn]\n');
+    const r = spawnSync('openssl', ['req', '-config', join(dir, 'min.cnf'), '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '30', '-subj', '/CN=old-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', 'subjectKeyIdentifier=none', '-addext', 'authorityKeyIdentifier=none'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(spawnSync('openssl', ['x509', '-in', join(dir, 'ca.pem'), '-noout', '-ext', 'subjectKeyIdentifier'], { encoding: 'utf8' }).stdout).toBe('');
+    const leafKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'sec1', format: 'pem' }).toString();
+    const signer = loadSigner(readFileSync(join(dir, 'ca.pem'), 'utf8'), readFileSync(join(dir, 'ca.key'), 'utf8'));
+    const now = Date.now();
+    const leaf = await createLeaf({ commonName: 'system:kube-scheduler', organizations: [], usages: ['clientAuth'], dns: [], ips: [], serialHex: '4a0b', notBefore: new Date(now - 60_000), notAfter: new Date(now + 86_400_000) }, leafKey, signer);
+    writeFileSync(join(dir, 'leaf.pem'), leaf);
+    // not -x509_strict: that mode refuses the CA itself for lacking an SKI (error 86), whatever signed the leaf
+    const v = spawnSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'leaf.pem')], { encoding: 'utf8' });
+    expect(`${v.stdout}${v.stderr}`).toContain('leaf.pem: OK');
   });
 });
