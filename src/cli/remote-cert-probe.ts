@@ -41,17 +41,30 @@ export function errorLine(err: unknown): string {
 // Four handshakes at most, each bounded by TLS_TIMEOUT_SECONDS, plus the reads: ample.
 const PROBE_TIMEOUT_MS = (4 * TLS_TIMEOUT_SECONDS + 30) * 1000;
 
-async function probeOne(t: HostTargets, host: InventoryHost, open: ReaderOpener, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<ProbeOutcome> {
+/** Where one host's time went (shown by `pki check --remote --debug`). */
+export interface ProbeTiming {
+  readonly connectMs: number;
+  readonly probeMs: number;
+  readonly closeMs: number;
+}
+
+async function probeOne(t: HostTargets, host: InventoryHost, open: ReaderOpener, env: NodeJS.ProcessEnv, signal: AbortSignal, timings: Map<string, ProbeTiming>): Promise<ProbeOutcome> {
+  const t0 = performance.now();
   let opened: OpenedReader;
   try {
     opened = await open(host, env, signal);
   } catch (err) {
     return { host: t.host, error: `ssh: ${errorLine(err)}` };
   }
+  const t1 = performance.now();
+  let t2 = t1;
   try {
-    return await probeWithReader(t, opened.reader, signal);
+    const out = await probeWithReader(t, opened.reader, signal);
+    t2 = performance.now();
+    return out;
   } finally {
     await opened.close().catch(() => undefined);
+    timings.set(t.host, { connectMs: t1 - t0, probeMs: t2 - t1, closeMs: performance.now() - t2 });
   }
 }
 
@@ -70,8 +83,9 @@ export async function probeWithReader(t: HostTargets, reader: HostReader, signal
 export async function probeHosts(
   targets: readonly HostTargets[],
   hosts: ReadonlyMap<string, InventoryHost>,
-  opts: { readonly open: ReaderOpener; readonly concurrency: number; readonly env: NodeJS.ProcessEnv; readonly signal: AbortSignal },
+  opts: { readonly open: ReaderOpener; readonly concurrency: number; readonly env: NodeJS.ProcessEnv; readonly signal: AbortSignal; readonly timings?: Map<string, ProbeTiming> },
 ): Promise<ProbeOutcome[]> {
+  const timings = opts.timings ?? new Map<string, ProbeTiming>();
   const out: ProbeOutcome[] = new Array(targets.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -80,7 +94,7 @@ export async function probeHosts(
       const t = targets[i] as HostTargets;
       const host = hosts.get(t.host);
       if (opts.signal.aborted) out[i] = { host: t.host, error: 'stopped before this host was asked' };
-      else out[i] = host ? await probeOne(t, host, opts.open, opts.env, opts.signal) : { host: t.host, error: 'not in the inventory' };
+      else out[i] = host ? await probeOne(t, host, opts.open, opts.env, opts.signal, timings) : { host: t.host, error: 'not in the inventory' };
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, targets.length)) }, worker));

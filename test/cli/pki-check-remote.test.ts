@@ -128,4 +128,11 @@ describe('kubesmith pki check --remote (command)', () => {
     const viaBastion = { ...inv, hosts: inv.hosts.map((h, i) => (i === 0 ? { ...h, ssh: { ...h.ssh, bastion: { address: '10.0.0.1', port: 22, user: 'jump' } } } : h)) } as Inventory;
     expect(checkConcurrency(viaBastion)).toBe(inv.concurrency.hosts);
   });
+
+  it('--debug says where the time went', async () => {
+    const hosts = await deployedHosts(fleet, (h, k) => kubeletCert(fleet, h, k));
+    const c = { ...ctx(), debug: true };
+    await runRemoteCheck(c, { inventory: inv, json: true }, deps(hosts));
+    expect(c.err()).toMatch(/^pki check --remote timings: plan \d+ ms, hosts \d+ ms \(slowest \w+: connect \d+, probe \d+, close \d+ ms\), report \d+ ms$/m);
+  });
 });

@@ -41,12 +41,15 @@ interface Doc {
 describe.skipIf(!can.ok)('pki check --remote on real hosts', () => {
   let env: ApplyEnv;
   const times: number[] = [];
+  const breakdown: string[] = [];
 
   /** Runs the check; records its wall time; returns the parsed --json document. */
   async function check(extra: readonly string[] = []): Promise<{ run: CliRun; doc: Doc }> {
     const t0 = performance.now();
-    const run = await runCli(['pki', 'check', '--remote', '--json', '-i', env.inventory, ...extra], env.dir);
+    const run = await runCli(['pki', 'check', '--remote', '--json', '--debug', '-i', env.inventory, ...extra], env.dir);
     times.push(performance.now() - t0);
+    const timing = /pki check --remote timings: .*/.exec(run.stderr)?.[0];
+    if (timing) breakdown.push(timing.replace('pki check --remote timings: ', ''));
     expect(run.stderr).not.toMatch(/\(node:\d+\) \w*Warning/);
     return { run, doc: JSON.parse(run.stdout) as Doc };
   }
@@ -70,6 +73,7 @@ describe.skipIf(!can.ok)('pki check --remote on real hosts', () => {
         `pki check --remote on 3 real hosts (whole CLI process): ${times.map((t) => `${Math.round(t)} ms`).join(', ')}; ` +
           `bare node startup ${Math.round(nodeMs)} ms, one s_client handshake on cp1 ${hs.stdout.trim()} ms, load average ${(loadavg()[0] ?? 0).toFixed(1)}`,
       );
+      console.log(`inside the process (--debug):\n  ${breakdown.join('\n  ')}`);
     }
     await env?.close();
   });
