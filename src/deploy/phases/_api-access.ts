@@ -11,7 +11,9 @@ import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { HostFacts, PhaseContext } from '../phase.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
-import { probeRunnable } from './_units.js';
+import { gatherRunnable } from './_units.js';
+
+export { gatherRunnable };
 
 /**
  * Which client certificate a call uses. With pki.adminIdentity cluster-admins the admin
@@ -56,18 +58,6 @@ export function notRunnableReason(host: PlannedHost, facts: HostFacts, phase: Sh
   if (bin === undefined) return `${host.host.name} has no ${unit}`;
   if (facts.runnable?.get(bin) === undefined) return `${bin} does not run (--version failed: a stub or missing binary), so ${unit} was not started`;
   return undefined;
-}
-
-/**
- * Probes the `bins` this run has not judged yet and merges the answers into the run's runnable map.
- * The service phases probed every unit binary after the binaries phase wrote them, so in a whole
- * apply the API phases ask nothing again; with --only they probe what they need.
- */
-export async function gatherRunnable(host: HostReader, facts: HostFacts, bins: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
-  const unknown = bins.filter((b) => !(facts.runnable?.has(b) ?? false));
-  if (unknown.length === 0) return {};
-  const probed = (await probeRunnable(host, unknown, ctx)).runnable ?? new Map<string, string | undefined>();
-  return { runnable: new Map([...(facts.runnable ?? []), ...probed]) };
 }
 
 /** The control-plane host the API phases talk through: the first one taking part in this run. */

@@ -38,6 +38,20 @@ export async function probeRunnable(host: HostReader, binaries: readonly string[
   return { runnable };
 }
 
+/**
+ * Judges the `bins` this run has not judged yet and merges the answers into the run's runnable
+ * map. Each phase's facts replace the run's (runner: `{ ...facts, ...gathered }`), so returning only
+ * this phase's binaries dropped the earlier ones: verify then checked only the nodes phase's units.
+ * A binary is not judged twice in a run: the binaries phase wrote every one before the service
+ * phases, so the API phases ask nothing again (with --only they judge what they need).
+ */
+export async function gatherRunnable(host: HostReader, facts: HostFacts, bins: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
+  const unknown = bins.filter((b) => !(facts.runnable?.has(b) ?? false));
+  if (unknown.length === 0) return {};
+  const probed = (await probeRunnable(host, unknown, ctx)).runnable ?? new Map<string, string | undefined>();
+  return { runnable: new Map([...(facts.runnable ?? []), ...probed]) };
+}
+
 /** Steps for a service phase; `noBlock` for units that wait on their peers (etcd quorum). */
 export function serviceSteps(host: PlannedHost, phase: ShippingPhase, facts: HostFacts, noBlock = false): readonly Step[] {
   const bins = unitBinaries(host, phase);

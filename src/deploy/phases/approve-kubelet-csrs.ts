@@ -15,7 +15,7 @@ import { abortableSleep, type KubeClient } from '../../kube/client.js';
 import { hostsWithRole } from '../../inventory/types.js';
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
-import type { Phase, PhaseContext, PhaseReport } from '../phase.js';
+import type { HostFacts, Phase, PhaseContext, PhaseReport } from '../phase.js';
 import { apiHost, gatherRunnable, notRunnableReason, unitBinary, withApi, type ApiAccess } from './_api-access.js';
 import { expiredKubeletCerts, type KubeletCertTracker } from './_kubelet-certs.js';
 
@@ -67,30 +67,44 @@ export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, 
   }
 }
 
-/** Why a node's kubelet cannot take part, probed through its reader (the service phases' test). */
-async function kubeletSkip(reader: HostReader, planned: PlannedHost, ctx: PhaseContext): Promise<string | undefined> {
+/** Why a node's kubelet cannot take part (the service phases' test), probed only when this run has not judged it. */
+async function kubeletSkip(reader: HostReader, planned: PlannedHost, ctx: PhaseContext, known: HostFacts = {}): Promise<string | undefined> {
   const bin = unitBinary(planned, 'nodes', KUBELET);
-  const facts = bin ? await gatherRunnable(reader, {}, [bin], ctx) : {};
+  const facts = bin ? { ...known, ...(await gatherRunnable(reader, known, [bin], ctx)) } : known;
   return notRunnableReason(planned, facts, 'nodes', KUBELET);
 }
 
-/** The whole approval for the hosts of the run; a table plus per-host failures. */
-export async function approveReport(access: ApiAccess, hosts: ReadonlyMap<string, HostReader>, plan: ClusterPlan, ctx: PhaseContext, o: ApproveLoopOptions = {}): Promise<PhaseReport> {
+/**
+ * The whole approval for the hosts of the run; a table plus per-host failures. `known` holds the
+ * runnable facts gather found per host (a report gets readers only): what they settle is not probed.
+ */
+export async function approveReport(
+  access: ApiAccess,
+  hosts: ReadonlyMap<string, HostReader>,
+  plan: ClusterPlan,
+  ctx: PhaseContext,
+  o: ApproveLoopOptions = {},
+  known: ReadonlyMap<string, HostFacts> = new Map(),
+): Promise<PhaseReport> {
   const title = 'Kubelet certificates and node readiness';
   const columns = ['NODE', 'CLIENT CERT', 'SERVING CERT', 'READY'];
   const planned = (name: string): PlannedHost | undefined => plan.hosts.find((h) => h.host.name === name);
   const skipped: string[][] = [];
   const wanted: string[] = [];
-  for (const [name, reader] of hosts) {
-    const p = planned(name);
-    const why = p ? await kubeletSkip(reader, p, ctx) : `${name} is not in the plan`;
+  const reasons = await Promise.all(
+    [...hosts].map(async ([name, reader]) => {
+      const p = planned(name);
+      return [name, p ? await kubeletSkip(reader, p, ctx, known.get(name)) : `${name} is not in the plan`] as const;
+    }),
+  );
+  for (const [name, why] of reasons) {
     if (why) skipped.push([name, '-', '-', `skipped: ${why}`]);
     else wanted.push(name);
   }
   const via = apiHost(plan, [...hosts.keys()]) ?? hostsWithRole(plan.inventory, 'control-plane')[0]?.name;
   const viaReader = via === undefined ? undefined : hosts.get(via);
   const viaPlanned = via === undefined ? undefined : planned(via);
-  const apiSkip = via === undefined ? 'the inventory has no control-plane host' : viaReader && viaPlanned ? await apiserverSkip(viaReader, viaPlanned, ctx) : undefined;
+  const apiSkip = via === undefined ? 'the inventory has no control-plane host' : viaReader && viaPlanned ? await apiserverSkip(viaReader, viaPlanned, ctx, known.get(via)) : undefined;
   if (wanted.length === 0 || apiSkip) {
     const reason = apiSkip ? `skipped: ${apiSkip}` : undefined;
     return { title: `${title} (skipped)`, columns, rows: [...skipped, ...wanted.map((n) => [n, '-', '-', reason ?? ''])], failures: [] };
@@ -110,9 +124,9 @@ export async function approveReport(access: ApiAccess, hosts: ReadonlyMap<string
   }
 }
 
-async function apiserverSkip(reader: HostReader, p: PlannedHost, ctx: PhaseContext): Promise<string | undefined> {
+async function apiserverSkip(reader: HostReader, p: PlannedHost, ctx: PhaseContext, known: HostFacts = {}): Promise<string | undefined> {
   const bin = unitBinary(p, 'control-plane', APISERVER);
-  return notRunnableReason(p, bin ? await gatherRunnable(reader, {}, [bin], ctx) : {}, 'control-plane', APISERVER);
+  return notRunnableReason(p, bin ? { ...known, ...(await gatherRunnable(reader, known, [bin], ctx)) } : known, 'control-plane', APISERVER);
 }
 
 function tabulate(title: string, columns: readonly string[], wanted: readonly string[], certs: readonly NodeCertStatus[], ready: readonly NodeReadiness[], skipped: readonly string[][], cniNone: boolean): PhaseReport {
@@ -134,6 +148,8 @@ function tabulate(title: string, columns: readonly string[], wanted: readonly st
 
 /** The phase, talking to the API through `access`. */
 export function approveKubeletCsrsPhase(access: ApiAccess, o: ApproveLoopOptions = {}): Phase {
+  // What gather judged per host in this run (the service phases' runnable facts, merged), for the report.
+  const known = new Map<string, HostFacts>();
   return {
     id: 'approve-kubelet-csrs',
     title: 'Approve kubelet certificates',
@@ -141,15 +157,17 @@ export function approveKubeletCsrsPhase(access: ApiAccess, o: ApproveLoopOptions
     // certificates and waiting for Ready takes minutes on a real cluster, not the default 2.
     deadlineMs: 10 * 60_000,
     hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('worker') || h.host.roles.includes('control-plane')),
-    gather: (host, { host: planned, facts }, ctx) => {
+    gather: async (host, { host: planned, facts }, ctx) => {
       const bin = unitBinary(planned, 'nodes', KUBELET);
-      return bin ? gatherRunnable(host, facts, [bin], ctx) : Promise.resolve({});
+      const got = bin ? await gatherRunnable(host, facts, [bin], ctx) : {};
+      known.set(planned.host.name, { runnable: got.runnable ?? facts.runnable ?? new Map() });
+      return got;
     },
     plan: ({ host, facts, plan }) => {
       const skip = notRunnableReason(host, facts, 'nodes', KUBELET);
       const cni = plan.inventory.cluster.cni === 'none' ? ` (${CNI_NONE_NOTE}; nodes stay NotReady until then)` : '';
       return [{ kind: 'note', message: skip ? `kubelet CSRs not approved: ${skip}` : `API: approve ${host.host.name}'s kubelet client and serving CSRs that match the inventory, then wait for the node to be Ready${cni}` }];
     },
-    report: (hosts, plan, ctx) => approveReport(access, hosts, plan, ctx, o),
+    report: (hosts, plan, ctx) => approveReport(access, hosts, plan, ctx, o, known),
   };
 }

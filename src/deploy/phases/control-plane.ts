@@ -5,7 +5,7 @@
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
-import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
 import { CONTROL_PLANE_ROLLING } from './_rolling.js';
 import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
@@ -16,7 +16,7 @@ export const controlPlane: Phase = {
   title: 'Install control plane',
   rolling: CONTROL_PLANE_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'control-plane').length > 0),
-  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'control-plane').values()], ctx),
+  gather: (host, { host: planned, facts }, ctx) => gatherRunnable(host, facts, [...unitBinaries(planned, 'control-plane').values()], ctx),
   check: (input) => expiryWarnings(phaseExpiry(input, 'control-plane')),
   plan: (input) => restartForExpiry(serviceSteps(input.host, 'control-plane', input.facts), phaseExpiry(input, 'control-plane')),
   verify: async (host, input, ctx) => [

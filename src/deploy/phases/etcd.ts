@@ -7,7 +7,7 @@
  * at once, in the phase's own pass, so all of them together (_expired.ts).
  */
 import type { Phase } from '../phase.js';
-import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { unitBinaries } from './_artifacts.js';
 import { etcdReport } from './_etcd-health.js';
 import { ETCD_ROLLING } from './_rolling.js';
@@ -18,7 +18,7 @@ export const etcd: Phase = {
   id: 'etcd',
   title: 'Install etcd',
   hosts: (plan) => plan.hosts.filter((h) => h.host.roles.includes('etcd')),
-  gather: (host, { host: planned }, ctx) => probeRunnable(host, [...unitBinaries(planned, 'etcd').values()], ctx),
+  gather: (host, { host: planned, facts }, ctx) => gatherRunnable(host, facts, [...unitBinaries(planned, 'etcd').values()], ctx),
   check: (input) => expiryWarnings(phaseExpiry(input, 'etcd')),
   plan: (input) => restartForExpiry(serviceSteps(input.host, 'etcd', input.facts, true), phaseExpiry(input, 'etcd')),
   verify: (host, { host: planned, changedPaths }, ctx) => verifyUnitFiles(host, planned, 'etcd', ctx, changedPaths ?? new Set()),

@@ -8,7 +8,7 @@
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
-import { probeRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
+import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
 import { checkReadiness } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
 import { NODES_ROLLING } from './_rolling.js';
@@ -21,7 +21,7 @@ export const nodes: Phase = {
   title: 'Install nodes',
   rolling: NODES_ROLLING,
   hosts: (plan) => plan.hosts.filter((h) => artifactsOf(h, 'nodes').length > 0),
-  gather: async (host, { host: planned, plan }, ctx) => ({ ...(await probeRunnable(host, [...unitBinaries(planned, 'nodes').values()], ctx)), ...(await kubeletTrustFacts(host, plan, ctx)) }),
+  gather: async (host, { host: planned, plan, facts }, ctx) => ({ ...(await gatherRunnable(host, facts, [...unitBinaries(planned, 'nodes').values()], ctx)), ...(await kubeletTrustFacts(host, plan, ctx)) }),
   check: (input) => expiryWarnings(phaseExpiry(input, 'nodes')),
   plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), phaseExpiry(input, 'nodes')), kubeletRotation(input)), input),
   verify: async (host, input, ctx) => [
