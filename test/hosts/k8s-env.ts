@@ -45,6 +45,9 @@ export const podSubnet = (i: number): string => `10.244.${100 + i}`;
  * Test-host preparation (test-hosts.md; not product behaviour): cgroup-v1 controllers read-write,
  * /dev/kmsg for the kubelet, and the sysctls the kubelet insists on bind-mounted as read-only files
  * because /proc/sys is read-only inside nspawn. Run before apply, so before containerd and kubelet.
+ * The kubelet's and containerd's state go on a tmpfs of their own: on the overlay they would share
+ * the machine's disk with every other test, and the kubelet's default eviction threshold
+ * (imagefs.available < 15%) tainted all nodes DiskPressure when that disk was 85.7% full.
  */
 const PREPARE = [
   'set -e',
@@ -56,6 +59,7 @@ const PREPARE = [
   '  [ "$(cat /proc/sys/$k)" = "$v" ] && continue',
   '  echo "$v" > "$f"; mount --bind -o ro "$f" /proc/sys/$k',
   'done',
+  'for d in /var/lib/kubelet /var/lib/containerd; do mkdir -p $d; mountpoint -q $d || mount -t tmpfs -o size=4g,mode=0700 tmpfs $d; done',
 ].join('\n');
 
 /** The pod network the operator's CNI would provide (`cni: none`): a bridge on this node's subnet, routes to the others'. */
