@@ -39,9 +39,9 @@ async function sServer(port: number, extra: string[]): Promise<void> {
   });
 }
 
-function run(req: ProbeRequest): { stdout: string; stderr: string; status: number | null } {
+function run(req: ProbeRequest, tmp = f('tmp')): { stdout: string; stderr: string; status: number | null } {
   const argv = probeArgv(req);
-  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', cwd: dir, env: { ...process.env, TMPDIR: f('tmp') } });
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', cwd: dir, env: { ...process.env, TMPDIR: tmp } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
@@ -111,6 +111,15 @@ describe('certificate probe script (real sh, awk, openssl)', () => {
     expect(refused?.state === 'failed' ? refused.reason : '').toMatch(/refused|errno/i);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(readdirSync(f('tmp'))).toEqual([]); // the handshakes' temp dir is gone
+  });
+
+  it('without a writable temp directory, still reads every endpoint (one after the other)', () => {
+    const at = (p: number): string => `127.0.0.1:${p}`;
+    const req: ProbeRequest = { certFiles: [f('server.pem')], kubeconfigs: [], endpoints: [at(ports.tls12), at(ports.refused)] };
+    const obs = parseProbe(run(req, f('no-such-dir')).stdout, req);
+    expect(obs.tls.get(at(ports.tls12))).toEqual({ state: 'ok', cert: readFileSync(f('server.pem'), 'utf8') });
+    expect(obs.tls.get(at(ports.refused))?.state).toBe('failed');
+    expect(obs.files.get(f('server.pem'))?.state).toBe('ok');
   });
 
   it('gives up on a listener that never answers TLS after its timeout', () => {
