@@ -148,6 +148,8 @@ export interface RolloutTier {
 
 /** What one look at a rollout's health found. */
 export interface GateVerdict {
+  /** Hosts the look covered (etcd: every member of the plan, also those outside the run). */
+  readonly checked: readonly string[];
   /** Hosts that are not healthy, with the reason. */
   readonly unhealthy: ReadonlyMap<string, string>;
   /** A problem of the group as a whole: no leader, members disagree on the revision. */

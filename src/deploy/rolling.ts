@@ -59,10 +59,10 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   let last: readonly string[] = [];
   let lastWhy: string | undefined;
   if (policy.scope === 'group') {
-    const pre = await waitGate(policy, io, gateInput(group), (v) => startable(v, units, group.length));
+    const pre = await waitGate(policy, io, gateInput(group), (v) => startable(v, units));
     if (!pre.ok) return notStarted(phase, policy, pre.verdict, units, io);
     for (const [host, why] of pre.verdict.unhealthy) if (units.has(host) && !first.has(host)) first.set(host, `not healthy before the rollout: ${why}`);
-    if (pre.verdict.unhealthy.size >= group.length && pre.verdict.unhealthy.size > 0) for (const h of units.keys()) if (!first.has(h)) first.set(h, 'no host of the group was healthy: nothing serves, so nothing is lost');
+    if (nothingServes(pre.verdict)) for (const h of units.keys()) if (!first.has(h)) first.set(h, 'no host of the group was healthy: nothing serves, so nothing is lost');
     last = pre.verdict.last ?? [];
     lastWhy = pre.verdict.lastWhy;
   }
@@ -113,9 +113,14 @@ const healthy = (v: GateVerdict): boolean => v.unhealthy.size === 0 && v.cluster
  * Whether the rollout may start: all healthy, or every unhealthy host is one that restarts (it
  * restarts first: restarting a host that serves nobody costs nothing), or nothing serves at all.
  */
-function startable(v: GateVerdict, units: ReadonlyMap<string, unknown>, groupSize: number): boolean {
-  if (v.unhealthy.size >= groupSize && groupSize > 0) return true;
+function startable(v: GateVerdict, units: ReadonlyMap<string, unknown>): boolean {
+  if (nothingServes(v)) return true;
   return v.cluster === undefined && [...v.unhealthy.keys()].every((h) => units.has(h));
+}
+
+/** Every host the gate looked at is unhealthy (an --limit run counts the members outside it too). */
+function nothingServes(v: GateVerdict): boolean {
+  return v.checked.length > 0 && v.checked.every((h) => v.unhealthy.has(h));
 }
 
 /** Looks at the gate until `accept` holds or the deadline passes (one look in dry-run). */
@@ -123,7 +128,7 @@ async function waitGate(policy: RollingRestart, io: RolloutIo, input: Parameters
   const deadline = io.clock.now().getTime() + io.timeoutMs;
   const ctx: PhaseContext = { signal: io.signal, deadline, clock: io.clock, dryRun: io.dryRun };
   for (;;) {
-    const verdict = await policy.check(io.readers, input, ctx).catch((err: unknown): GateVerdict => ({ unhealthy: new Map(), cluster: `health check failed: ${err instanceof Error ? err.message : String(err)}` }));
+    const verdict = await policy.check(io.readers, input, ctx).catch((err: unknown): GateVerdict => ({ checked: [], unhealthy: new Map(), cluster: `health check failed: ${err instanceof Error ? err.message : String(err)}` }));
     if (accept(verdict) || io.dryRun) return { ok: accept(verdict) || io.dryRun, verdict };
     if (io.clock.now().getTime() >= deadline || io.signal.aborted) return { ok: false, verdict };
     await new Promise((res) => setTimeout(res, GATE_POLL_MS));

@@ -46,14 +46,14 @@ function renewed(plan: ClusterPlan, hosts: readonly string[], tag: string): Clus
   };
 }
 
-async function apply(plan: ClusterPlan, fleet: Map<string, FakeHost>, opts: { dryRun?: boolean; timeoutMs?: number } = {}) {
+async function apply(plan: ClusterPlan, fleet: Map<string, FakeHost>, opts: { dryRun?: boolean; timeoutMs?: number; limit?: readonly string[] } = {}) {
   const events: DeployEvent[] = [];
   const transport: Transport = { connect: async (h) => fleet.get(h.name) as FakeHost, lock: async () => ({ release: async () => undefined }) };
   let hosts: readonly HostSummary[] = [];
   let error: unknown;
   try {
     hosts = (
-      await runPhases({ plan, phases: APPLY_PHASES, dryRun: opts.dryRun ?? false, transport, emit: (e) => events.push(e), signal: new AbortController().signal, clock: realClock, verifyTimeoutMs: opts.timeoutMs ?? 5_000 })
+      await runPhases({ plan, phases: APPLY_PHASES, dryRun: opts.dryRun ?? false, transport, emit: (e) => events.push(e), signal: new AbortController().signal, clock: realClock, verifyTimeoutMs: opts.timeoutMs ?? 5_000, ...(opts.limit ? { limit: opts.limit } : {}) })
     ).hosts;
   } catch (err) {
     error = err;
@@ -204,5 +204,16 @@ describe('rolling restart on the fake fleet with a simulated etcd', () => {
     expect(err.hint).toMatch(/^nothing was restarted: restarting master01, node01 while another host of the group is unhealthy/);
     expect(sim.restarts).toEqual(['node02', 'node01', 'master01']);
     for (const m of ['master01', 'node01']) expect(fleet.get(m)?.files.has(`${PENDING_RESTART_DIR}/etcd.service`)).toBe(true);
+  });
+
+  it('--limit: members outside the run count; one of them unhealthy keeps the rollout from starting', async () => {
+    const { plan, fleet, sim } = await installed();
+    sim.member('master01').broken = true;
+    const run = await apply(renewed(plan, ['node01'], 'limited'), fleet, { timeoutMs: 1_000, limit: ['node01'] });
+    expect(run.error).toBeInstanceOf(PhaseError);
+    expect((run.error as PhaseError).failures.map((f) => f.host)).toEqual(['master01']);
+    expect((run.error as PhaseError).hint).toMatch(/^nothing was restarted: restarting node01 while another host of the group is unhealthy/);
+    expect(sim.restarts).toEqual([]);
+    expect(fleet.get('node01')?.files.has(`${PENDING_RESTART_DIR}/etcd.service`)).toBe(true);
   });
 });

@@ -32,13 +32,14 @@ export async function etcdGate(readers: ReadonlyMap<string, HostReader>, input: 
   const members = input.plan.hosts.filter((h) => h.host.roles.includes('etcd'));
   const from = members.find((m) => readers.has(m.host.name));
   const reader = from && readers.get(from.host.name);
-  if (!from || !reader) return { unhealthy: new Map(), cluster: 'no etcd member is connected to look at the cluster from' };
+  const checked = members.map((m) => m.host.name);
+  if (!from || !reader) return { checked, unhealthy: new Map(), cluster: 'no etcd member is connected to look at the cluster from' };
   const endpoint = (h: PlannedHost): string => `https://${h.host.internalIP}:2379`;
   const endpoints = members.map(endpoint);
   // Shorter than the report's 5 s: a stopped member costs the whole command timeout on every look.
   const base = etcdctlArgv(input.plan, from, endpoints)?.map((a) => (a.startsWith('--command-timeout=') ? '--command-timeout=2s' : a));
   const health = healthProbe(input.plan, from, endpoints);
-  if (!base || !health) return { unhealthy: new Map(), cluster: `${from.host.name} has no healthcheck-client certificate to ask etcd with` };
+  if (!base || !health) return { checked, unhealthy: new Map(), cluster: `${from.host.name} has no healthcheck-client certificate to ask etcd with` };
   const status = [...base, '--dial-timeout=1s', 'endpoint', 'status'];
   const line = (argv: readonly string[]): string => `${argv.map(shQuote).join(' ')} 2>/dev/null`;
   const script = [line(status), `echo ${SEP}`, `${line(health.argv)} || true`, `echo ${SEP}`, line(status), 'exit 0'].join('\n');
@@ -77,6 +78,7 @@ export function judge(
   const behind = answered.filter((a) => a.revision < high);
   if (behind.length > 0) problems.push(`revision not caught up: ${behind.map((a) => `${a.host} at ${a.revision}`).join(', ')}, the cluster was at ${high}`);
   return {
+    checked: members.map((m) => m.host.name),
     unhealthy,
     ...(problems.length > 0 ? { cluster: problems.join('; ') } : {}),
     ...(leaderHost !== undefined && leaders.size === 1 ? { last: [leaderHost], lastWhy: 'the current leader, so the cluster elects once' } : {}),

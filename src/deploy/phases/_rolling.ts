@@ -67,6 +67,7 @@ export const NODES_ROLLING: RollingRestart = {
 async function unitsGate(phase: ShippingPhase, readers: ReadonlyMap<string, HostReader>, input: GateInput, ctx: PhaseContext): Promise<GateVerdict> {
   const port = input.plan.inventory.cluster.apiServer.port;
   const unhealthy = new Map<string, string>();
+  const checked = input.hosts.map((h) => h.host.name).filter((h) => readers.has(h));
   await Promise.all(
     input.hosts.map(async (h) => {
       const reader = readers.get(h.host.name);
@@ -81,5 +82,5 @@ async function unitsGate(phase: ShippingPhase, readers: ReadonlyMap<string, Host
       if (bad.length > 0) unhealthy.set(h.host.name, bad.join('; '));
     }),
   );
-  return { unhealthy };
+  return { checked, unhealthy };
 }
