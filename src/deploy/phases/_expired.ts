@@ -49,9 +49,9 @@ export function kubeletExpiry(input: PhaseInput): ExpiryFinding | undefined {
   return unitExpiry(input, 'kubelet.service');
 }
 
-/** The findings for every unit the phase runs on this host. */
+/** The findings for every unit the phase runs on this host (a unit whose binary does not run is not started, so it has none). */
 export function phaseExpiry(input: PhaseInput, phase: ShippingPhase): readonly ExpiryFinding[] {
-  return [...unitBinaries(input.host, phase).keys()].flatMap((u) => unitExpiry(input, u) ?? []);
+  return [...unitBinaries(input.host, phase)].flatMap(([u, bin]) => (input.facts.runnable?.get(bin) === undefined ? [] : (unitExpiry(input, u) ?? [])));
 }
 
 /** The findings as preflight-style warnings (printed by apply and dry-run). */

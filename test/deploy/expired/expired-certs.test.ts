@@ -136,6 +136,8 @@ describe('phases with expired certificates on the host', () => {
     expect(restarts(steps, 'kube-proxy.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
     expect(notes(steps).join('\n')).toMatch(/kubelet: its client certificate expired \(kubelet-client-current\.pem expired 2025-01-01T00:00:00Z\): restarting kubelet so it re-bootstraps with the bootstrap token/);
     expect(nodes.check?.(i)).toHaveLength(1);
+    // A stub kubelet (its binary does not run) was never started: nothing to say or restart.
+    expect(nodes.check?.(input('node02', { runnable: new Map(), expiredCerts: expired }))).toEqual([]);
     const fine = nodes.plan(input('node02', { runnable: running('node02'), expiredCerts: new Map() }));
     expect(restarts(fine, 'kubelet.service')).toEqual([expect.objectContaining({ when: 'changed' })]);
     expect(nodes.check?.(input('node02', { expiredCerts: new Map() }))).toEqual([]);
