@@ -5,9 +5,8 @@
  */
 import type { Inventory } from '../inventory/types.js';
 import { buildPlan } from '../plan/build-plan.js';
-import { bundleFromState } from '../pki/remote/state-bundle.js';
+import { bundleFromState, signerCas } from '../pki/remote/state-bundle.js';
 import { remoteTargets, type HostTargets } from '../pki/remote/targets.js';
-import { certSpecs } from '../pki/specs.js';
 import { createEngine, type TemplateEngine } from '../render/engine.js';
 import { loadCatalogue } from '../state/load-catalogue.js';
 import { loadTemplates } from '../state/load-templates.js';
@@ -45,10 +44,6 @@ export function remoteCertPlan(inv: Inventory, limit?: readonly string[]): Remot
   const bundle = bundleFromState(inv, catalogue, state);
   const templates = loadTemplates();
   const plan = buildPlan({ inventory: inv, pki: bundle, pkiDecisions: [], templates, engine: certificatesOnly(createEngine(templates)) });
-  const cas = new Map<string, string>();
-  for (const s of certSpecs(catalogue, inv)) {
-    const pem = s.kind === 'ca' ? bundle.certs.get(s.id)?.certPem : undefined;
-    if (pem !== undefined) cas.set(s.id, pem);
-  }
+  const cas = signerCas(inv, bundle);
   return { targets: remoteTargets(plan, limit), cas, notes };
 }

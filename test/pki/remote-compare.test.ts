@@ -4,7 +4,14 @@
  * the probe prints) against the state. Each status is produced by the situation it names.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/build-plan.js';
+import { certFingerprint } from '../../src/pki/identity.js';
 import { needsAttention } from '../../src/pki/remote/compare.js';
+import { bundleFromState, signerCas } from '../../src/pki/remote/state-bundle.js';
+import { remoteTargets } from '../../src/pki/remote/targets.js';
+import { serializeRotation, type CaRotation } from '../../src/pki/rotation-record.js';
+import { loadTemplates } from '../../src/state/load-templates.js';
+import { shippedCatalogue } from '../support/pki-fixture.js';
 import { remoteRows, type HostAnswer } from '../../src/pki/remote/rows.js';
 import { parseProbe, probeArgv } from '../../src/pki/remote/probe-script.js';
 import type { RemoteCertRow } from '../../src/pki/remote/types.js';
@@ -148,5 +155,35 @@ describe('pki check --remote: comparing hosts with the state', () => {
     const late = pick(rowsFor(fleet, hosts, new Date(leafEnd + DAY)), 'master01', '/opt/kubernetes/ssl/apiserver.pem') as RemoteCertRow;
     expect(late.residualMs).toBe(-DAY);
     expect(needsAttention(late, 0)).toBe(true);
+  });
+
+  it('during a kubernetes-ca rotation (stage 1) the trust bundles hold old + new: a host with both is in sync, one with the old CA alone is not', async () => {
+    const current = fleet.state.pairs.get('kubernetes-ca')?.certPem as string;
+    const next = older.state.pairs.get('kubernetes-ca')?.certPem as string; // stands in for the new root
+    const rotation: CaRotation = {
+      name: 'kubernetes-ca',
+      stage: 1,
+      startedAt: fleet.issuedAt.toISOString(),
+      stages: [{ stage: 1, at: fleet.issuedAt.toISOString() }],
+      old: { fingerprint: certFingerprint(current), pem: current },
+      next: { fingerprint: certFingerprint(next), pem: next },
+      backup: 'backup/rotation',
+      nextKeyPem: older.state.pairs.get('kubernetes-ca')?.keyPem as string,
+    };
+    const state = { ...fleet.state, rotationJson: serializeRotation(rotation) };
+    const inv = fleet.inventory;
+    const bundle = bundleFromState(inv, shippedCatalogue(), state);
+    const plan = buildPlan({ inventory: inv, pki: bundle, pkiDecisions: [], templates: loadTemplates() });
+    const rotating: RemoteFleet = { ...fleet, state, plan, targets: remoteTargets(plan) };
+    const hosts = await deployedHosts(rotating, (h, k) => kubeletCert(older, h, k)); // kubelets signed by the next root
+    (hosts.get('node02') as FakeCertHostState).files.set('/opt/kubernetes/ssl/ca.pem', current);
+    const answers = rotating.targets.map((t) => ({ host: t.host, observation: parseProbe(fakeProbeOutput(probeArgv(t.request), hosts.get(t.host) as FakeCertHostState), t.request) }));
+    const { rows } = remoteRows(rotating.targets, answers, signerCas(inv, bundle), new Date(fleet.issuedAt.getTime() + DAY));
+    expect(pick(rows, 'node01', '/opt/kubernetes/ssl/ca.pem')).toMatchObject({ status: 'in sync', count: 2, signer: 'self-signed' });
+    expect(pick(rows, 'node01', '/opt/kubernetes/cfg/kube-proxy.kubeconfig [ca]')).toMatchObject({ status: 'in sync', count: 2 });
+    expect(pick(rows, 'node02', '/opt/kubernetes/ssl/ca.pem')?.status).toBe('differs from state');
+    // Same name and key here, so the current root verifies them first; what matters: trusted, not "wrong signer".
+    expect(pick(rows, 'node01', '/var/lib/kubelet/pki/kubelet-client-current.pem')?.status).toBe('kubelet-rotated');
+    expect([...signerCas(inv, bundle).keys()]).toEqual(['kubernetes-ca', 'etcd-ca', 'front-proxy-ca', 'kubernetes-ca (next)']);
   });
 });

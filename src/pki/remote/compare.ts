@@ -11,7 +11,8 @@
  *   kubernetes-ca signed them, `wrong signer` when not, `not issued` before the kubelet bootstrapped.
  */
 import type { CertFactsCache } from './cert-facts.js';
-import { certKey, sameCerts } from './pem.js';
+import { sameCerts } from './pem.js';
+import { pemBlocks } from './probe-script.js';
 import { PROBLEM_STATUSES, type Expectation, type FileObservation, type HostFailure, type HostObservation, type RemoteCertRow, type RemoteStatus } from './types.js';
 
 /** The CA that signs kubelet certificates (kube-controller-manager's CSR signer). */
@@ -34,7 +35,8 @@ function found(e: Expectation, obs: FileObservation | undefined): { certs: strin
     const data = e.field ? obs.fields.get(e.field) : undefined;
     if (data === undefined) return { status: 'not deployed', detail: `${e.path} has no ${e.field}` };
     const pem = Buffer.from(data, 'base64').toString('utf8');
-    return certKey(pem) === '' ? { status: 'unreadable', detail: `${e.path}: ${e.field} is not a certificate` } : { certs: [pem] };
+    const blocks = pemBlocks(pem); // a CA field holds two certificates during a rotation
+    return blocks.length === 0 ? { status: 'unreadable', detail: `${e.path}: ${e.field} is not a certificate` } : { certs: blocks };
   }
   return obs.certs.length === 0 ? { status: 'unreadable', detail: `${e.path}: no complete PEM certificate in it` } : { certs: [...obs.certs] };
 }
@@ -43,7 +45,10 @@ function found(e: Expectation, obs: FileObservation | undefined): { certs: strin
 function syncOf(e: Expectation, certs: readonly string[], facts: CertFactsCache): { status: RemoteStatus; detail?: string } {
   if (e.source === 'kubelet' || (e.source === 'served' && e.certificate === 'kubelet-serving')) {
     const signer = facts.of(certs[0] ?? '')?.signer;
-    return signer === KUBELET_SIGNER ? { status: 'kubelet-rotated' } : { status: 'wrong signer', detail: `signed by ${signer ?? 'an unreadable certificate'}, not the state's ${KUBELET_SIGNER}` };
+    if (signer === KUBELET_SIGNER) return { status: 'kubelet-rotated' };
+    // During a rotation of kubernetes-ca the other root is trusted too (signerCas in state-bundle.ts).
+    if (signer?.startsWith(`${KUBELET_SIGNER} (`)) return { status: 'kubelet-rotated', detail: `signed by ${signer}, trusted while the rotation lasts` };
+    return { status: 'wrong signer', detail: `signed by ${signer ?? 'an unreadable certificate'}, not the state's ${KUBELET_SIGNER}` };
   }
   const want = (e.expected ?? []).flatMap((p) => facts.keys(p));
   const have = certs.flatMap((p) => facts.keys(p));

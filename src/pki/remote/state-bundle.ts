@@ -7,6 +7,7 @@
 import type { Inventory } from '../../inventory/types.js';
 import { PkiError } from '../../shared/errors.js';
 import type { PkiCatalogue } from '../profile-types.js';
+import { fittedRotation, rotationOf } from '../rotation-ensure.js';
 import { certSpecs } from '../specs.js';
 import type { PkiState } from '../state-types.js';
 import type { BootstrapToken, CertMaterial, PkiBundle } from '../types.js';
@@ -31,11 +32,24 @@ export function bundleFromState(inv: Inventory, catalogue: PkiCatalogue, state: 
       hint: '`pki check --remote` compares hosts with the state; `kubesmith pki check` shows the state itself, `kubesmith pki generate` issues what is missing',
     });
   }
-  return {
-    algorithm: inv.pki.keyAlgorithm,
-    certs,
-    serviceAccount: { publicPem: state.serviceAccount.publicPem ?? '', privatePem: state.serviceAccount.privatePem ?? '' },
-    bootstrapToken: NO_TOKEN,
-    catalogue,
-  };
+  const serviceAccount = { publicPem: state.serviceAccount.publicPem ?? '', privatePem: state.serviceAccount.privatePem ?? '' };
+  // A staged CA rotation puts old + new into the trust bundles (trust-bundle.ts): compare with those.
+  const rotation = fittedRotation(rotationOf(state, {}), { certs, serviceAccount }, state.dir);
+  return { algorithm: inv.pki.keyAlgorithm, certs, serviceAccount, bootstrapToken: NO_TOKEN, catalogue, ...(rotation ? { rotation } : {}) };
+}
+
+/**
+ * The CAs that may have signed what hosts hold, by name: the state's CAs and, during a rotation,
+ * the other root of the rotated CA ("kubernetes-ca (old)" in stage 2, "(next)" in stage 1), which
+ * the trust bundles still (or already) trust.
+ */
+export function signerCas(inv: Inventory, bundle: PkiBundle): ReadonlyMap<string, string> {
+  const cas = new Map<string, string>();
+  for (const s of certSpecs(bundle.catalogue, inv)) {
+    const pem = s.kind === 'ca' ? bundle.certs.get(s.id)?.certPem : undefined;
+    if (pem !== undefined) cas.set(s.id, pem);
+  }
+  const r = bundle.rotation;
+  if (r !== undefined && r.stage !== 3 && cas.has(r.name)) cas.set(`${r.name} (${r.stage === 1 ? 'next' : 'old'})`, r.stage === 1 ? r.next.pem : r.old.pem);
+  return cas;
 }
