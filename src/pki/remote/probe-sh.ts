@@ -21,12 +21,15 @@ export const TLS_TIMEOUT_SECONDS = 5;
 // Everything happens in BEGIN over ARGV triples (mode, index, path), so awk never opens ARGV itself.
 // Modes: c = certificate file, k = kubeconfig, t = handshake output (exit status in PATH.rc),
 // tN = handshake output on stdin ("-"; mawk crashes closing "/dev/stdin") with exit status N (no temp dir).
+// s_client verifies nothing here (the report checks signers itself), so it skips loading the
+// system CA store: half of its start-up time (OpenSSL 1.1.0+; an older one says "unknown option").
 const AWK = `
 function certs(f,  line, c, b, n, out) {
   out = ""; why = ""
   while ((getline line < f) > 0) {
     sub(/\\r$/, "", line)
-    if (why == "" && tolower(line) ~ /refused|unreachable|errno|no peer certificate|alert|error/) why = substr(line, 1, 200)
+    if (why == "" && tolower(line) ~ /refused|unreachable|errno|no peer certificate|alert|error|unknown option/) why = substr(line, 1, 200)
+    if (tolower(line) ~ /connection refused/) why = "connection refused (nothing listens there)"
     if (line ~ /^-----BEGIN /) { c = (line == "-----BEGIN CERTIFICATE-----"); b = ""; n = 0 }
     if (c && line !~ /^-----/ && line !~ /^[A-Za-z0-9+\\/=]*$/) { c = 0; b = "" }
     if (c) { b = b line "\\n"; n++; if (n > 400) { c = 0; b = "" } }
@@ -79,10 +82,10 @@ for a in "$@"; do
     t*)
       if [ -z "$ssl" ]; then echo "@t $i no-openssl"
       elif [ -n "$tmp" ]; then
-        (timeout ${TLS_TIMEOUT_SECONDS} openssl s_client -connect "\${a#t}" </dev/null >"$tmp/$i" 2>&1; echo $? >"$tmp/$i.rc") &
+        (timeout ${TLS_TIMEOUT_SECONDS} openssl s_client -no-CAfile -no-CApath -connect "\${a#t}" </dev/null >"$tmp/$i" 2>&1; echo $? >"$tmp/$i.rc") &
         set -- "$@" t "$i" "$tmp/$i"
       else
-        out=$(timeout ${TLS_TIMEOUT_SECONDS} openssl s_client -connect "\${a#t}" </dev/null 2>&1); rc=$?
+        out=$(timeout ${TLS_TIMEOUT_SECONDS} openssl s_client -no-CAfile -no-CApath -connect "\${a#t}" </dev/null 2>&1); rc=$?
         printf '%s\\n' "$out" | awk "$prog" "t$rc" "$i" -
       fi ;;
   esac
