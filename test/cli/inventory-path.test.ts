@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runCliCaptured } from '../support/cli-run.js';
+import { commandArgv } from '../support/command-argv.js';
 import { finished, sourceCli, spawnCli } from '../support/source-cli.js';
 import { snapshotTree, treeChanges } from '../support/tree-snapshot.js';
 
@@ -26,8 +27,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'plain'), 'not a directory\n');
 });
 
-/** Each command's argv with the required options besides -i. */
-const argvOf = (name: string): string[] => [...name.split(' '), ...(name === 'render' ? ['--out', 'out'] : [])];
+const argvOf = commandArgv;
 
 describe('-i DIR', () => {
   it.each(COMMANDS.map((c) => [c.name]))('%s -i DIR: exit 2, points at DIR/inventory.yaml, writes nothing', async (name) => {

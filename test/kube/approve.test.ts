@@ -146,10 +146,13 @@ describe('kubesmith approve', () => {
   it('--watch gives up at --timeout naming the nodes still without certificates', async () => {
     api = await startFakeApiServer(pki);
     // Already approved and issued for three nodes (no signer timing involved); node02 never asks.
-    const issued = { conditions: [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }], certificate: Buffer.from(pki.server.certPem).toString('base64') };
+    // The node is read from the issued certificate (system:node:NAME), so each carries its own.
+    const approved = [{ type: 'Approved', status: 'True', reason: 'AutoApproved' }];
     for (const [n, ip] of [['node01', '192.168.80.11'], ['master01', '192.168.80.10'], ['master02', '192.168.80.20']] as const) {
-      api.put(CSR, { ...wire(await bootstrapClientCsr(n)), status: issued });
-      api.put(CSR, { ...wire(await servingCsr(n, ip)), status: issued });
+      for (const csr of [wire(await bootstrapClientCsr(n)), wire(await servingCsr(n, ip))]) {
+        const certificate = await api.issue((csr['spec'] as { request: string }).request);
+        api.put(CSR, { ...csr, status: { conditions: approved, certificate } });
+      }
     }
     const o = io();
     const ctx = context(await clusterDir(), { watch: true, timeout: '1s', server: api.url }, o.streams);

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { outputFailed, stoppedBy } from '../../src/cli/abort.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runCliCaptured, type CliResult } from '../support/cli-run.js';
+import { commandArgv } from '../support/command-argv.js';
 import { snapshotTree, treeChanges } from '../support/tree-snapshot.js';
 
 const EXAMPLE = new URL('../../inventory.example.yaml', import.meta.url).pathname;
@@ -37,8 +38,7 @@ async function refuses(argv: string[], code: number, message: RegExp, signal?: A
   return r;
 }
 
-/** Each command with what it requires besides -i. */
-const base = (name: string): string[] => [...name.split(' '), ...(name === 'render' ? ['--out', 'rendered'] : [])];
+const base = commandArgv;
 
 describe('-i names a directory: exit 2 naming the file inside it, for every command', () => {
   it.each(COMMANDS.map((c) => [c.name]))('%s', async (name) => {

@@ -49,6 +49,8 @@ export interface FakeApiServer {
   readonly objects: Map<string, Obj>;
   /** Stores an object (e.g. a kubelet's CSR) as if a client had created it. */
   put(collection: string, obj: Record<string, unknown>): Obj;
+  /** A certificate (base64 PEM, as in CSR status) the test CA issues for a CSR's request, as the signer would. */
+  issue(request: string): Promise<string>;
   /** Resolves when every pending signing has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -87,17 +89,21 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
     return next;
   };
 
-  const sign = async (path: string, csr: Obj): Promise<void> => {
+  const issue = async (request: string): Promise<string> => {
     const file = join(pki.dir, `signed-${serial}`);
     serial += 1;
-    const spec = csr['spec'] as { request: string };
-    writeFileSync(`${file}.csr`, Buffer.from(spec.request, 'base64'));
+    writeFileSync(`${file}.csr`, Buffer.from(request, 'base64'));
     const { stdout } = await run('openssl', [
       'x509', '-req', '-in', `${file}.csr`, '-CA', pki.ca.certFile, '-CAkey', pki.ca.keyFile,
       '-set_serial', String(serial), '-days', '1', '-copy_extensions', 'copyall',
     ]);
+    return Buffer.from(stdout).toString('base64');
+  };
+
+  const sign = async (path: string, csr: Obj): Promise<void> => {
+    const certificate = await issue((csr['spec'] as { request: string }).request);
     const live = objects.get(path);
-    if (live) store(CSR, { ...live, status: { ...(live['status'] as object), certificate: Buffer.from(stdout).toString('base64') } });
+    if (live) store(CSR, { ...live, status: { ...(live['status'] as object), certificate } });
   };
 
   const handle = (method: string, url: URL, body: Obj | undefined): [number, unknown] => {
@@ -204,6 +210,7 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
     requests,
     objects,
     put: (collection, obj) => store(collection, obj as Obj),
+    issue,
     idle: async () => {
       while (signing.size > 0) await Promise.all([...signing]);
     },
