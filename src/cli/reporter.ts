@@ -16,6 +16,8 @@ export interface ReporterOptions {
   readonly color: boolean;
   /** Print unchanged steps in apply too (dry-run always prints every step). */
   readonly verbose?: boolean;
+  /** The command named in the first line. @default "apply" */
+  readonly command?: string;
 }
 
 /** A reporter: feed it every event. `finish()` clears the live block. */
@@ -80,7 +82,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
     switch (e.type) {
       case 'run-start':
         dryRun = e.dryRun;
-        print(`kubesmith apply: ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, phases: ${e.phases.join(' -> ')}`);
+        print(`kubesmith ${opts.command ?? 'apply'}: ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}, phases: ${e.phases.join(' -> ')}`);
         if (e.dryRun) print(paint(c, '33', 'dry-run: reading only; nothing is written to any host and no lock is taken'));
         return;
       case 'phase-start':

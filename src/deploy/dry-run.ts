@@ -121,6 +121,9 @@ export async function dryRunSteps(
         else emit(step, 'changed', `would run (${step.why})`);
         break;
       }
+      case 'fetch':
+        emit(step, 'changed', `would copy ${step.size} bytes (${step.why})`);
+        break;
       case 'note':
         emit(step, 'skipped');
         break;

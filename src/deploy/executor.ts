@@ -26,6 +26,7 @@ import {
   type StepRunOptions,
 } from './dry-run.js';
 import { stepEvent } from './events.js';
+import { receiveFile } from '../state/fetched-file.js';
 
 /** Executor settings; `uploads` is shared by all hosts so the cap is global. */
 export interface ExecutorOptions extends StepRunOptions {
@@ -156,8 +157,30 @@ async function executeStep(
       if (step.tolerate !== undefined) return ['warning', `${step.tolerate} (exit ${r.exitCode}: ${lastLine(r.stderr)})`];
       throw commandError(host.name, step.argv, r.exitCode, r.stderr);
     }
+    case 'fetch':
+      return fetch(host, step, opts);
     case 'note':
       return ['skipped'];
+  }
+}
+
+/**
+ * Copies a remote file to the operator machine over the host's connection, streamed (never held
+ * in memory), hashed as it arrives and kept only when it matches the host's sha256.
+ */
+async function fetch(host: HostWriter, step: Extract<Step, { kind: 'fetch' }>, opts: ExecutorOptions): Promise<Outcome> {
+  const incoming = receiveFile(step.to);
+  const started = opts.clock.now().getTime();
+  try {
+    const r = await host.download(step.path, incoming.sink, { signal: opts.signal, timeoutMs: 3_600_000 });
+    if (r.exitCode !== 0) throw commandError(host.name, ['cat', step.path], r.exitCode, r.stderr);
+    const got = await incoming.commit(step.sha256);
+    const durationMs = opts.clock.now().getTime() - started;
+    opts.emit({ type: 'upload', host: host.name, path: step.to, bytes: got.bytes, durationMs });
+    return ['changed', `${got.bytes} bytes, sha256 ${got.sha256} matches the host's`];
+  } catch (err) {
+    incoming.abort();
+    throw err;
   }
 }
 

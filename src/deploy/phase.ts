@@ -10,6 +10,7 @@
 import type { Artifact, ClusterPlan, PlannedHost } from '../plan/types.js';
 import type { HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
+import type { EtcdMemberFact, EtcdSnapshotFact, EtcdSnapshotProblem } from './etcd-facts.js';
 
 /** What gather-facts learned about a host (read-only probes, one round trip). */
 export interface HostFacts {
@@ -60,6 +61,10 @@ export interface HostFacts {
    * client and serving certificates (never the keys). Absent without such a rotation.
    */
   readonly kubeletTrust?: { readonly caData?: string; readonly clientCert?: string; readonly servingCert?: string };
+  /** etcd snapshot/restore: the member's own health, id, leader and revision (phases/etcd-snapshot.ts). */
+  readonly etcdMember?: EtcdMemberFact;
+  /** etcd snapshot: the snapshot file this host holds, verified, or why it failed verification. */
+  readonly etcdSnapshot?: EtcdSnapshotFact | EtcdSnapshotProblem;
 }
 
 /** When a conditional step runs. "changed": a file it depends on changed (now or in an interrupted run). */
@@ -94,6 +99,17 @@ export type Step =
       /** A failure is a warning with this reason instead of an error (modprobe inside a container). */
       readonly tolerate?: string;
     }
+  | {
+      /** Copies a remote file to the operator machine over the host's SSH connection (streamed). */
+      readonly kind: 'fetch';
+      readonly path: string;
+      /** Local destination: written to a temp file (0600), checked against `sha256`, then renamed; `<to>.sha256` beside it. */
+      readonly to: string;
+      /** What the host's sha256sum said; the copy must match it. */
+      readonly sha256: string;
+      readonly size: number;
+      readonly why: string;
+    }
   | { readonly kind: 'note'; readonly message: string };
 
 /** How a step ended. */
@@ -115,6 +131,11 @@ export interface PhaseInput {
   readonly activeHosts: readonly string[];
   /** Remote paths changed on this host so far in this run (for verify: skip re-checking unchanged units). */
   readonly changedPaths?: ReadonlySet<string>;
+  /**
+   * Every host's facts as the earlier phases of the run left them: for a decision that needs the
+   * whole group (which etcd member takes the snapshot), made alike on each host.
+   */
+  readonly peers?: ReadonlyMap<string, HostFacts>;
 }
 
 /** Time budget and cancellation for gather/verify. */
@@ -233,6 +254,8 @@ export function describeStep(step: Step): string {
       return step.action === 'daemon-reload' ? 'systemctl daemon-reload' : `${step.action} ${step.unit}`;
     case 'exec':
       return `run ${step.argv.join(' ')}`;
+    case 'fetch':
+      return `copy ${step.path} to ${step.to}`;
     case 'note':
       return step.message;
   }

@@ -204,7 +204,7 @@ async function runHostPhase(
     return done(0, [], []);
   }
   const base = run.facts.get(name) ?? {};
-  const partial = { plan: req.plan, host: planned, facts: base, activeHosts };
+  const partial = { plan: req.plan, host: planned, facts: base, activeHosts, peers: run.facts };
   const facts: HostFacts = phase.gather ? { ...base, ...(await phase.gather(readOnly(conn), partial, ctx)) } : base;
   run.facts.set(name, facts);
   const input: PhaseInput = { ...partial, facts };

@@ -6,7 +6,7 @@
  * that never throw on non-zero exits).
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, WriteMeta } from '../../src/deploy/ssh/connection.js';
 
 interface FakeFile {
@@ -98,6 +98,18 @@ export class FakeHost implements HostConnection {
     if (sha(data) !== meta.sha256) throw new Error(`${this.name}: ${path}: sha256 mismatch after transfer: expected ${meta.sha256}, got ${sha(data)}`);
     this.mkdirs(path.slice(0, path.lastIndexOf('/')));
     this.files.set(path, { content: data, mode: meta.mode, owner: meta.owner });
+  }
+
+  /** Streams a seeded file into `sink` in 64 KiB chunks, honouring its backpressure like a channel. */
+  async download(path: string, sink: Writable, opts?: RunOptions): Promise<CommandResult> {
+    opts?.signal?.throwIfAborted();
+    this.log.push(`download ${path}`);
+    const f = this.files.get(path);
+    if (!f) return fail(1, `cat: ${path}: No such file or directory`);
+    for (let i = 0; i < f.content.length; i += 65536) {
+      if (!sink.write(f.content.subarray(i, i + 65536))) await new Promise((res) => sink.once('drain', res));
+    }
+    return ok();
   }
 
   async close(): Promise<void> {

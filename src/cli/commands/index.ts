@@ -13,6 +13,8 @@ import { statusCommand } from './status-command.js';
 import { planCommand } from './plan.js';
 import { renderCommand } from './render.js';
 import { bundleCheckCommand } from './bundle-check-command.js';
+import { etcdSnapshotCommand } from './etcd-snapshot-command.js';
+import { etcdRestoreCommand } from './etcd-restore-command.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
@@ -27,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   pkiAdoptCommand,
   approveCommand,
   statusCommand,
+  etcdSnapshotCommand,
+  etcdRestoreCommand,
   planCommand,
   renderCommand,
 ];

@@ -3,7 +3,7 @@
  * gets a HostWriter. The ssh2 implementation lives beside this file; tests may use a fake that
  * passes the same contract suite.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface CommandResult {
   readonly exitCode: number;
@@ -63,6 +63,12 @@ export interface HostWriter extends HostReader {
    * and no temp file behind once the next write or cleanup runs.
    */
   writeFile(path: string, content: Uint8Array | Readable, meta: WriteMeta, opts?: RunOptions): Promise<void>;
+  /**
+   * Streams a remote file into `sink` over the existing connection, with the channel's window as
+   * backpressure (an etcd snapshot is never held whole in memory). `sink` is not ended; never
+   * throws on a non-zero exit (the caller decides). Only the executor's fetch step uses it.
+   */
+  download(path: string, sink: Writable, opts?: RunOptions): Promise<CommandResult>;
 }
 
 export interface HostConnection extends HostWriter {

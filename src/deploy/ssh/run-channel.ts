@@ -8,7 +8,7 @@
  * made it a session leader) and then execs the command; to kill, `killSession` runs
  * `pkill -KILL -s <sid>` on another channel, which also reaches children started through sudo.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { Interrupted, RemoteCommandError, SshError } from '../../shared/errors.js';
 import { channelOpenError, execChannel } from './channel-open.js';
@@ -25,6 +25,8 @@ export interface ChannelCommand {
   /** How the command is named in errors (scripts are long; "write /etc/x" reads better). */
   readonly display: string;
   readonly stdin?: Uint8Array | Readable;
+  /** Where stdout goes instead of the result (a file download): piped, so its backpressure holds the channel. Not ended. */
+  readonly stdout?: Writable;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   /** Kills every process of the remote session `sid` (see the file comment). */
@@ -54,7 +56,8 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
     let head = '';
     let sid: number | undefined;
     let killWhenKnown = false;
-    ch.on('data', (d: Buffer) => out.push(d));
+    if (c.stdout) ch.pipe(c.stdout, { end: false });
+    else ch.on('data', (d: Buffer) => out.push(d));
     ch.stderr.on('data', (d: Buffer) => {
       if (sid !== undefined) return errOut.push(d);
       head += d.toString('latin1');
@@ -99,6 +102,7 @@ function collect(ch: ClientChannel, c: ChannelCommand): Promise<CommandResult> {
       clearTimeout(timer);
       if (sid === undefined) errOut.push(Buffer.from(head, 'latin1'));
       c.signal?.removeEventListener('abort', onAbort);
+      if (c.stdout) ch.unpipe(c.stdout);
       if (c.stdin !== undefined && !(c.stdin instanceof Uint8Array)) {
         c.stdin.unpipe(ch);
         if (!c.stdin.readableEnded) c.stdin.destroy();

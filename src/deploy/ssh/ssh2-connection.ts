@@ -4,7 +4,7 @@
  * `sudo -n --` for non-root users; writes are atomic (write-script.ts) and streamed.
  */
 import { randomBytes } from 'node:crypto';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { InventoryHost } from '../../inventory/types.js';
 import { RemoteCommandError } from '../../shared/errors.js';
@@ -95,6 +95,10 @@ export class Ssh2Connection implements HostConnection {
     if (r.exitCode !== 0) throw this.failed(display, r);
   }
 
+  download(path: string, sink: Writable, opts: RunOptions = {}): Promise<CommandResult> {
+    return this.run(['cat', '--', path], { timeoutMs: WRITE_TIMEOUT_MS, ...opts }, `read ${path}`, undefined, sink);
+  }
+
   /** A RemoteCommandError with a privilege hint when stderr shows a sudo/permission problem. */
   failed(display: string, r: CommandResult): RemoteCommandError {
     const hint = privilegeHint(r.stderr, this.host.ssh.user, this.usesSudo);
@@ -139,7 +143,7 @@ export class Ssh2Connection implements HostConnection {
     if (this.bastion) await endClient(this.bastion);
   }
 
-  private run(argv: readonly string[], opts: RunOptions, display: string, stdin?: Uint8Array | Readable): Promise<CommandResult> {
+  private run(argv: readonly string[], opts: RunOptions, display: string, stdin?: Uint8Array | Readable, stdout?: Writable): Promise<CommandResult> {
     const sudo = (opts.sudo ?? true) && this.usesSudo;
     const command = commandLine(argv, sudo);
     return this.limit.run(() =>
@@ -150,6 +154,7 @@ export class Ssh2Connection implements HostConnection {
         display: display === quoteArgv(argv) && sudo ? `sudo ${display}` : display,
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         ...(stdin !== undefined ? { stdin } : {}),
+        ...(stdout !== undefined ? { stdout } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         killSession: (sid) => this.killSession(sid),
       }),

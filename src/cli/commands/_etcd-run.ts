@@ -1,0 +1,56 @@
+/**
+ * Runs an etcd program (snapshot or restore phases) the way `apply` runs its own: the one runner
+ * and executor over the SSH transport, the reporter on stderr and the JSON run log in the state
+ * directory. Only the phase list and the hosts differ.
+ */
+import { hostname, userInfo } from 'node:os';
+import type { Phase } from '../../deploy/phase.js';
+import { runPhases } from '../../deploy/runner.js';
+import type { ClusterPlan } from '../../plan/types.js';
+import { NodeClock } from '../../state/node-sources.js';
+import { stateDir } from '../../state/paths.js';
+import { boolOpt, type CommandContext } from '../command.js';
+import { openRunLog } from '../log.js';
+import { createReporter } from '../reporter.js';
+import { sshTransport } from '../ssh-transport.js';
+
+/** What to run. */
+export interface EtcdRun {
+  readonly command: string;
+  readonly plan: ClusterPlan;
+  readonly phases: readonly Phase[];
+  readonly hosts: readonly string[];
+  readonly dryRun: boolean;
+  /** Budget of each phase's verify/report. */
+  readonly verifyTimeoutMs?: number;
+}
+
+/** Runs it; throws the runner's PhaseError after the reporter printed the summary. */
+export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun): Promise<void> {
+  const log = openRunLog(stateDir(r.plan.inventory), NodeClock.now(), []);
+  const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose'), command: r.command });
+  log.info(r.command, { inventory: r.plan.inventory.source, dryRun: r.dryRun, hosts: r.hosts });
+  try {
+    await runPhases({
+      plan: r.plan,
+      phases: r.phases,
+      limit: r.hosts,
+      dryRun: r.dryRun,
+      transport: sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid} (${r.command})`),
+      emit: (e) => {
+        reporter(e);
+        log.event(e);
+      },
+      signal: ctx.signal,
+      clock: NodeClock,
+      ...(r.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: r.verifyTimeoutMs }),
+    });
+  } catch (err) {
+    reporter.finish();
+    log.error(err);
+    throw err;
+  } finally {
+    log.close();
+    ctx.stderr.write(`log: ${log.path}\n`);
+  }
+}
