@@ -177,7 +177,7 @@ async function fetch(host: HostWriter, step: Extract<Step, { kind: 'fetch' }>, o
     const got = await incoming.commit(step.sha256);
     const durationMs = opts.clock.now().getTime() - started;
     opts.emit({ type: 'upload', host: host.name, path: step.to, bytes: got.bytes, durationMs });
-    return ['changed', `${got.bytes} bytes, sha256 ${got.sha256} matches the host's`];
+    return ['changed', `${step.why}; ${got.bytes} bytes, sha256 ${got.sha256} matches the host's`];
   } catch (err) {
     incoming.abort();
     throw err;

@@ -25,8 +25,16 @@ export interface EtcdRun {
   readonly verifyTimeoutMs?: number;
 }
 
-/** Runs it; throws the runner's PhaseError after the reporter printed the summary. */
-export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun): Promise<void> {
+/** A step's outcome as the run reported it (for the command's closing summary). */
+export interface StepLine {
+  readonly host: string;
+  readonly step: string;
+  readonly status: string;
+  readonly detail?: string;
+}
+
+/** Runs it; throws the runner's PhaseError after the reporter printed the summary. Collects step outcomes into `steps`. */
+export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: StepLine[] = []): Promise<void> {
   const log = openRunLog(stateDir(r.plan.inventory), NodeClock.now(), []);
   const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose'), command: r.command });
   log.info(r.command, { inventory: r.plan.inventory.source, dryRun: r.dryRun, hosts: r.hosts });
@@ -38,6 +46,7 @@ export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun): Promise<v
       dryRun: r.dryRun,
       transport: sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid} (${r.command})`),
       emit: (e) => {
+        if (e.type === 'step') steps.push({ host: e.host, step: e.step, status: e.status, ...(e.detail === undefined ? {} : { detail: e.detail }) });
         reporter(e);
         log.event(e);
       },

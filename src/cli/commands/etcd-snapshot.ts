@@ -14,7 +14,7 @@ import { NodeClock } from '../../state/node-sources.js';
 import { stateDir } from '../../state/paths.js';
 import { boolOpt, stringOpt, type CommandContext } from '../command.js';
 import { etcdPlan } from '../etcd-plan.js';
-import { runEtcdProgram } from './_etcd-run.js';
+import { runEtcdProgram, type StepLine } from './_etcd-run.js';
 
 /** `--keep N`: a whole number of at least 1 (the snapshot just taken is always kept). */
 export function parseKeep(text: string | undefined): number | undefined {
@@ -40,8 +40,9 @@ export async function runEtcdSnapshot(ctx: CommandContext): Promise<number> {
   const stamp = backupStamp(NodeClock.now());
   if (!dryRun) ensureBackupDir(outDir);
   let failure: PhaseError | undefined;
+  const steps: StepLine[] = [];
   try {
-    await runEtcdProgram(ctx, { command: 'etcd snapshot', plan, phases: etcdSnapshotPhases({ outDir, stamp }), hosts: members, dryRun, verifyTimeoutMs: 600_000 });
+    await runEtcdProgram(ctx, { command: 'etcd snapshot', plan, phases: etcdSnapshotPhases({ outDir, stamp }), hosts: members, dryRun, verifyTimeoutMs: 600_000 }, steps);
   } catch (err) {
     if (!(err instanceof PhaseError)) throw err;
     failure = err;
@@ -54,10 +55,12 @@ export async function runEtcdSnapshot(ctx: CommandContext): Promise<number> {
   writePkiTar(stateDir(inv), join(outDir, tar), keyFile);
   const removed = keep === undefined ? [] : retentionVictims(listBackupDir(outDir), cluster, keep);
   removeBackupFiles(outDir, removed);
-  const revision = parseSnapshotName(cluster, taken)?.revision;
+  const from = steps.find((s) => s.step.startsWith('snapshot from '))?.step.slice('snapshot from '.length);
+  const copied = steps.find((s) => s.step.startsWith('copy ') && s.status === 'changed');
   ctx.stdout.write(
     [
-      `snapshot: ${join(outDir, taken)} (revision ${revision}, verified on the member and by sha256 here)`,
+      `snapshot: ${join(outDir, taken)}`,
+      `taken on: ${from ?? 'unknown'}; verified there with snapshot status and sha256sum, and here by sha256 (${copied?.detail ?? ''})`,
       `sha256:   ${join(outDir, `${taken}.sha256`)}`,
       `pki:      ${join(outDir, tar)} (${keyFile ? `encrypted with openssl aes-256-cbc, passphrase from ${keyFile}` : 'NOT encrypted'})`,
       ...(removed.length > 0 ? [`removed (--keep ${keep}): ${removed.join(', ')}`] : []),

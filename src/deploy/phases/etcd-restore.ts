@@ -25,14 +25,15 @@ import { etcdMembers, offlineTool } from './_etcd-backup.js';
 import { etcdCredentialArtifacts, memberRestoreArgv, remoteSnapshotPath, RESTORE_DIR, restoredMarker, snapshotArtifact, stopStep, type RestoreSpec } from './_etcd-restore.js';
 import { restoreReport } from './_etcd-restore-verify.js';
 import { putSteps } from '../phase.js';
+import { batchProbe } from '../pre-probe.js';
 
 const controlPlane = (plan: Parameters<Phase['hosts']>[0]) => plan.hosts.filter((h) => h.host.roles.includes('control-plane'));
 const APISERVER = 'kube-apiserver.service';
 
-/** The etcd binaries a member needs for the restore. */
-function neededBinaries(plan: Parameters<Phase['hosts']>[0], h: Parameters<Phase['plan']>[0]['host']): readonly string[] {
+/** The etcd binary (`--version`) and the client tools (`version`: etcdctl and etcdutl have no --version flag). */
+function neededBinaries(plan: Parameters<Phase['hosts']>[0], h: Parameters<Phase['plan']>[0]['host']): { readonly servers: readonly string[]; readonly tools: readonly string[] } {
   const bin = `${plan.inventory.paths.etcd.replace(/\/+$/, '')}/bin`;
-  return [...new Set([...unitBinaries(h, 'etcd').values(), `${bin}/etcdctl`, offlineTool(plan)])];
+  return { servers: [...unitBinaries(h, 'etcd').values()], tools: [...new Set([`${bin}/etcdctl`, offlineTool(plan)])] };
 }
 
 /** Refuses before anything is written when a member cannot run etcd or the snapshot tool. */
@@ -41,9 +42,17 @@ export const etcdRestoreCheck: Phase = {
   title: 'Check every member can restore',
   gate: true,
   hosts: etcdMembers,
-  gather: (host, input, ctx) => gatherRunnable(host, input.facts, neededBinaries(input.plan, input.host), ctx),
+  gather: async (host, input, ctx) => {
+    const { servers, tools } = neededBinaries(input.plan, input.host);
+    const got = await gatherRunnable(host, input.facts, servers, ctx);
+    const answers = await batchProbe(host, tools.map((t) => [t, 'version']), ctx.signal);
+    const runnable = new Map(got.runnable ?? input.facts.runnable ?? []);
+    tools.forEach((t, i) => runnable.set(t, answers.get(i)?.exitCode === 0 ? (answers.get(i)?.stdout.split('\n')[0] ?? '') : undefined));
+    return { runnable };
+  },
   check: ({ plan, host, facts }) =>
-    neededBinaries(plan, host)
+    Object.values(neededBinaries(plan, host))
+      .flat()
       .filter((b) => facts.runnable?.get(b) === undefined)
       .map((b) => ({
         severity: 'error' as const,
