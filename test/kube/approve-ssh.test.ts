@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
 import { savePkiState } from '../../src/state/pki-store.js';
-import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
+import { startFakeApiServer, wireCsr, type FakeApiServer } from '../support/fake-apiserver.js';
 import { servingCsr } from '../support/kubelet-csr.js';
 import { freePort, startLocalSshd, unavailableReason, type LocalSshd } from './support/local-sshd.js';
 import { makeTestPki } from './support/test-pki.js';
@@ -63,13 +63,7 @@ describe.skipIf(skip !== undefined)('kubesmith approve through SSH to the first 
 
   it('approves a serving CSR through the SSH-forwarded channel', async () => {
     const csr = await servingCsr('node01', '192.168.80.11');
-    api.put(CSR, {
-      apiVersion: 'certificates.k8s.io/v1',
-      kind: 'CertificateSigningRequest',
-      metadata: { name: csr.name },
-      spec: { request: csr.request, signerName: csr.signerName, usages: csr.usages, username: csr.username, groups: csr.groups },
-      status: {},
-    });
+    api.put(CSR, wireCsr(csr));
     const { code, out, err } = await runCliCaptured(['approve', '-i', 'inventory.yaml'], { cwd: dir });
     expect(err).toContain('0/2 nodes have issued client and serving certificates');
     expect(code).toBe(0);

@@ -15,7 +15,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { serializeToken } from '../../src/pki/bootstrap-token.js';
 import type { CsrObject } from '../../src/pki/csr.js';
 import { savePkiState } from '../../src/state/pki-store.js';
-import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
+import { startFakeApiServer, wireCsr, type FakeApiServer } from '../support/fake-apiserver.js';
 import { bootstrapClientCsr, renewalClientCsr, servingCsr } from '../support/kubelet-csr.js';
 import { makeTestPki, type TestPair, type TestPki } from './support/test-pki.js';
 import { runCliCaptured, type CliResult } from '../support/cli-run.js';
@@ -42,15 +42,7 @@ async function clusterDir(admin: TestPair = pki.admin): Promise<string> {
   return dir;
 }
 
-function wire(c: CsrObject): Record<string, unknown> {
-  return {
-    apiVersion: 'certificates.k8s.io/v1',
-    kind: 'CertificateSigningRequest',
-    metadata: { name: c.name },
-    spec: { request: c.request, signerName: c.signerName, usages: c.usages, username: c.username, groups: c.groups, ...(c.expirationSeconds ? { expirationSeconds: c.expirationSeconds } : {}) },
-    status: {},
-  };
-}
+const wire = wireCsr;
 
 function io(): { out: () => string; err: () => string; streams: { stdout: PassThrough; stderr: PassThrough } } {
   const stdout = new PassThrough();

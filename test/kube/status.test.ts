@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serializeToken } from '../../src/pki/bootstrap-token.js';
 import type { CsrObject } from '../../src/pki/csr.js';
 import { savePkiState } from '../../src/state/pki-store.js';
-import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver.js';
+import { startFakeApiServer, wireCsr, type FakeApiServer } from '../support/fake-apiserver.js';
 import { servingCsr } from '../support/kubelet-csr.js';
 import { makeTestPki, type TestPki } from './support/test-pki.js';
 import { runCliCaptured, type CliResult } from '../support/cli-run.js';
@@ -49,10 +49,7 @@ function node(name: string, ip: string, ready: 'True' | 'False'): Record<string,
   };
 }
 
-const wire = (c: CsrObject) => ({
-  apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: c.name },
-  spec: { request: c.request, signerName: c.signerName, usages: c.usages, username: c.username, groups: c.groups }, status: {},
-});
+const wire = wireCsr;
 
 async function status(...extra: string[]): Promise<CliResult> {
   return runCliCaptured(['status', '-i', 'inventory.yaml', '--server', api!.url, ...extra], { cwd: dir });

@@ -16,6 +16,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
+import type { CsrObject } from '../../src/pki/csr.js';
 import type { TestPki } from '../kube/support/test-pki.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string } };
@@ -57,6 +58,15 @@ export interface FakeApiServer {
 }
 
 const CSR = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+
+/** A CSR as a kubelet creates it on the API (pending: empty status). */
+export const wireCsr = (c: CsrObject): Record<string, unknown> => ({
+  apiVersion: 'certificates.k8s.io/v1',
+  kind: 'CertificateSigningRequest',
+  metadata: { name: c.name },
+  spec: { request: c.request, signerName: c.signerName, usages: c.usages, username: c.username, groups: c.groups, ...(c.expirationSeconds ? { expirationSeconds: c.expirationSeconds } : {}) },
+  status: {},
+});
 const ADMIN_GROUPS = ['kubeadm:cluster-admins', 'system:masters'];
 const run = promisify(execFile);
 

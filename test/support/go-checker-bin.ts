@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WrittenCert } from './pki-files.js';
 
 export const GO = '/usr/lib/go-1.23/bin/go';
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -26,16 +27,7 @@ export function buildGoChecker(): void {
 }
 
 /** One manifest entry (test/go-checker/main.go `entry`): `ca` may be a multi-certificate bundle. */
-export interface GoEntry {
-  readonly id: string;
-  readonly cert: string;
-  readonly key: string;
-  readonly ca: string;
-  readonly isCA: boolean;
-  readonly usages: readonly string[];
-  readonly dns: readonly string[];
-  readonly ips: readonly string[];
-}
+export type GoEntry = WrittenCert;
 
 /** Runs the checker; "OK id" / "FAIL id: why" lines by id (a failing entry does not throw). */
 export function runGoChecker(dir: string, entries: readonly GoEntry[]): ReadonlyMap<string, string> {

@@ -9,7 +9,7 @@ import { approveKubeletCsrsPhase } from '../../../src/deploy/phases/approve-kube
 import { PhaseError } from '../../../src/shared/errors.js';
 import type { CsrObject } from '../../../src/pki/csr.js';
 import type { ClusterPlan } from '../../../src/plan/types.js';
-import { startFakeApiServer, type FakeApiServer } from '../../support/fake-apiserver.js';
+import { startFakeApiServer, wireCsr, type FakeApiServer } from '../../support/fake-apiserver.js';
 import { bootstrapClientCsr, servingCsr } from '../../support/kubelet-csr.js';
 import { makeTestPki, type TestPki } from '../../kube/support/test-pki.js';
 import { exampleInventory } from '../../support/inventory-builder.js';
@@ -31,8 +31,7 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.close());
 
-const submit = (csr: CsrObject): void =>
-  void api.put(CSR, { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: csr.name }, spec: { request: csr.request, signerName: csr.signerName, usages: csr.usages, username: csr.username, groups: csr.groups }, status: {} });
+const submit = (csr: CsrObject): void => void api.put(CSR, wireCsr(csr));
 const nodeNames = (): string[] => plan.hosts.filter((h) => h.host.roles.includes('worker') || h.host.roles.includes('control-plane')).map((h) => h.host.name);
 const ipOf = (n: string): string => plan.hosts.find((h) => h.host.name === n)?.host.internalIP ?? '';
 

@@ -13,7 +13,7 @@ import { kubeletClientCertPath } from '../../../src/deploy/expired-certs.js';
 import { kubeletServingCertPath } from '../../../src/deploy/phases/_kubelet-certs.js';
 import type { CsrObject } from '../../../src/pki/csr.js';
 import type { ClusterPlan } from '../../../src/plan/types.js';
-import { startFakeApiServer, type FakeApiServer } from '../../support/fake-apiserver.js';
+import { startFakeApiServer, wireCsr, type FakeApiServer } from '../../support/fake-apiserver.js';
 import { bootstrapClientCsr, servingCsr } from '../../support/kubelet-csr.js';
 import { datedCert } from '../../support/dated-cert.js';
 import { makeTestPki, type TestPki } from '../../kube/support/test-pki.js';
@@ -37,14 +37,7 @@ beforeEach(() => {
   api.requests.length = 0;
 });
 
-const submit = (csr: CsrObject): void =>
-  void api.put(CSR, {
-    apiVersion: 'certificates.k8s.io/v1',
-    kind: 'CertificateSigningRequest',
-    metadata: { name: csr.name },
-    spec: { request: csr.request, signerName: csr.signerName, usages: csr.usages, username: csr.username, groups: csr.groups },
-    status: {},
-  });
+const submit = (csr: CsrObject): void => void api.put(CSR, wireCsr(csr));
 const readyNode = (name: string): void => void api.put('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
 const nodeNames = (): string[] => plan.hosts.filter((h) => h.host.roles.includes('worker') || h.host.roles.includes('control-plane')).map((h) => h.host.name);
 const ipOf = (n: string): string => plan.hosts.find((h) => h.host.name === n)?.host.internalIP ?? '';

@@ -45,10 +45,4 @@ export function lease(component: string, holder: string, now: Date, agoSeconds: 
 }
 
 /** A CSR in wire form. */
-export const wireCsr = (c: CsrObject): Record<string, unknown> => ({
-  apiVersion: 'certificates.k8s.io/v1',
-  kind: 'CertificateSigningRequest',
-  metadata: { name: c.name },
-  spec: { request: c.request, signerName: c.signerName, usages: c.usages, username: c.username, groups: c.groups },
-  status: {},
-});
+export { wireCsr } from '../../support/fake-apiserver.js';
