@@ -18,6 +18,8 @@ export interface ReporterOptions {
   readonly verbose?: boolean;
   /** The command named in the first line. @default "apply" */
   readonly command?: string;
+  /** Print every changed step, not only files in the host summary (etcd restore: stops, restores, starts). */
+  readonly changedSteps?: boolean;
 }
 
 /** A reporter: feed it every event. `finish()` clears the live block. */
@@ -93,7 +95,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'step':
         status(e.host, `${e.phase}: ${e.step}`);
-        if (dryRun || opts.verbose || e.status === 'warning') {
+        if (dryRun || opts.verbose || e.status === 'warning' || (opts.changedSteps === true && e.status === 'changed')) {
           const tag = e.status === 'changed' ? paint(c, '33', dryRun ? 'would change' : 'changed') : e.status === 'warning' ? paint(c, '33', 'warning') : e.status;
           if (dryRun || e.status !== 'unchanged' || opts.verbose) print(`  ${e.host}: ${tag}: ${e.step}${e.detail ? ` (${e.detail})` : ''}`);
         }

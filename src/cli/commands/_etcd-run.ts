@@ -36,7 +36,7 @@ export interface StepLine {
 /** Runs it; throws the runner's PhaseError after the reporter printed the summary. Collects step outcomes into `steps`. */
 export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: StepLine[] = []): Promise<void> {
   const log = openRunLog(stateDir(r.plan.inventory), NodeClock.now(), []);
-  const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose'), command: r.command });
+  const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose'), command: r.command, changedSteps: true });
   log.info(r.command, { inventory: r.plan.inventory.source, dryRun: r.dryRun, hosts: r.hosts });
   try {
     await runPhases({
