@@ -57,7 +57,10 @@ export function joinCgroupsScript(dirs: readonly string[]): string {
   return dirs.map((d) => `echo $$ > '${d}/cgroup.procs'`).join('\n');
 }
 
-/** Removes cgroup directories depth first; retries briefly while exiting processes drain. */
+/**
+ * Removes cgroup directories depth first; retries for up to 10 s while exiting processes drain (a
+ * killed Kubernetes host's pods took longer than 2 s at load average 13).
+ */
 export function removeCgroupsSync(dirs: readonly string[]): string[] {
   const failed: string[] = [];
   for (const dir of dirs) {
@@ -67,7 +70,7 @@ export function removeCgroupsSync(dirs: readonly string[]): string[] {
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') break;
-        if (attempt >= 20) {
+        if (attempt >= 100) {
           failed.push(`${dir}: ${(e as Error).message}`);
           break;
         }
