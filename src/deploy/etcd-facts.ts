@@ -16,10 +16,9 @@ export interface EtcdMemberFact {
   readonly error?: string;
 }
 
-/** A snapshot file on a host, as `etcdutl snapshot status -w json` and `sha256sum` saw it. */
+/** A snapshot file on a host, as `etcdutl snapshot status -w json` saw it (its sha256 is computed while it is copied). */
 export interface EtcdSnapshotFact {
   readonly path: string;
-  readonly sha256: string;
   readonly size: number;
   /** etcd's own hash of the db (snapshot status). */
   readonly hash: number;

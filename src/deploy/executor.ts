@@ -10,7 +10,7 @@ import type PQueue from 'p-queue';
 import type { Artifact } from '../plan/types.js';
 import type { HostWriter, RemoteFileStat } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
-import { InternalError, RemoteCommandError } from '../shared/errors.js';
+import { InternalError, RemoteCommandError, StateError } from '../shared/errors.js';
 import { describeStep, type Step, type StepStatus } from './phase.js';
 import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 import {
@@ -174,7 +174,15 @@ async function fetch(host: HostWriter, step: Extract<Step, { kind: 'fetch' }>, o
   try {
     const r = await host.download(step.path, incoming.sink, { signal: opts.signal, timeoutMs: 3_600_000 });
     if (r.exitCode !== 0) throw commandError(host.name, ['cat', step.path], r.exitCode, r.stderr);
-    const got = await incoming.commit(step.sha256);
+    const hostSha = /^([0-9a-f]{64})\s/m.exec(r.stderr)?.[1];
+    const want = step.sha256 ?? hostSha;
+    if (want === undefined) throw commandError(host.name, ['sha256sum', step.path], 1, `no sha256 from the host: ${r.stderr}`);
+    if (step.sha256 !== undefined && hostSha !== undefined && hostSha !== step.sha256) {
+      throw new StateError(`${host.name}: ${step.path} changed on the host since it was planned: sha256 ${hostSha}, planned ${step.sha256}; nothing was kept`, {
+        hint: 'run the command again: it plans from what the host has now',
+      });
+    }
+    const got = await incoming.commit(want);
     const durationMs = opts.clock.now().getTime() - started;
     opts.emit({ type: 'upload', host: host.name, path: step.to, bytes: got.bytes, durationMs });
     return ['changed', `${step.why}; ${got.bytes} bytes, sha256 ${got.sha256} matches the host's`];

@@ -105,8 +105,8 @@ export type Step =
       readonly path: string;
       /** Local destination: written to a temp file (0600), checked against `sha256`, then renamed; `<to>.sha256` beside it. */
       readonly to: string;
-      /** What the host's sha256sum said; the copy must match it. */
-      readonly sha256: string;
+      /** The sha256 the copy must have; when absent, the one the host computes while sending it. */
+      readonly sha256?: string;
       readonly size: number;
       readonly why: string;
     }

@@ -43,7 +43,7 @@ describe('unknown flags get a did-you-mean, or the command they belong to', () =
     [['pki', 'check', '--warn-whithin', '30d'], "pki check: Unknown option '--warn-whithin' (did you mean --warn-within?)"],
     [['render', '--outt', 'x'], "render: Unknown option '--outt' (did you mean --out?)"],
     [['validate', '--jsn'], "validate: Unknown option '--jsn' (did you mean --json?)"],
-    [['plan', '--out', 'x'], "plan: Unknown option '--out': --out is an option of render, not plan"],
+    [['plan', '--out', 'x'], "plan: Unknown option '--out': --out is an option of etcd snapshot, render, not plan"],
     [['apply', 'dry-run'], 'apply: unexpected argument "dry-run": apply takes no arguments besides its options (did you mean --dry-run?)'],
   ])('%j', async (argv, message) => {
     const r = await runCliCaptured(argv);

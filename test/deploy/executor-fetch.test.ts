@@ -39,12 +39,18 @@ describe('fetch step', () => {
     expect(events.find((e) => e.type === 'step')).toMatchObject({ status: 'changed', detail: expect.stringMatching(/^revision 7; 3145745 bytes, sha256 [0-9a-f]{64} matches/) });
     expect(readdirSync(dir).sort()).toEqual(['c-20260101T000000Z-rev7.db', 'c-20260101T000000Z-rev7.db.sha256']);
   });
-  it('a copy that does not match the host\'s sha256 is dropped: no file, no temp file', async () => {
+  it('without a planned digest, the one the host computes while sending is the check', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-fetch-'));
+    const host = new FakeHost('m1').seed('/s.db', data);
+    await run(host, [{ kind: 'fetch', path: '/s.db', to: join(dir, 'x.db'), size: data.length, why: 'r' }]);
+    expect(readFileSync(`${join(dir, 'x.db')}.sha256`, 'utf8')).toBe(`${sha(data)}  x.db\n`);
+  });
+  it('a file whose digest is not the planned one is dropped: no file, no temp file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ks-fetch-'));
     const host = new FakeHost('m1').seed('/s.db', data);
     const err = await run(host, [{ kind: 'fetch', path: '/s.db', to: join(dir, 'x.db'), sha256: 'f'.repeat(64), size: data.length, why: 'r' }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailed);
-    expect((err as StepFailed).message).toMatch(/differs from the host's/);
+    expect((err as StepFailed).message).toMatch(/changed on the host/);
     expect(readdirSync(dir)).toEqual([]);
   });
   it('a file the host cannot read fails the step naming host and command; nothing is left', async () => {

@@ -57,6 +57,8 @@ export interface WriteLoadResult {
   /** Longest delay of a write's start behind its 50 ms schedule (the client's own event loop). */
   readonly maxScheduleLagMs: number;
   readonly acked: readonly { readonly seq: number; readonly value: string }[];
+  /** Every acknowledgement's time (epoch ms), ascending: for pauses within a window (maxPauseWithin). */
+  readonly ackTimes: readonly number[];
   /** Writes that were refused, retried or slower than 200 ms: start (epoch ms), latency, what happened. */
   readonly troubled: readonly { readonly seq: number; readonly startedAt: number; readonly ms: number | undefined; readonly errors: readonly string[] }[];
 }
@@ -223,6 +225,7 @@ export class EtcdWriteLoad {
       refusedErrors: refused.slice(0, 5).map((r) => `#${r.seq}: ${r.errors.join(' | ')}`),
       maxPauseMs,
       maxPauseEndedAt,
+      ackTimes: times,
       retriedAttempts: acked.reduce((n, r) => n + r.attempts - 1, 0),
       retryReasons: reasons,
       p50Ms: pct(0.5),
@@ -254,4 +257,17 @@ function post(endpoint: string, path: string, body: unknown, agent: Agent, signa
     req.on('error', reject);
     req.end(data);
   });
+}
+
+/**
+ * The longest pause between acknowledgements that overlaps [from, to] (epoch ms): the rollout's
+ * own window, apart from stalls the test machine causes elsewhere in the run.
+ */
+export function maxPauseWithin(r: WriteLoadResult, from: number, to: number): { ms: number; endedAt: number } {
+  let best = { ms: 0, endedAt: 0 };
+  for (let i = 1; i < r.ackTimes.length; i++) {
+    const [a, b] = [r.ackTimes[i - 1] as number, r.ackTimes[i] as number];
+    if (b >= from && a <= to && b - a > best.ms) best = { ms: b - a, endedAt: b };
+  }
+  return best;
 }

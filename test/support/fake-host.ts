@@ -109,7 +109,7 @@ export class FakeHost implements HostConnection {
     for (let i = 0; i < f.content.length; i += 65536) {
       if (!sink.write(f.content.subarray(i, i + 65536))) await new Promise((res) => sink.once('drain', res));
     }
-    return ok();
+    return { exitCode: 0, stdout: '', stderr: `${sha(f.content)}  ${path}\n` };
   }
 
   async close(): Promise<void> {

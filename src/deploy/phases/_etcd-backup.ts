@@ -103,17 +103,15 @@ export function snapshotSaveArgv(plan: ClusterPlan, h: PlannedHost): readonly st
 }
 
 /**
- * Inspection of a snapshot file on the host: "absent", or its size, sha256 and `snapshot status
- * -w json` (hash, revision, total keys), the hash computed beside the status read.
+ * Inspection of a snapshot file on the host: "absent", or its size and `snapshot status -w json`
+ * (hash, revision, total keys). Its sha256 is computed by the host while the copy streams (download).
  */
 export function snapshotInspectArgv(plan: ClusterPlan, path: string = SNAPSHOT_TMP): readonly string[] {
   const script = [
     'f=$1; tool=$2',
     '[ -f "$f" ] || { echo absent; exit 0; }',
     'echo "size $(stat -c %s "$f")"',
-    '{ s=$(sha256sum "$f") && echo "sha256 ${s%% *}"; } &',
     'st=$("$tool" snapshot status "$f" -w json 2>&1); rc=$?',
-    'wait',
     'printf "status %s %s\\n" "$rc" "$(printf %s "$st" | tr "\\n" " ")"',
   ].join('\n');
   return ['sh', '-c', script, 'sh', path, offlineTool(plan)];
@@ -123,10 +121,8 @@ export function snapshotInspectArgv(plan: ClusterPlan, path: string = SNAPSHOT_T
 export function parseSnapshotInspect(path: string, stdout: string): EtcdSnapshotFact | EtcdSnapshotProblem | undefined {
   if (/^absent$/m.test(stdout)) return undefined;
   const field = (k: string): string | undefined => new RegExp(`^${k} (.*)$`, 'm').exec(stdout)?.[1]?.trim();
-  const sha256 = field('sha256');
   const size = Number(field('size'));
   const status = /^status (\d+) (.*)$/m.exec(stdout);
-  if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) return { path, error: 'sha256sum gave no digest' };
   if (!status || status[1] !== '0') return { path, error: `snapshot status failed: ${status?.[2]?.trim() || 'no answer'}` };
   const json = /\{[^{}]*\}/.exec(status[2] ?? '')?.[0];
   let parsed: { hash?: number; revision?: number; totalKey?: number } = {};
@@ -136,10 +132,10 @@ export function parseSnapshotInspect(path: string, stdout: string): EtcdSnapshot
     return { path, error: `snapshot status printed no JSON: ${status[2]?.trim()}` };
   }
   if (parsed.revision === undefined || parsed.hash === undefined || parsed.totalKey === undefined) return { path, error: `snapshot status printed no hash/revision/totalKey: ${json ?? status[2]?.trim()}` };
-  return { path, sha256, size, hash: parsed.hash, revision: parsed.revision, totalKey: parsed.totalKey };
+  return { path, size, hash: parsed.hash, revision: parsed.revision, totalKey: parsed.totalKey };
 }
 
 /** True when the inspection found a verified snapshot. */
 export function isVerified(f: EtcdSnapshotFact | EtcdSnapshotProblem | undefined): f is EtcdSnapshotFact {
-  return f !== undefined && 'sha256' in f;
+  return f !== undefined && 'revision' in f;
 }

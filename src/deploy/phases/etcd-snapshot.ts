@@ -4,8 +4,8 @@
  *   etcd-members (each member's own health, id, leader and revision) ->
  *   etcd-snapshot-save (on the member pickSnapshotMember chose, from every member's facts:
  *     `etcdctl snapshot save` against its own endpoint into /var/lib/kubesmith/etcd-backup) ->
- *   etcd-snapshot-fetch (gather: sha256sum + `snapshot status` on the host; steps: copy to the
- *     operator machine, checked against that sha256, then remove the host's copy).
+ *   etcd-snapshot-fetch (gather: `snapshot status` on the host; steps: copy to the operator
+ *     machine, checked against the sha256 the host computes while sending, then remove the host's copy).
  * The choice is pure and made alike on every host from PhaseInput.peers, so exactly one member
  * saves. Other members drop a snapshot an interrupted run left behind.
  */
@@ -114,7 +114,7 @@ export function etcdSnapshotFetch(o: SnapshotOptions): Phase {
       }
       const to = join(o.outDir, snapshotFileName(input.plan.inventory.cluster.name, o.stamp, f.revision));
       return [
-        { kind: 'fetch', path: f.path, to, sha256: f.sha256, size: f.size, why: `revision ${f.revision}, ${f.totalKey} keys, etcd hash ${f.hash}` },
+        { kind: 'fetch', path: f.path, to, size: f.size, why: `revision ${f.revision}, ${f.totalKey} keys, etcd hash ${f.hash}` },
         { kind: 'exec', argv: ['rm', '-f', f.path], why: 'the copy is verified; the member keeps no snapshot (it holds every secret of the cluster)' },
       ];
     },

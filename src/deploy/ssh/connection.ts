@@ -65,8 +65,9 @@ export interface HostWriter extends HostReader {
   writeFile(path: string, content: Uint8Array | Readable, meta: WriteMeta, opts?: RunOptions): Promise<void>;
   /**
    * Streams a remote file into `sink` over the existing connection, with the channel's window as
-   * backpressure (an etcd snapshot is never held whole in memory). `sink` is not ended; never
-   * throws on a non-zero exit (the caller decides). Only the executor's fetch step uses it.
+   * backpressure (an etcd snapshot is never held whole in memory), while the host computes its
+   * sha256: the result's stderr carries a `sha256sum` line. `sink` is not ended; never throws on a
+   * non-zero exit (the caller decides). Only the executor's fetch step uses it.
    */
   download(path: string, sink: Writable, opts?: RunOptions): Promise<CommandResult>;
 }

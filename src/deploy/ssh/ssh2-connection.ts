@@ -31,6 +31,8 @@ export interface ConnectOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** download(): the file on stdout, its sha256sum line on stderr; exit status is cat's (no digest: the caller refuses). */
+const DOWNLOAD_SH = 'sha256sum -- "$1" >&2 & cat -- "$1"; rc=$?; wait; exit $rc';
 /** Uploads get longer: a 150 MB kubelet over a slow link. */
 const WRITE_TIMEOUT_MS = 30 * 60_000;
 
@@ -96,7 +98,9 @@ export class Ssh2Connection implements HostConnection {
   }
 
   download(path: string, sink: Writable, opts: RunOptions = {}): Promise<CommandResult> {
-    return this.run(['cat', '--', path], { timeoutMs: WRITE_TIMEOUT_MS, ...opts }, `read ${path}`, undefined, sink);
+    // sha256sum reads the file beside cat (page cache, the host's other core): the host's digest
+    // arrives on stderr with the last byte, instead of costing a pass over the file before the copy.
+    return this.run(['sh', '-c', DOWNLOAD_SH, 'sh', path], { timeoutMs: WRITE_TIMEOUT_MS, ...opts }, `read ${path}`, undefined, sink);
   }
 
   /** A RemoteCommandError with a privilege hint when stderr shows a sudo/permission problem. */

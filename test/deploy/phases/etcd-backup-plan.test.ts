@@ -74,10 +74,10 @@ describe('snapshot steps', () => {
   });
   it('fetch: the verified snapshot is copied under its cluster/time/revision name, then the host copy removed', () => {
     const fetch = etcdSnapshotFetch({ outDir: '/b', stamp: '20260101T000000Z' });
-    const snap = { path: SNAPSHOT_TMP, sha256: SHA, size: 123, hash: 77, revision: 41, totalKey: 9 };
+    const snap = { path: SNAPSHOT_TMP, size: 123, hash: 77, revision: 41, totalKey: 9 };
     const steps = fetch.plan(input(members()[2] as PlannedHost, { etcdSnapshot: snap }, peers()));
     expect(steps).toEqual([
-      { kind: 'fetch', path: SNAPSHOT_TMP, to: `/b/${plan.inventory.cluster.name}-20260101T000000Z-rev41.db`, sha256: SHA, size: 123, why: 'revision 41, 9 keys, etcd hash 77' },
+      { kind: 'fetch', path: SNAPSHOT_TMP, to: `/b/${plan.inventory.cluster.name}-20260101T000000Z-rev41.db`, size: 123, why: 'revision 41, 9 keys, etcd hash 77' },
       expect.objectContaining({ kind: 'exec', argv: ['rm', '-f', SNAPSHOT_TMP] }),
     ]);
     expect(fetch.check?.(input(members()[0] as PlannedHost, { etcdSnapshot: { path: SNAPSHOT_TMP, error: 'snapshot status failed: invalid database' } }))?.[0]?.message).toMatch(/does not verify: snapshot status failed/);
@@ -183,11 +183,11 @@ describe('snapshot names and retention', () => {
 describe('what the host says about a snapshot file', () => {
   it('absent, verified, or why not', () => {
     expect(parseSnapshotInspect('/s', 'absent\n')).toBeUndefined();
-    const ok = `size 20480\nsha256 ${SHA}\nstatus 0 {"hash":3838533914,"revision":41,"totalKey":312,"totalSize":20480}\n`;
-    expect(parseSnapshotInspect('/s', ok)).toEqual({ path: '/s', sha256: SHA, size: 20480, hash: 3838533914, revision: 41, totalKey: 312 });
+    const ok = `size 20480\nstatus 0 {"hash":3838533914,"revision":41,"totalKey":312,"totalSize":20480}\n`;
+    expect(parseSnapshotInspect('/s', ok)).toEqual({ path: '/s', size: 20480, hash: 3838533914, revision: 41, totalKey: 312 });
     // etcdctl 3.5 warns on stderr first (captured into the same line).
-    const warned = `size 1\nsha256 ${SHA}\nstatus 0 Deprecated: Use \`etcdutl snapshot status\` instead.  {"hash":1,"revision":2,"totalKey":3,"totalSize":1}\n`;
+    const warned = `size 1\nstatus 0 Deprecated: Use \`etcdutl snapshot status\` instead.  {"hash":1,"revision":2,"totalKey":3,"totalSize":1}\n`;
     expect(parseSnapshotInspect('/s', warned)).toMatchObject({ revision: 2, totalKey: 3 });
-    expect(parseSnapshotInspect('/s', `size 1\nsha256 ${SHA}\nstatus 1 Error: invalid database\n`)).toEqual({ path: '/s', error: 'snapshot status failed: Error: invalid database' });
+    expect(parseSnapshotInspect('/s', `size 1\nstatus 1 Error: invalid database\n`)).toEqual({ path: '/s', error: 'snapshot status failed: Error: invalid database' });
   });
 });
