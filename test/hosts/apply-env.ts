@@ -3,7 +3,8 @@
  * write an inventory for them, and run the real CLI (dist/cli/main.js) as a child process.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootHosts, type TestHostGroup } from '../support/test-hosts.js';
@@ -14,8 +15,16 @@ import { ETCDCTL_BIN } from '../support/etcd-bin.js';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist/cli/main.js');
 
-/** Builds dist/ once per test process (the CLI runs as a real child process, like a user's). */
+/**
+ * Builds dist/ when src/ changed since the last build (a hash of every source file and the build
+ * config in test/.work/dist-build-hash): every host test file imports this module afresh, and a tsc
+ * build per file cost 10-20 s of the suite each under load.
+ */
 export function buildCli(): void {
+  const marker = join(ROOT, 'test', '.work', 'dist-build-hash');
+  const hash = sourceHash();
+  const built = ['cli/main.js', 'cli/commands/apply.js', 'deploy/runner.js'].every((f) => existsSync(join(ROOT, 'dist', f)));
+  if (built && existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   } catch {
@@ -24,6 +33,22 @@ export function buildCli(): void {
   for (const f of ['cli/main.js', 'cli/commands/apply.js', 'deploy/runner.js']) {
     if (!existsSync(join(ROOT, 'dist', f))) throw new Error(`dist/${f} missing after the build`);
   }
+  mkdirSync(join(ROOT, 'test', '.work'), { recursive: true });
+  writeFileSync(marker, hash);
+}
+
+function sourceHash(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) h.update(`${p}\0`).update(readFileSync(p)).update('\0');
+    }
+  };
+  walk(join(ROOT, 'src'));
+  for (const f of ['tsconfig.build.json', 'tsconfig.json', 'package.json']) h.update(readFileSync(join(ROOT, f)));
+  return h.digest('hex');
 }
 
 /** Result of one CLI run. */
