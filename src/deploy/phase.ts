@@ -211,6 +211,31 @@ export interface RollingRestart {
   together?(input: PhaseInput): string | undefined;
   /** One read-only look at the health (no waiting: the rollout retries until its deadline). */
   check(readers: ReadonlyMap<string, HostReader>, input: GateInput, ctx: PhaseContext): Promise<GateVerdict>;
+  /**
+   * Runs once after the first gate held and before the first restart (etcd: a snapshot copied to
+   * the operator machine). Returns the line to report; throws to stop the rollout before it starts.
+   */
+  before?(io: BeforeRollout): Promise<string | undefined>;
+}
+
+/** What RollingRestart.before gets. */
+export interface BeforeRollout {
+  readonly plan: ClusterPlan;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  readonly readers: ReadonlyMap<string, HostReader>;
+  /** The first look at the gate (who is healthy, who leads). */
+  readonly verdict: GateVerdict;
+  /** Runs steps on one host through the executor (apply) or the dry-run printer. */
+  run(host: string, steps: readonly Step[]): Promise<void>;
+  /** Where apply keeps the etcd snapshot it takes before restarting members; absent: none is taken. */
+  readonly etcdSnapshot?: EtcdSnapshotTarget;
+}
+
+/** Directory (exists, 0700) and run stamp of the snapshot taken before an etcd rollout. */
+export interface EtcdSnapshotTarget {
+  readonly dir: string;
+  readonly stamp: string;
 }
 
 /** A unit of deployment. The file name under phases/ equals the id. */

@@ -15,7 +15,7 @@ import type { ClusterPlan, PlannedHost } from '../plan/types.js';
 import type { HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import type { EmitEvent } from './events.js';
-import type { GateVerdict, HostFacts, Phase, PhaseContext, PhaseInput, RollingRestart, Step } from './phase.js';
+import type { EtcdSnapshotTarget, GateVerdict, HostFacts, Phase, PhaseContext, PhaseInput, RollingRestart, Step } from './phase.js';
 import type { HostRunState } from './dry-run.js';
 import { PENDING_RESTART_DIR } from './dry-run.js';
 import { PhaseError, type HostFailure } from '../shared/errors.js';
@@ -36,6 +36,8 @@ export interface RolloutIo {
   readonly facts: ReadonlyMap<string, HostFacts>;
   /** Runs steps on one host through the executor (apply) or the dry-run printer; throws on failure. */
   run(host: string, steps: readonly Step[]): Promise<void>;
+  /** Where RollingRestart.before keeps an etcd snapshot (apply's default; absent with --no-etcd-snapshot). */
+  readonly etcdSnapshot?: EtcdSnapshotTarget;
 }
 
 /** Time between two looks at the gate. */
@@ -58,9 +60,11 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   // Before the first restart: the group must be healthy, or its unhealthy hosts are the ones to restart.
   let last: readonly string[] = [];
   let lastWhy: string | undefined;
+  let preVerdict: GateVerdict | undefined;
   if (policy.scope === 'group') {
     const pre = await waitGate(policy, io, gateInput(group), (v) => startable(v, units));
     if (!pre.ok) return notStarted(phase, policy, pre.verdict, units, io);
+    preVerdict = pre.verdict;
     for (const [host, why] of pre.verdict.unhealthy) if (units.has(host) && !first.has(host)) first.set(host, `not healthy before the rollout: ${why}`);
     if (nothingServes(pre.verdict)) for (const h of units.keys()) if (!first.has(h)) first.set(h, 'no host of the group was healthy: nothing serves, so nothing is lost');
     last = pre.verdict.last ?? [];
@@ -69,6 +73,11 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   const waves = rolloutWaves(policy.tiers(io.plan, targets), new Set(units.keys()), { first, last });
   const late = waves.length > 1 && last.some((h) => waves.at(-1)?.hosts.includes(h)) ? ` (${last.join(', ')} last${lastWhy ? `: ${lastWhy}` : ''})` : '';
   io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}${late}` });
+  if (policy.before && preVerdict) {
+    const failed = await runBefore(policy.before, preVerdict, io).catch((err: unknown) => err instanceof Error ? err : new Error(String(err)));
+    if (failed instanceof Error) return beforeFailed(phase, failed, units);
+    if (failed) io.emit({ type: 'rollout', phase: phase.id, message: failed });
+  }
   const done: string[] = [];
   for (const [i, wave] of waves.entries()) {
     io.signal.throwIfAborted();
@@ -84,6 +93,22 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
     io.emit({ type: 'rollout', phase: phase.id, host: wave.hosts.join(', '), message: `restarted ${wave.hosts.map((h) => units.get(h)?.join(', ')).filter((x, k, a) => a.indexOf(x) === k).join('; ')}; ${policy.gate}: ok (${secs} s, ${done.length}/${units.size})` });
   }
   return undefined;
+}
+
+function runBefore(before: NonNullable<RollingRestart['before']>, verdict: GateVerdict, io: RolloutIo): Promise<string | undefined> {
+  const { plan, dryRun, signal, readers, etcdSnapshot } = io;
+  return before({ plan, dryRun, signal, readers, verdict, run: (h, steps) => io.run(h, steps), ...(etcdSnapshot ? { etcdSnapshot } : {}) });
+}
+
+/** The work before the first restart failed: nothing was restarted. */
+function beforeFailed(phase: Phase, error: Error, units: ReadonlyMap<string, unknown>): PhaseError {
+  const hosts = [...units.keys()];
+  const err = new Error(`rolling restart not started: ${error.message}`);
+  return new PhaseError(phase.id, hosts.map((host) => ({ host, step: `${phase.id}: rolling restart (before the first restart)`, error: err })), {
+    hint:
+      `nothing was restarted; the files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept. Fix the cause and run \`kubesmith apply\` again, ` +
+      'or run it with --no-etcd-snapshot to restart without a snapshot (take one first with `kubesmith etcd snapshot` if you can)',
+  });
 }
 
 /** The PhaseInput `together` sees for one host. */

@@ -3,8 +3,8 @@
  * host queue (inventory.concurrency.hosts) and binaries go through one upload queue
  * (concurrency.uploads). In the gate phases (connect, lock, gather-facts, preflight: Phase.gate) any
  * failure stops the whole run before anything is written. Later, a host that fails drops out of
- * later phases but never stops the others; every failure is reported together at the end (PhaseError). It touches hosts only through the
- * executor (apply) or the dry-run printer (reads only) and the injected Transport.
+ * later phases but never stops the others; every failure is reported together at the end
+ * (PhaseError). It touches hosts only through the executor (apply) or the dry-run printer (reads only) and the injected Transport.
  */
 import PQueue from 'p-queue';
 import type { ClusterPlan, PlannedHost } from '../plan/types.js';
@@ -12,7 +12,7 @@ import type { InventoryHost } from '../inventory/types.js';
 import type { HostConnection, HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import type { EmitEvent, HostSummary } from './events.js';
-import type { HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
+import type { EtcdSnapshotTarget, HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
 import { InternalError, Interrupted, KubesmithError, LockedError, PhaseError, type HostFailure } from '../shared/errors.js';
 import { executeSteps, StepFailed } from './executor.js';
 import { dryRunSteps, newHostRunState, type HostRunState } from './dry-run.js';
@@ -48,6 +48,7 @@ export interface RunRequest {
   readonly clock: Clock;
   /** Budget for each phase's verify/report retries. @default 120 s */
   readonly verifyTimeoutMs?: number;
+  readonly etcdSnapshot?: EtcdSnapshotTarget; // where the snapshot before an etcd rolling restart goes; absent: none
 }
 
 /** Per-host totals; failures are thrown as a PhaseError after run-done was emitted. */
@@ -173,7 +174,8 @@ function rolloutIo(req: RunRequest, run: RunState, phase: Phase, targets: readon
   const execute = stepRunner(req, phase, uploads);
   const { plan, dryRun, emit, signal, clock } = req;
   const readers = new Map([...conns].map(([h, c]) => [h, readOnly(c)]));
-  return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: (h, steps) => execute(conns.get(h) as HostConnection, steps, run.hostState.get(h) ?? newHostRunState()) };
+  const snapshot = req.etcdSnapshot ? { etcdSnapshot: req.etcdSnapshot } : {};
+  return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: (h, steps) => execute(conns.get(h) as HostConnection, steps, run.hostState.get(h) ?? newHostRunState()), ...snapshot };
 }
 
 /** One phase on one host: builtin connect/lock, or gather -> check -> plan -> execute|dry-run -> verify. */
@@ -292,7 +294,5 @@ function gateStop(phase: Phase, failures: readonly HostFailure[]): PhaseError {
 }
 
 function interrupted(phase: string): Interrupted {
-  return new Interrupted(`apply interrupted during ${phase}`, {
-    hint: 'files are written atomically, so none is half-written; run `kubesmith apply` again to finish',
-  });
+  return new Interrupted(`apply interrupted during ${phase}`, { hint: 'files are written atomically, so none is half-written; run `kubesmith apply` again to finish' });
 }

@@ -8,7 +8,7 @@
  * final name; abort() removes the temp file.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, unlinkSync, write, writeFileSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, write, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -27,8 +27,9 @@ export interface IncomingFile {
 /** Bytes written between two background fdatasyncs. */
 const SYNC_EVERY = 16 << 20;
 
-/** Starts receiving `to`; its directory must exist. */
+/** Starts receiving `to`; its directory is created (0700) when missing. */
 export function receiveFile(to: string): IncomingFile {
+  mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
   const tmp = `${to}.part-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o600);
   const hash = createHash('sha256');

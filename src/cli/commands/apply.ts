@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Command, CommandContext } from '../command.js';
 import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
 import { formatIssue } from '../../shared/errors.js';
+import { backupStamp } from '../../plan/etcd-backup-names.js';
 
 /** `--only a,b --only c` -> names; an empty or repeated name is a usage error (parseList). */
 async function listOpt(ctx: CommandContext, name: string): Promise<readonly string[] | undefined> {
@@ -18,13 +19,15 @@ async function listOpt(ctx: CommandContext, name: string): Promise<readonly stri
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'install or update the cluster on its hosts over SSH (idempotent; --dry-run reads only)',
-  usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--verbose]',
+  usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--no-etcd-snapshot] [--verbose]',
   description: [
     'Phases: connect, lock, gather-facts, preflight, prepare-hosts, binaries, certificates, etcd,',
     'control-plane, cluster-bootstrap, nodes, approve-kubelet-csrs, verify. The API phases (bootstrap',
     'token and RBAC, flannel, CoreDNS; kubelet CSR approval) are skipped with the reason when the',
     'bundle\'s Kubernetes binaries do not run. A host that fails does not stop the others; every failure is',
-    'listed at the end. A second apply changes nothing and restarts nothing. Every command that',
+    'listed at the end. A second apply changes nothing and restarts nothing. Before it restarts a running',
+    'etcd member (one at a time), it takes a verified etcd snapshot and copies it to',
+    '<state dir>/backups/etcd (as `kubesmith etcd snapshot` does); --no-etcd-snapshot skips it. Every command that',
     'touches hosts writes a JSON log to <inventory dir>/.kubesmith/<cluster>/logs/.',
   ].join('\n'),
   options: {
@@ -33,6 +36,7 @@ export const applyCommand: Command = {
     only: { type: 'string', multiple: true, description: 'run only these phases (comma-separated; connect, lock and gather-facts always run)' },
     skip: { type: 'string', multiple: true, description: 'skip these phases (comma-separated)' },
     limit: { type: 'string', multiple: true, description: 'work only on these hosts (comma-separated names)' },
+    'no-etcd-snapshot': { type: 'boolean', description: 'restart running etcd members without taking a snapshot first (default: one is copied to <state dir>/backups/etcd)' },
     verbose: { type: 'boolean', description: 'also print unchanged steps' },
   },
   async run(ctx) {
@@ -124,6 +128,8 @@ export const applyCommand: Command = {
         },
         signal: ctx.signal,
         clock: NodeClock,
+        // Before apply restarts a running etcd member (rolling restart), a verified snapshot.
+        ...(boolOpt(ctx, 'no-etcd-snapshot') ? {} : { etcdSnapshot: { dir: join(stateDir(inv), 'backups', 'etcd'), stamp: backupStamp(NodeClock.now()) } }),
       });
     } catch (err) {
       reporter.finish();

@@ -2,7 +2,8 @@
  * The rolling restart policies of the service phases (Phase.rolling): restart order, batch sizes
  * (inventory.concurrency.restarts) and health gates.
  * - etcd: one member at a time, every member healthy + a leader + revision agreement between
- *   batches (_etcd-gate.ts); the current leader goes last, so the cluster elects once.
+ *   batches (_etcd-gate.ts); the current leader goes last, so the cluster elects once. A snapshot
+ *   is copied to the operator machine before the first restart (_etcd-rollout-snapshot.ts).
  * - control-plane: concurrency.restarts.controlPlane hosts at a time (default 1), every
  *   control-plane host's units ready between batches: kube-apiserver's own /readyz (the local
  *   proxy or the VIP keeps the API reachable through the others meanwhile), the controller-manager
@@ -18,6 +19,7 @@ import { batchSizeOf, batchWhy } from '../rollout-plan.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { readinessProbe } from './_readiness.js';
 import { ETCD_GATE, etcdGate } from './_etcd-gate.js';
+import { snapshotBeforeRollout } from './_etcd-rollout-snapshot.js';
 import { etcdExpiry } from './_expired.js';
 
 const names = (hosts: readonly PlannedHost[]): readonly string[] => hosts.map((h) => h.host.name);
@@ -30,6 +32,7 @@ export const ETCD_ROLLING: RollingRestart = {
   // Members whose deployed certificates expired serve nobody and can only recover together (#12 part 3).
   together: (input) => (etcdExpiry(input) ? 'their deployed certificates expired: members reject each other until restarted on renewed ones' : undefined),
   check: etcdGate,
+  before: snapshotBeforeRollout,
 };
 
 /** kube-apiserver, controller-manager, scheduler (and the VIP load balancers): a host at a time by default. */
