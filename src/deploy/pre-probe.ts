@@ -44,11 +44,27 @@ export function runPreProbes(host: HostReader, steps: readonly Step[], signal: A
 }
 
 /** Runs several read-only commands in one remote shell; answers keyed by position (undefined entries skipped). */
-export async function batchProbe(host: HostReader, argvs: readonly (readonly string[] | undefined)[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
-  const lines = argvs.flatMap((argv, i) => (argv ? [`run ${i} ${argv.map(shQuote).join(' ')}`] : []));
+export async function batchProbe(host: HostReader, argvs: readonly (readonly string[] | undefined)[], signal: AbortSignal, timeoutMs?: number): Promise<ReadonlyMap<number, ProbeAnswer>> {
+  // A command asked twice (a unit's restart and start steps both ask `systemctl is-active`) runs
+  // once: every command is a read, and a process costs ~10 ms on a busy host.
+  const firstOf = new Map<string, number>();
+  const lines: string[] = [];
+  argvs.forEach((argv, i) => {
+    if (!argv) return;
+    const line = argv.map(shQuote).join(' ');
+    if (firstOf.has(line)) return;
+    firstOf.set(line, i);
+    lines.push(`run ${i} ${line}`);
+  });
   if (lines.length === 0) return new Map();
-  const r = await host.probe(['sh', '-c', [RUNNER, ...lines].join('\n')], { signal });
-  return parseAnswers(r.stdout);
+  const r = await host.probe(['sh', '-c', [RUNNER, ...lines].join('\n')], { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const answers = new Map(parseAnswers(r.stdout));
+  argvs.forEach((argv, i) => {
+    const at = argv && firstOf.get(argv.map(shQuote).join(' '));
+    const a = at === undefined ? undefined : answers.get(at);
+    if (a && !answers.has(i)) answers.set(i, a);
+  });
+  return answers;
 }
 
 /** Parses "@@ <i> <rc>\n<stdout>\n@@.\n" records. */

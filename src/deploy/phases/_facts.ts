@@ -51,6 +51,8 @@ export const FACTS_SCRIPT = [
 /** Largest trust file read back (a CA certificate is 1-2 KB; a bundle of a few is still small). */
 const PKI_FILE_MAX_BYTES = 65_536;
 const FILE_MARK = '#kubesmith-file ';
+/** A kubeconfig's client-certificate-data, still base64: decoded here, not on the host. */
+const B64_MARK = '#kubesmith-b64 ';
 
 // The first complete CERTIFICATE block of a file, nothing else: kubelet-client-current.pem holds
 // the private key too, and a key never leaves the host (a block cut short is dropped, not printed).
@@ -59,9 +61,25 @@ export const FIRST_CERT_AWK = `awk '/^-----BEGIN / { c = ($0 == "-----BEGIN CERT
 
 const quote = (p: string): string => `'${p.replaceAll("'", `'\\''`)}'`;
 
-// A kubeconfig's client-certificate-data value (base64 characters only, quotes dropped), decoded:
-// the key is client-key-data, a different line, so it is never printed.
-const CLIENT_CERT_DATA_SED = `sed -n 's|^[[:space:]]*client-certificate-data:[[:space:]]*"\\{0,1\\}\\([A-Za-z0-9+/=]*\\)"\\{0,1\\}[[:space:]]*$|\\1|p'`;
+/**
+ * `set --` to the paths that are regular files, then one awk over all of them: a process per file
+ * (head, awk, sed, base64) was most of gather-facts' time on hosts where a fork costs ~10 ms.
+ * POSIX awk only (mawk, gawk, busybox): no nextfile, so a file's remaining lines are skipped by flag.
+ */
+const eachFile = (paths: readonly string[], awk: string): string =>
+  `set --; for f in ${paths.map(quote).join(' ')}; do [ -f "$f" ] && set -- "$@" "$f"; done; [ $# -gt 0 ] && awk '${awk}' "$@"`;
+
+/** Each file: the mark, then its lines up to PKI_FILE_MAX_BYTES. */
+const WHOLE_FILES_AWK = `FNR == 1 { print "${FILE_MARK}" FILENAME; n = 0 } { n += length($0) + 1; if (n <= ${PKI_FILE_MAX_BYTES}) print }`;
+
+/** Each file: the mark, then its first complete CERTIFICATE block and nothing else (never a key). */
+const FIRST_CERTS_AWK =
+  `FNR == 1 { print "${FILE_MARK}" FILENAME; c = 0; done = 0; n = 0 } { n += length($0) + 1 } done || n > ${PKI_FILE_MAX_BYTES} { next } ` +
+  '/^-----BEGIN / { c = ($0 == "-----BEGIN CERTIFICATE-----"); b = "" } c { b = b $0 "\\n" } c && $0 == "-----END CERTIFICATE-----" { printf "%s", b; done = 1; c = 0 }';
+
+/** Each kubeconfig: the mark, then its first client-certificate-data value (base64 characters only; the key is another line). */
+const CLIENT_CERT_DATA_AWK =
+  `FNR == 1 { print "${B64_MARK}" FILENAME; got = 0 } got { next } /^[[:space:]]*client-certificate-data:/ { v = $0; sub(/^[[:space:]]*client-certificate-data:[[:space:]]*/, "", v); gsub(/["[:space:]]/, "", v); if (v ~ "^[A-Za-z0-9+/=]+$" && length(v) <= ${PKI_FILE_MAX_BYTES}) print v; got = 1 }`;
 
 /**
  * FACTS_SCRIPT plus a section that reads back the CA certificates and sa.pub found at `pkiPaths`,
@@ -72,18 +90,15 @@ const CLIENT_CERT_DATA_SED = `sed -n 's|^[[:space:]]*client-certificate-data:[[:
  */
 export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = [], kubeconfigPaths: readonly string[] = []): string {
   const parts = [FACTS_SCRIPT];
-  if (pkiPaths.length > 0) parts.push(`echo @pkifiles; for f in ${pkiPaths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f"; echo; fi; done`);
+  if (pkiPaths.length > 0) parts.push(`echo @pkifiles; ${eachFile(pkiPaths, WHOLE_FILES_AWK)}`);
   if (leafPaths.length + kubeconfigPaths.length > 0) parts.push(leafCertsSection(leafPaths, kubeconfigPaths));
   return parts.length === 1 ? FACTS_SCRIPT : `${parts.join('\n')}\ntrue`;
 }
 
 /** The "@leafcerts" section: the first certificate of each file (or kubeconfig client certificate) that exists, nothing else. */
 function leafCertsSection(paths: readonly string[], kubeconfigs: readonly string[] = []): string {
-  const files = paths.length === 0 ? '' : `; for f in ${paths.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${FIRST_CERT_AWK}; fi; done`;
-  const configs =
-    kubeconfigs.length === 0
-      ? ''
-      : `; for f in ${kubeconfigs.map(quote).join(' ')}; do if [ -f "$f" ]; then echo "${FILE_MARK}$f"; head -c ${PKI_FILE_MAX_BYTES} "$f" | ${CLIENT_CERT_DATA_SED} | head -n 1 | base64 -d 2>/dev/null | ${FIRST_CERT_AWK}; fi; done`;
+  const files = paths.length === 0 ? '' : `; ${eachFile(paths, FIRST_CERTS_AWK)}`;
+  const configs = kubeconfigs.length === 0 ? '' : `; ${eachFile(kubeconfigs, CLIENT_CERT_DATA_AWK)}`;
   return `echo @leafcerts${files}${configs}`;
 }
 
@@ -144,7 +159,7 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
  * certificates phase anyway, and only an expiry changes how units restart.
  */
 function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number): Pick<HostFacts, 'expiredCerts'> {
-  const files = pkiFilesOf(lines).pkiFiles;
+  const files = pkiFilesOf(lines, true).pkiFiles;
   if (files === undefined) return {};
   const expired = new Map<string, Date>();
   for (const [path, pem] of files) {
@@ -158,14 +173,29 @@ function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number): Pi
   return { expiredCerts: expired };
 }
 
-/** "#kubesmith-file <path>" followed by the file's text, per file found. */
-function pkiFilesOf(lines: readonly string[] | undefined): Pick<HostFacts, 'pkiFiles'> {
+/**
+ * "#kubesmith-file <path>" followed by the file's text, per file found; with `decode`, also
+ * "#kubesmith-b64 <path>" followed by a kubeconfig's base64 client certificate, kept as its
+ * first CERTIFICATE block.
+ */
+function pkiFilesOf(lines: readonly string[] | undefined, decode = false): Pick<HostFacts, 'pkiFiles'> {
   if (lines === undefined) return {};
   const files = new Map<string, string>();
-  let cur: string | undefined;
+  const encoded = new Map<string, string>();
+  let cur: Map<string, string> | undefined;
+  let path = '';
   for (const l of lines) {
-    if (l.startsWith(FILE_MARK)) files.set((cur = l.slice(FILE_MARK.length)), '');
-    else if (cur !== undefined) files.set(cur, `${files.get(cur)}${l}\n`);
+    if (l.startsWith(FILE_MARK)) [cur, path] = [files, l.slice(FILE_MARK.length)];
+    else if (decode && l.startsWith(B64_MARK)) [cur, path] = [encoded, l.slice(B64_MARK.length)];
+    else if (cur !== undefined) {
+      cur.set(path, `${cur.get(path) ?? ''}${l}\n`);
+      continue;
+    } else continue;
+    cur.set(path, '');
+  }
+  for (const [p, b64] of encoded) {
+    const block = /-----BEGIN CERTIFICATE-----\n[\s\S]*?\n-----END CERTIFICATE-----\n?/.exec(Buffer.from(b64.trim(), 'base64').toString('latin1').replace(/\r\n/g, '\n'))?.[0];
+    if (block) files.set(p, block.endsWith('\n') ? block : `${block}\n`);
   }
   return { pkiFiles: files };
 }

@@ -9,6 +9,7 @@ import type { HostReader } from '../ssh/connection.js';
 import type { HostFacts, PhaseContext } from '../phase.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { waitFor } from './_units.js';
+import { batchProbe, type ProbeAnswer } from '../pre-probe.js';
 
 /** The on-host probe that proves a unit serves, by unit name. */
 export function readinessProbe(unit: string, planned: PlannedHost, apiPort: number): readonly string[] | undefined {
@@ -38,13 +39,18 @@ export function readinessProbe(unit: string, planned: PlannedHost, apiPort: numb
 
 /** Checks every started unit of the phase; throws when one is not ready by the deadline. */
 export async function checkReadiness(host: HostReader, planned: PlannedHost, facts: HostFacts, phase: ShippingPhase, apiPort: number, ctx: PhaseContext): Promise<readonly string[]> {
+  const units = [...unitBinaries(planned, phase)];
+  const probes = units.map(([unit, bin]) => (facts.runnable?.get(bin) === undefined ? undefined : readinessProbe(unit, planned, apiPort)));
+  // First look: every probe in one round trip (usually all ready: a re-apply); only the units not
+  // ready yet are then waited for, each on its own.
+  const firstLook = await batchProbe(host, probes, ctx.signal, 20_000).catch((): ReadonlyMap<number, ProbeAnswer> => new Map());
   // All units are checked at once; notes keep the unit order.
   const results = await Promise.all(
-    [...unitBinaries(planned, phase)].map(async ([unit, bin]): Promise<string | undefined> => {
+    units.map(async ([unit, bin], i): Promise<string | undefined> => {
       if (facts.runnable?.get(bin) === undefined) return `${unit}: readiness check skipped: ${bin} does not run (--version failed), so the unit was not started`;
-      const probe = readinessProbe(unit, planned, apiPort);
+      const probe = probes[i];
       if (!probe) return undefined;
-      const r = await waitFor(host, probe, ctx);
+      const r = firstLook.get(i)?.exitCode === 0 ? { ok: true, output: '' } : await waitFor(host, probe, ctx);
       if (!r.ok) throw new Error(`${unit} not ready: \`${probe.join(' ')}\`: ${r.output.split('\n').slice(-3).join(' ')}; see \`journalctl -u ${unit}\``);
       return `${unit}: ready (${probe[probe.length - 1] === 'version' ? 'ctr version' : probe[probe.length - 1]})`;
     }),
