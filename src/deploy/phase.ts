@@ -216,6 +216,8 @@ export interface RollingRestart {
    * the operator machine). Returns the line to report; throws to stop the rollout before it starts.
    */
   before?(io: BeforeRollout): Promise<string | undefined>;
+  /** How the operator goes on when `before` fails ("run it with --no-etcd-snapshot ..."). */
+  readonly beforeOptOut?: string;
 }
 
 /** What RollingRestart.before gets. */

@@ -75,7 +75,7 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}${late}` });
   if (policy.before && preVerdict) {
     const failed = await runBefore(policy.before, preVerdict, io).catch((err: unknown) => err instanceof Error ? err : new Error(String(err)));
-    if (failed instanceof Error) return beforeFailed(phase, failed, units);
+    if (failed instanceof Error) return beforeFailed(phase, policy, failed, units);
     if (failed) io.emit({ type: 'rollout', phase: phase.id, message: failed });
   }
   const done: string[] = [];
@@ -101,13 +101,11 @@ function runBefore(before: NonNullable<RollingRestart['before']>, verdict: GateV
 }
 
 /** The work before the first restart failed: nothing was restarted. */
-function beforeFailed(phase: Phase, error: Error, units: ReadonlyMap<string, unknown>): PhaseError {
+function beforeFailed(phase: Phase, policy: RollingRestart, error: Error, units: ReadonlyMap<string, unknown>): PhaseError {
   const hosts = [...units.keys()];
   const err = new Error(`rolling restart not started: ${error.message}`);
   return new PhaseError(phase.id, hosts.map((host) => ({ host, step: `${phase.id}: rolling restart (before the first restart)`, error: err })), {
-    hint:
-      `nothing was restarted; the files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept. Fix the cause and run \`kubesmith apply\` again, ` +
-      'or run it with --no-etcd-snapshot to restart without a snapshot (take one first with `kubesmith etcd snapshot` if you can)',
+    hint: `nothing was restarted; the files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept. Fix the cause and run \`kubesmith apply\` again${policy.beforeOptOut ? `, or ${policy.beforeOptOut}` : ''}`,
   });
 }
 

@@ -5,77 +5,15 @@
  * (never two down), each after the gate; a failed gate stops the rollout, names the host, the gate
  * and how to resume, and the next apply resumes with the hosts not yet restarted.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runPhases, type Transport } from '../../src/deploy/runner.js';
-import { APPLY_PHASES } from '../../src/deploy/phases/index.js';
-import type { DeployEvent, HostSummary } from '../../src/deploy/events.js';
-import type { ClusterPlan } from '../../src/plan/types.js';
+import { describe, expect, it } from 'vitest';
 import type { RolloutTier } from '../../src/deploy/phase.js';
 import { batchSizeOf, describeRollout, rolloutWaves } from '../../src/deploy/rollout-plan.js';
 import { NODES_ROLLING } from '../../src/deploy/phases/_rolling.js';
 import { PENDING_RESTART_DIR } from '../../src/deploy/dry-run.js';
 import { PhaseError } from '../../src/shared/errors.js';
-import type { FakeHost } from '../support/fake-host.js';
 import { aHost, exampleInventory } from '../support/inventory-builder.js';
-import { fakeFleet, planWithFiles } from './_fleet.js';
-import { EtcdSim } from './_etcd-sim.js';
 import { aPlan } from './_plan.js';
-
-const tmp = mkdtempSync(join(tmpdir(), 'ks-rolling-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-const realClock = { now: () => new Date() };
-
-/** The plan after `pki renew`: the etcd server certificate of `hosts` has new content. */
-function renewed(plan: ClusterPlan, hosts: readonly string[], tag: string): ClusterPlan {
-  return {
-    ...plan,
-    hosts: plan.hosts.map((h) => ({
-      ...h,
-      artifacts: h.artifacts.map((a) => {
-        if (!hosts.includes(h.host.name) || !a.path.endsWith('/etcd/ssl/server.pem') || typeof a.content !== 'string') return a;
-        const content = `${a.content}# ${tag}\n`;
-        return { ...a, content, sha256: sha(content) };
-      }),
-    })),
-  };
-}
-
-async function apply(plan: ClusterPlan, fleet: Map<string, FakeHost>, opts: { dryRun?: boolean; timeoutMs?: number; limit?: readonly string[] } = {}) {
-  const events: DeployEvent[] = [];
-  const transport: Transport = { connect: async (h) => fleet.get(h.name) as FakeHost, lock: async () => ({ release: async () => undefined }) };
-  let hosts: readonly HostSummary[] = [];
-  let error: unknown;
-  try {
-    hosts = (
-      await runPhases({ plan, phases: APPLY_PHASES, dryRun: opts.dryRun ?? false, transport, emit: (e) => events.push(e), signal: new AbortController().signal, clock: realClock, verifyTimeoutMs: opts.timeoutMs ?? 5_000, ...(opts.limit ? { limit: opts.limit } : {}) })
-    ).hosts;
-  } catch (err) {
-    error = err;
-  }
-  const rollout = events.flatMap((e) => (e.type === 'rollout' ? [`${e.host ? `${e.host}: ` : ''}${e.message}`] : []));
-  return { events, hosts, error, rollout };
-}
-
-/** A fleet that ran its first apply, with the simulation attached. */
-async function installed(): Promise<{ plan: ClusterPlan; fleet: Map<string, FakeHost>; sim: EtcdSim }> {
-  const plan = await planWithFiles(tmp);
-  const fleet = fakeFleet(plan, () => Date.now());
-  const sim = new EtcdSim(plan);
-  sim.attach(fleet);
-  const first = await apply(plan, fleet);
-  expect(first.error).toBeUndefined();
-  // A first installation starts every member at once (a member blocks until quorum): no rollout.
-  expect(first.rollout).toEqual([]);
-  for (const m of ['master01', 'node01', 'node02']) expect(fleet.get(m)?.log).toContain('exec systemctl restart --no-block etcd.service');
-  expect(sim.restarts).toEqual([]);
-  return { plan, fleet, sim };
-}
+import { apply, installed, renewed } from './_rolling-fleet.js';
 
 describe('rollout order as data', () => {
   const tier = (label: string, hosts: string[], batchSize: number): RolloutTier => ({ label, hosts, batchSize, why: '' });

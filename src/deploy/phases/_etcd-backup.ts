@@ -9,6 +9,7 @@ import { parseEtcdJson } from '../../status/etcd.js';
 import { appliesTo, ETCD_RULES } from '../../render/flags-by-version.js';
 import { parseVersion } from '../../shared/semver.js';
 import type { EtcdMemberFact, EtcdSnapshotFact, EtcdSnapshotProblem } from '../etcd-facts.js';
+import type { Step } from '../phase.js';
 import { shQuote } from '../pre-probe.js';
 import { etcdctlArgv, healthProbe } from './_etcd-health.js';
 
@@ -100,6 +101,23 @@ export function pickSnapshotMember(members: readonly { readonly host: string; re
 export function snapshotSaveArgv(plan: ClusterPlan, h: PlannedHost): readonly string[] | undefined {
   const base = ownEtcdctl(plan, h, '30m');
   return base && ['sh', '-c', 'f=$1; shift; rm -f "$f" "$f.part" && exec "$@" snapshot save "$f"', 'sh', SNAPSHOT_TMP, ...base];
+}
+
+/** Steps on the member that saves: the backup directory, then `etcdctl snapshot save` (undefined without credentials in the plan). */
+export function snapshotSaveSteps(plan: ClusterPlan, h: PlannedHost, why: string): readonly Step[] | undefined {
+  const save = snapshotSaveArgv(plan, h);
+  return save && [
+    { kind: 'mkdir', path: BACKUP_DIR, mode: 0o700 },
+    { kind: 'exec', argv: save, why: `etcdctl snapshot save ${SNAPSHOT_TMP} (${why})` },
+  ];
+}
+
+/** Steps that copy a verified snapshot to `to` on the operator machine, then remove the member's copy. */
+export function snapshotFetchSteps(f: EtcdSnapshotFact, to: string): readonly Step[] {
+  return [
+    { kind: 'fetch', path: f.path, to, size: f.size, why: `revision ${f.revision}, ${f.totalKey} keys, etcd hash ${f.hash}` },
+    { kind: 'exec', argv: ['rm', '-f', f.path], why: 'the copy is verified; the member keeps no snapshot (it holds every secret of the cluster)' },
+  ];
 }
 
 /**

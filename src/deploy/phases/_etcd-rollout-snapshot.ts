@@ -8,8 +8,11 @@
  */
 import { join } from 'node:path';
 import { snapshotFileName } from '../../plan/etcd-backup-names.js';
-import type { BeforeRollout, Step } from '../phase.js';
-import { BACKUP_DIR, etcdMembers, isVerified, parseSnapshotInspect, snapshotInspectArgv, snapshotSaveArgv, SNAPSHOT_TMP } from './_etcd-backup.js';
+import type { BeforeRollout } from '../phase.js';
+import { etcdMembers, isVerified, parseSnapshotInspect, snapshotFetchSteps, snapshotInspectArgv, snapshotSaveSteps, SNAPSHOT_TMP } from './_etcd-backup.js';
+
+/** How to go on without the snapshot, for the error that stops the rollout. */
+export const ROLLOUT_SNAPSHOT_OPT_OUT = 'run it with --no-etcd-snapshot to restart without one (take a snapshot first with `kubesmith etcd snapshot` if you can)';
 
 /** The member to save from: the leader when the run reaches it and it is healthy, else the first healthy member reached. */
 export function rolloutSnapshotHost(io: Pick<BeforeRollout, 'verdict' | 'readers'>): string | undefined {
@@ -26,23 +29,23 @@ export async function snapshotBeforeRollout(io: BeforeRollout): Promise<string |
   const host = rolloutSnapshotHost(io);
   if (host === undefined) return 'no etcd snapshot before the restarts: no member this run reaches is healthy (nothing consistent to save)';
   const planned = etcdMembers(io.plan).find((m) => m.host.name === host);
-  const save = planned && snapshotSaveArgv(io.plan, planned);
+  const save = planned && snapshotSaveSteps(io.plan, planned, 'before restarting etcd members');
   if (!save) throw new Error(`cannot take the etcd snapshot on ${host}: the plan ships no healthcheck-client certificate to ask etcd with`);
-  const dest = (revision: number): string => join(target.dir, snapshotFileName(io.plan.inventory.cluster.name, target.stamp, revision));
-  await io.run(host, [
-    { kind: 'mkdir', path: BACKUP_DIR, mode: 0o700 },
-    { kind: 'exec', argv: save, why: `etcdctl snapshot save ${SNAPSHOT_TMP} before restarting etcd members` },
-  ]);
-  if (io.dryRun) return `would take an etcd snapshot on ${host} and copy it to ${target.dir} before the first restart`;
-  const reader = io.readers.get(host);
-  const r = await reader?.probe(snapshotInspectArgv(io.plan), { signal: io.signal, timeoutMs: 600_000 });
-  const found = parseSnapshotInspect(SNAPSHOT_TMP, r?.stdout ?? '');
-  if (!isVerified(found)) throw new Error(`the etcd snapshot on ${host} does not verify: ${found?.error ?? 'no snapshot file after snapshot save'}`);
-  const to = dest(found.revision);
-  const steps: Step[] = [
-    { kind: 'fetch', path: found.path, to, size: found.size, why: `revision ${found.revision}, ${found.totalKey} keys, etcd hash ${found.hash}` },
-    { kind: 'exec', argv: ['rm', '-f', found.path], why: 'the copy is verified; the member keeps no snapshot (it holds every secret of the cluster)' },
-  ];
-  await io.run(host, steps);
-  return `etcd snapshot before the restarts: ${to} (from ${host}, revision ${found.revision}); restore with \`kubesmith etcd restore --from\` it`;
+  if (io.dryRun) {
+    await io.run(host, save);
+    return `would take an etcd snapshot on ${host} and copy it to ${target.dir} before the first restart`;
+  }
+  try {
+    await io.run(host, save);
+    const r = await io.readers.get(host)?.probe(snapshotInspectArgv(io.plan), { signal: io.signal, timeoutMs: 600_000 });
+    const found = parseSnapshotInspect(SNAPSHOT_TMP, r?.stdout ?? '');
+    if (!isVerified(found)) throw new Error(`the etcd snapshot on ${host} does not verify: ${found?.error ?? 'no snapshot file after snapshot save'}`);
+    const to = join(target.dir, snapshotFileName(io.plan.inventory.cluster.name, target.stamp, found.revision));
+    await io.run(host, snapshotFetchSteps(found, to));
+    return `etcd snapshot before the restarts: ${to} (from ${host}, revision ${found.revision}); restore with \`kubesmith etcd restore --from\` it`;
+  } catch (err) {
+    // The member keeps no copy of a snapshot that did not reach this machine: it holds every secret.
+    await io.run(host, [{ kind: 'exec', argv: ['rm', '-f', SNAPSHOT_TMP, `${SNAPSHOT_TMP}.part`], why: 'the snapshot did not reach this machine; remove the member\'s copy' }]).catch(() => undefined);
+    throw err;
+  }
 }

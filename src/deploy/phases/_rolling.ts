@@ -19,7 +19,7 @@ import { batchSizeOf, batchWhy } from '../rollout-plan.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { readinessProbe } from './_readiness.js';
 import { ETCD_GATE, etcdGate } from './_etcd-gate.js';
-import { snapshotBeforeRollout } from './_etcd-rollout-snapshot.js';
+import { ROLLOUT_SNAPSHOT_OPT_OUT, snapshotBeforeRollout } from './_etcd-rollout-snapshot.js';
 import { etcdExpiry } from './_expired.js';
 
 const names = (hosts: readonly PlannedHost[]): readonly string[] => hosts.map((h) => h.host.name);
@@ -33,6 +33,7 @@ export const ETCD_ROLLING: RollingRestart = {
   together: (input) => (etcdExpiry(input) ? 'their deployed certificates expired: members reject each other until restarted on renewed ones' : undefined),
   check: etcdGate,
   before: snapshotBeforeRollout,
+  beforeOptOut: ROLLOUT_SNAPSHOT_OPT_OUT,
 };
 
 /** kube-apiserver, controller-manager, scheduler (and the VIP load balancers): a host at a time by default. */

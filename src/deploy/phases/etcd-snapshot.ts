@@ -16,15 +16,15 @@ import type { Phase, PhaseInput, Step } from '../phase.js';
 import { connect } from './connect.js';
 import { lock } from './lock.js';
 import {
-  BACKUP_DIR,
   etcdMembers,
   isVerified,
   memberProbeArgv,
   parseMemberProbe,
   parseSnapshotInspect,
   pickSnapshotMember,
+  snapshotFetchSteps,
   snapshotInspectArgv,
-  snapshotSaveArgv,
+  snapshotSaveSteps,
   SNAPSHOT_TMP,
   type SnapshotPick,
 } from './_etcd-backup.js';
@@ -79,13 +79,9 @@ export const etcdSnapshotSave: Phase = {
     if ('error' in pick || pick.host !== input.host.host.name) {
       return [{ kind: 'exec', argv: ['rm', '-f', SNAPSHOT_TMP, `${SNAPSHOT_TMP}.part`], unless: ['sh', '-c', `! [ -e ${SNAPSHOT_TMP} ] && ! [ -e ${SNAPSHOT_TMP}.part ]`], why: 'remove a snapshot an interrupted run left on this member' }];
     }
-    const save = snapshotSaveArgv(input.plan, input.host);
+    const save = snapshotSaveSteps(input.plan, input.host, pick.why);
     if (!save) return [{ kind: 'note', message: 'no healthcheck-client certificate in the plan: cannot ask etcd for a snapshot' }];
-    return [
-      { kind: 'note', message: `snapshot from ${pick.host}: ${pick.why}` },
-      { kind: 'mkdir', path: BACKUP_DIR, mode: 0o700 },
-      { kind: 'exec', argv: save, why: `etcdctl snapshot save ${SNAPSHOT_TMP} (${pick.why})` },
-    ];
+    return [{ kind: 'note', message: `snapshot from ${pick.host}: ${pick.why}` }, ...save];
   },
 };
 
@@ -113,10 +109,7 @@ export function etcdSnapshotFetch(o: SnapshotOptions): Phase {
         return 'host' in pick && pick.host === input.host.host.name ? [{ kind: 'note', message: `would verify ${SNAPSHOT_TMP} (snapshot status, sha256) and copy it to ${o.outDir}` }] : [];
       }
       const to = join(o.outDir, snapshotFileName(input.plan.inventory.cluster.name, o.stamp, f.revision));
-      return [
-        { kind: 'fetch', path: f.path, to, size: f.size, why: `revision ${f.revision}, ${f.totalKey} keys, etcd hash ${f.hash}` },
-        { kind: 'exec', argv: ['rm', '-f', f.path], why: 'the copy is verified; the member keeps no snapshot (it holds every secret of the cluster)' },
-      ];
+      return snapshotFetchSteps(f, to);
     },
   };
 }
