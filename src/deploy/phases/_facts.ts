@@ -185,12 +185,12 @@ function pkiFilesOf(lines: readonly string[] | undefined, decode = false): Pick<
   let cur: Map<string, string> | undefined;
   let path = '';
   for (const l of lines) {
-    if (l.startsWith(FILE_MARK)) [cur, path] = [files, l.slice(FILE_MARK.length)];
-    else if (decode && l.startsWith(B64_MARK)) [cur, path] = [encoded, l.slice(B64_MARK.length)];
-    else if (cur !== undefined) {
-      cur.set(path, `${cur.get(path) ?? ''}${l}\n`);
+    const mark = l.startsWith(FILE_MARK) ? FILE_MARK : decode && l.startsWith(B64_MARK) ? B64_MARK : undefined;
+    if (mark === undefined) {
+      cur?.set(path, `${cur.get(path) ?? ''}${l}\n`);
       continue;
-    } else continue;
+    }
+    [cur, path] = [mark === FILE_MARK ? files : encoded, l.slice(mark.length)];
     cur.set(path, '');
   }
   for (const [p, b64] of encoded) {
