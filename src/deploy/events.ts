@@ -2,7 +2,8 @@
  * Progress as data: the runner and executor emit DeployEvents to a callback; src/cli/reporter.ts
  * turns them into human lines and src/cli/log.ts into JSON log records. Deploy code never logs.
  */
-import { describeStep, type Step, type StepStatus } from './phase.js';
+import type { Step, StepStatus } from './phase.js';
+import { describeStep } from './steps.js';
 
 /** Per-host totals for the final summary. */
 export interface HostSummary {

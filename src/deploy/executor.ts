@@ -11,7 +11,8 @@ import type { Artifact } from '../plan/types.js';
 import type { HostWriter, RemoteFileStat } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import { InternalError, RemoteCommandError, StateError } from '../shared/errors.js';
-import { describeStep, type Step, type StepStatus } from './phase.js';
+import type { Step, StepStatus } from './phase.js';
+import { describeStep } from './steps.js';
 import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 import {
   deferRestart,

@@ -98,6 +98,8 @@ export type Step =
       readonly ifChanged?: readonly string[];
       /** A failure is a warning with this reason instead of an error (modprobe inside a container). */
       readonly tolerate?: string;
+      /** How output names the step instead of its argv (a script). */
+      readonly label?: string;
     }
   | {
       /** Copies a remote file to the operator machine over the host's SSH connection (streamed). */
@@ -218,6 +220,16 @@ export interface RollingRestart {
   before?(io: BeforeRollout): Promise<string | undefined>;
   /** How the operator goes on when `before` fails ("run it with --no-etcd-snapshot ..."). */
   readonly beforeOptOut?: string;
+  /** Load balancers that stop sending to a wave's hosts while they restart (rolling-drain.ts). */
+  readonly drain?: ProxyDrain;
+}
+
+/** The load balancers in front of a rollout's hosts (API proxies): they drop a wave before its restart, take it back after its gate. */
+export interface ProxyDrain {
+  /** For plan and the rollout line: "taken out of every API proxy (nginx) ...". */
+  readonly what: string;
+  /** Pure: per host, the steps that leave exactly `drained` out (none: every host back in). */
+  steps(plan: ClusterPlan, drained: readonly string[]): ReadonlyMap<string, readonly Step[]>;
 }
 
 /** What RollingRestart.before gets. */
@@ -268,27 +280,4 @@ export interface Phase {
   readonly rolling?: RollingRestart;
   /** After every host finished: a cluster-wide check run through the given readers (etcd health). */
   report?(hosts: ReadonlyMap<string, HostReader>, plan: ClusterPlan, ctx: PhaseContext): Promise<PhaseReport | undefined>;
-}
-
-/** One-line human description of a step; never contains secret content. */
-export function describeStep(step: Step): string {
-  switch (step.kind) {
-    case 'put':
-      return `put ${step.artifact.path}`;
-    case 'mkdir':
-      return `mkdir ${step.path}`;
-    case 'systemd':
-      return step.action === 'daemon-reload' ? 'systemctl daemon-reload' : `${step.action} ${step.unit}`;
-    case 'exec':
-      return `run ${step.argv.join(' ')}`;
-    case 'fetch':
-      return `copy ${step.path} to ${step.to}`;
-    case 'note':
-      return step.message;
-  }
-}
-
-/** put steps for a host's artifacts, in plan order. */
-export function putSteps(artifacts: readonly Artifact[]): readonly Step[] {
-  return artifacts.map((artifact) => ({ kind: 'put', artifact }) as const);
 }

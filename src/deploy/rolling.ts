@@ -18,27 +18,13 @@ import type { EmitEvent } from './events.js';
 import type { EtcdSnapshotTarget, GateVerdict, HostFacts, Phase, PhaseContext, PhaseInput, RollingRestart, Step } from './phase.js';
 import type { HostRunState } from './dry-run.js';
 import { PENDING_RESTART_DIR } from './dry-run.js';
-import { PhaseError, type HostFailure } from '../shared/errors.js';
+import type { PhaseError } from '../shared/errors.js';
+import { beforeFailed, describeVerdict, notStarted, stopped } from './rolling-errors.js';
 import { describeRollout, rolloutWaves, type RolloutWave } from './rollout-plan.js';
+import { drainWave, warnUnreachable } from './rolling-drain.js';
+import type { RolloutIo } from './rollout-io.js';
 
-/** What the runner hands the stage: read-only views, the run's state, and a way to run steps. */
-export interface RolloutIo {
-  readonly plan: ClusterPlan;
-  readonly dryRun: boolean;
-  readonly emit: EmitEvent;
-  readonly signal: AbortSignal;
-  readonly clock: Clock;
-  /** How long one gate may wait. */
-  readonly timeoutMs: number;
-  /** Connected hosts of the phase that did not fail. */
-  readonly readers: ReadonlyMap<string, HostReader>;
-  readonly states: ReadonlyMap<string, HostRunState>;
-  readonly facts: ReadonlyMap<string, HostFacts>;
-  /** Runs steps on one host through the executor (apply) or the dry-run printer; throws on failure. */
-  run(host: string, steps: readonly Step[]): Promise<void>;
-  /** Where RollingRestart.before keeps an etcd snapshot (apply's default; absent with --no-etcd-snapshot). */
-  readonly etcdSnapshot?: EtcdSnapshotTarget;
-}
+export type { RolloutIo } from './rollout-io.js';
 
 /** Time between two looks at the gate. */
 const GATE_POLL_MS = 200;
@@ -72,7 +58,8 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   }
   const waves = rolloutWaves(policy.tiers(io.plan, targets), new Set(units.keys()), { first, last });
   const late = waves.length > 1 && last.some((h) => waves.at(-1)?.hosts.includes(h)) ? ` (${last.join(', ')} last${lastWhy ? `: ${lastWhy}` : ''})` : '';
-  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate)}${late}` });
+  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate, policy.drain?.what)}${late}` });
+  if (policy.drain) warnUnreachable(policy.drain, phase.id, io);
   if (policy.before && preVerdict) {
     const failed = await runBefore(policy.before, preVerdict, io).catch((err: unknown) => err instanceof Error ? err : new Error(String(err)));
     if (failed instanceof Error) return beforeFailed(phase, policy, failed, units);
@@ -82,14 +69,17 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   for (const [i, wave] of waves.entries()) {
     io.signal.throwIfAborted();
     const t0 = io.clock.now().getTime();
+    // A wave that fails to restart or to pass its gate stays drained: nothing is sent to a host that is not ready.
+    if (policy.drain) await drainWave(policy.drain, phase.id, wave.hosts, io);
     const failed = await restartWave(wave, units, io);
     if (failed) return stopped(phase, policy, { hosts: [failed.host], why: failed.why }, 'restart', waves, i, io, units);
     done.push(...wave.hosts);
+    const gate = io.dryRun ? undefined : await waitGate(policy, io, gateInput(policy.scope === 'group' ? group : group.filter((h) => wave.hosts.includes(h.host.name))), healthy);
+    if (gate && !gate.ok) return stopped(phase, policy, { hosts: wave.hosts, why: describeVerdict(gate.verdict) }, 'gate', waves, i, io, units);
+    const back = policy.drain ? await drainWave(policy.drain, phase.id, [], io) : undefined;
+    if (back) return stopped(phase, policy, { hosts: [back.host], why: `could not put ${wave.hosts.join(', ')} back into its load balancer: ${back.why}` }, 'restore', waves, i, io, units);
     if (io.dryRun) continue;
-    const scope = policy.scope === 'group' ? group : group.filter((h) => wave.hosts.includes(h.host.name));
-    const gate = await waitGate(policy, io, gateInput(scope), healthy);
     const secs = ((io.clock.now().getTime() - t0) / 1000).toFixed(1);
-    if (!gate.ok) return stopped(phase, policy, { hosts: wave.hosts, why: describeVerdict(gate.verdict) }, 'gate', waves, i, io, units);
     io.emit({ type: 'rollout', phase: phase.id, host: wave.hosts.join(', '), message: `restarted ${wave.hosts.map((h) => units.get(h)?.join(', ')).filter((x, k, a) => a.indexOf(x) === k).join('; ')}; ${policy.gate}: ok (${secs} s, ${done.length}/${units.size})` });
   }
   return undefined;
@@ -98,15 +88,6 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
 function runBefore(before: NonNullable<RollingRestart['before']>, verdict: GateVerdict, io: RolloutIo): Promise<string | undefined> {
   const { plan, dryRun, signal, readers, etcdSnapshot } = io;
   return before({ plan, dryRun, signal, readers, verdict, run: (h, steps) => io.run(h, steps), ...(etcdSnapshot ? { etcdSnapshot } : {}) });
-}
-
-/** The work before the first restart failed: nothing was restarted. */
-function beforeFailed(phase: Phase, policy: RollingRestart, error: Error, units: ReadonlyMap<string, unknown>): PhaseError {
-  const hosts = [...units.keys()];
-  const err = new Error(`rolling restart not started: ${error.message}`);
-  return new PhaseError(phase.id, hosts.map((host) => ({ host, step: `${phase.id}: rolling restart (before the first restart)`, error: err })), {
-    hint: `nothing was restarted; the files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept. Fix the cause and run \`kubesmith apply\` again${policy.beforeOptOut ? `, or ${policy.beforeOptOut}` : ''}`,
-  });
 }
 
 /** The PhaseInput `together` sees for one host. */
@@ -156,39 +137,4 @@ async function waitGate(policy: RollingRestart, io: RolloutIo, input: Parameters
     if (io.clock.now().getTime() >= deadline || io.signal.aborted) return { ok: false, verdict };
     await new Promise((res) => setTimeout(res, GATE_POLL_MS));
   }
-}
-
-/** "wk1: unhealthy: context deadline exceeded; members disagree on the leader". */
-function describeVerdict(v: GateVerdict): string {
-  return [...[...v.unhealthy].map(([h, why]) => `${h}: ${why}`), ...(v.cluster === undefined ? [] : [v.cluster])].join('; ') || 'no answer';
-}
-
-function notStarted(phase: Phase, policy: RollingRestart, v: GateVerdict, units: ReadonlyMap<string, unknown>, io: RolloutIo): PhaseError {
-  const hosts = [...units.keys()];
-  const named = v.unhealthy.size > 0 ? [...v.unhealthy.keys()] : hosts;
-  const error = new Error(`rolling restart not started: ${policy.gate} does not hold after waiting ${Math.round(io.timeoutMs / 1000)} s: ${describeVerdict(v)}`);
-  return new PhaseError(phase.id, named.map((host) => ({ host, step: `${phase.id}: rolling restart (before the first restart)`, error })), {
-    hint:
-      `nothing was restarted: restarting ${hosts.join(', ')} while another host of the group is unhealthy could take the service down (etcd: lose quorum). ` +
-      `The files are in place and the pending-restart markers (${PENDING_RESTART_DIR}) are kept; fix ${named.join(', ')}, then run \`kubesmith apply\` again to resume`,
-  });
-}
-
-/** The error for a rollout stopped at wave `i`, naming the host, the gate and how to resume. */
-function stopped(phase: Phase, policy: RollingRestart, at: { hosts: readonly string[]; why: string }, what: 'restart' | 'gate', waves: readonly RolloutWave[], i: number, io: RolloutIo, units: ReadonlyMap<string, readonly string[]>): PhaseError {
-  const remaining = waves.slice(i + 1).flatMap((w) => w.hosts);
-  const where = at.hosts.join(', ');
-  const error = new Error(
-    what === 'gate'
-      ? `rolling restart stopped after restarting ${where}: ${policy.gate} not reached within ${Math.round(io.timeoutMs / 1000)} s: ${at.why}`
-      : `rolling restart stopped: restart on ${where} failed: ${at.why}`,
-  );
-  const failures: HostFailure[] = at.hosts.map((host) => ({ host, step: `${phase.id}: rolling restart`, error }));
-  const rest = remaining.length
-    ? `${remaining.join(', ')} ${remaining.length === 1 ? 'was' : 'were'} not restarted and keep running on the files they started with (certificates from the same CA stay valid); their pending-restart markers (${PENDING_RESTART_DIR}) are kept. `
-    : '';
-  const journals = [...new Set(at.hosts.flatMap((h) => units.get(h) ?? []))].map((u) => `journalctl -u ${u}`).join(', ');
-  return new PhaseError(phase.id, failures, {
-    hint: `${rest}Fix ${where} (${journals} there), then run \`kubesmith apply\` again: it resumes the rollout with the hosts not yet restarted`,
-  });
 }

@@ -61,21 +61,21 @@ export function describeWaves(waves: readonly RolloutWave[]): string {
  * One line for a rollout: "etcd: rolling restart cp1 -> wk1 -> wk2, each gated by member health +
  * leader + revision agreement", with the first wave's reason when there is one.
  */
-export function describeRollout(phase: string, waves: readonly RolloutWave[], gate: string): string {
+export function describeRollout(phase: string, waves: readonly RolloutWave[], gate: string, drain?: string): string {
   const head = waves[0]?.together;
   const rest = head === undefined ? waves : waves.slice(1);
   const each = rest.some((w) => w.hosts.length > 1) ? 'each batch' : 'each';
-  const rolling = `rolling restart ${describeWaves(rest)}, ${each} gated by ${gate}`;
+  const rolling = `rolling restart ${describeWaves(rest)}, ${each}${drain ? ` ${drain},` : ''} gated by ${gate}`;
   if (head === undefined) return `${phase}: ${rolling}`;
   const first = `${describeWaves(waves.slice(0, 1)).replace(/^\{|\}$/g, '')} restart together first (${head})`;
   return `${phase}: ${first}, then ${rest.length ? rolling : `gated by ${gate}`}`;
 }
 
 /** For `plan`: the order if every host of the phase had a change, with each tier's batch size. */
-export function describeRolloutPolicy(phase: string, tiers: readonly RolloutTier[], gate: string): string {
+export function describeRolloutPolicy(phase: string, tiers: readonly RolloutTier[], gate: string, drain?: string): string {
   const all = new Set(tiers.flatMap((t) => t.hosts));
   const sizes = tiers.filter((t) => t.hosts.length > 0).map((t) => `${t.label}: ${t.why}`);
-  return `${describeRollout(phase, rolloutWaves(tiers, all), gate)} (${sizes.join('; ')})`;
+  return `${describeRollout(phase, rolloutWaves(tiers, all), gate, drain)} (${sizes.join('; ')})`;
 }
 
 /**

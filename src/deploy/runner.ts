@@ -74,15 +74,8 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   const inv = req.plan.inventory;
   const hostQueue = new PQueue({ concurrency: inv.concurrency.hosts });
   const uploads = new PQueue({ concurrency: inv.concurrency.uploads });
-  const run: RunState = {
-    conns: new Map(),
-    locks: [],
-    facts: new Map(),
-    hostState: new Map(selected.map((h) => [h, newHostRunState()])),
-    elapsed: new Map(),
-    failures: [],
-    failedIn: new Map(),
-  };
+  const hostState = new Map(selected.map((h) => [h, newHostRunState()]));
+  const run: RunState = { conns: new Map(), locks: [], facts: new Map(), hostState, elapsed: new Map(), failures: [], failedIn: new Map() };
   const now = (): number => req.clock.now().getTime();
   const started = now();
   let stopped: PhaseError | undefined;
@@ -168,15 +161,20 @@ function stepRunner(req: RunRequest, phase: Phase, uploads: PQueue): (conn: Host
       : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
 }
 
-/** What the rolling restart stage gets: read-only views of the phase's live hosts and the same step runner. */
+/** What the rolling restart stage gets: readers of the phase's live hosts, the step runner for every live host (RollingRestart.drain). */
 function rolloutIo(req: RunRequest, run: RunState, phase: Phase, targets: readonly PlannedHost[], uploads: PQueue): RolloutIo {
-  const conns = new Map(targets.flatMap((h) => (run.failedIn.has(h.host.name) ? [] : [...run.conns].filter(([n]) => n === h.host.name))));
+  const live = new Map([...run.conns].filter(([n]) => !run.failedIn.has(n)));
   const execute = stepRunner(req, phase, uploads);
   const { plan, dryRun, emit, signal, clock } = req;
-  const readers = new Map([...conns].map(([h, c]) => [h, readOnly(c)]));
+  const readers = new Map(targets.flatMap((h) => { const c = live.get(h.host.name); return c ? [[h.host.name, readOnly(c)] as const] : []; }));
   const snapshot = req.etcdSnapshot ? { etcdSnapshot: req.etcdSnapshot } : {};
-  return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: (h, steps) => execute(conns.get(h) as HostConnection, steps, run.hostState.get(h) ?? newHostRunState()), ...snapshot };
+  const runOn = async (h: string, steps: readonly Step[]): Promise<void> => execute(live.get(h) ?? unreachable(h), steps, run.hostState.get(h) ?? newHostRunState());
+  return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: runOn, reachable: new Set(live.keys()), ...snapshot };
 }
+
+const unreachable = (h: string): never => {
+  throw new InternalError(`${h}: not connected in this run`);
+};
 
 /** One phase on one host: builtin connect/lock, or gather -> check -> plan -> execute|dry-run -> verify. */
 async function runHostPhase(

@@ -56,7 +56,7 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
     phases: APPLY_PROGRAM.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
     restarts: APPLY_PROGRAM.flatMap((p) => {
       const hosts = p.hosts(plan);
-      return p.rolling && hosts.length > 0 ? [describeRolloutPolicy(p.id, p.rolling.tiers(plan, hosts), p.rolling.gate)] : [];
+      return p.rolling && hosts.length > 0 ? [describeRolloutPolicy(p.id, p.rolling.tiers(plan, hosts), p.rolling.gate, p.rolling.drain?.what)] : [];
     }),
     certificates: plan.pkiDecisions,
     hosts: plan.hosts.map((h) => ({

@@ -7,7 +7,9 @@
  * - control-plane: concurrency.restarts.controlPlane hosts at a time (default 1), every
  *   control-plane host's units ready between batches: kube-apiserver's own /readyz (the local
  *   proxy or the VIP keeps the API reachable through the others meanwhile), the controller-manager
- *   and scheduler /healthz (their leases move to another host).
+ *   and scheduler /healthz (their leases move to another host). Before its restart a host is taken out
+ *   of every API proxy, and put back once ready (_api-proxy-drain.ts): no client is sent to an
+ *   apiserver that is stopping or still starting.
  * - nodes: control-plane nodes first at the control-plane batch size, then workers in batches of
  *   concurrency.restarts.workers (default 20%, at least 1); the batch just restarted must be ready.
  */
@@ -21,6 +23,7 @@ import { readinessProbe } from './_readiness.js';
 import { ETCD_GATE, etcdGate } from './_etcd-gate.js';
 import { ROLLOUT_SNAPSHOT_OPT_OUT, snapshotBeforeRollout } from './_etcd-rollout-snapshot.js';
 import { etcdExpiry } from './_expired.js';
+import { API_PROXY_DRAIN } from './_api-proxy-drain.js';
 
 const names = (hosts: readonly PlannedHost[]): readonly string[] => hosts.map((h) => h.host.name);
 
@@ -45,6 +48,7 @@ export const CONTROL_PLANE_ROLLING: RollingRestart = {
     return [{ label: 'control-plane hosts', hosts: names(hosts), batchSize: batchSizeOf(size, hosts.length), why: batchWhy('controlPlane', size, hosts.length) }];
   },
   check: (readers, input, ctx) => unitsGate('control-plane', readers, input, ctx),
+  drain: API_PROXY_DRAIN,
 };
 
 /** containerd, the API proxy, kubelet, kube-proxy: control-plane nodes, then workers in batches. */

@@ -7,7 +7,7 @@
 import type { PlannedHost } from '../../plan/types.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { HostFacts, PhaseContext, Step } from '../phase.js';
-import { putSteps } from '../phase.js';
+import { putSteps } from '../steps.js';
 import { batchProbe } from '../pre-probe.js';
 import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_artifacts.js';
 

@@ -4,7 +4,7 @@
  * the binary changed (artifact.restarts + the pending-restart marker).
  */
 import type { Phase } from '../phase.js';
-import { putSteps } from '../phase.js';
+import { putSteps } from '../steps.js';
 import { artifactsOf } from './_artifacts.js';
 
 /** Ships every binary artifact. */

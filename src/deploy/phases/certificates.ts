@@ -1,6 +1,6 @@
 /** certificates: CA certs, leaf certs and keys (0600) each host's roles need; keys never logged. */
 import type { Phase } from '../phase.js';
-import { putSteps } from '../phase.js';
+import { putSteps } from '../steps.js';
 import { artifactsOf } from './_artifacts.js';
 
 /** Ships every credential artifact. */

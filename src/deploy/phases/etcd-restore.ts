@@ -24,7 +24,7 @@ import { unitBinaries } from './_artifacts.js';
 import { etcdMembers, offlineTool } from './_etcd-backup.js';
 import { etcdCredentialArtifacts, memberRestoreArgv, remoteSnapshotPath, RESTORE_DIR, restoredMarker, snapshotArtifact, stopStep, type RestoreSpec } from './_etcd-restore.js';
 import { restoreReport } from './_etcd-restore-verify.js';
-import { putSteps } from '../phase.js';
+import { putSteps } from '../steps.js';
 import { batchProbe } from '../pre-probe.js';
 
 const controlPlane = (plan: Parameters<Phase['hosts']>[0]) => plan.hosts.filter((h) => h.host.roles.includes('control-plane'));

@@ -1,6 +1,7 @@
 /** The nodes phase imports the bundle's images into containerd after it starts and before kubelet. */
 import { describe, expect, it } from 'vitest';
-import { describeStep, type Step } from '../../../src/deploy/phase.js';
+import type { Step } from '../../../src/deploy/phase.js';
+import { describeStep } from '../../../src/deploy/steps.js';
 import { nodes } from '../../../src/deploy/phases/nodes.js';
 import { unitBinaries } from '../../../src/deploy/phases/_artifacts.js';
 import { withoutImages } from '../../../src/state/bundle-images.js';

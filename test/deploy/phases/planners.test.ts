@@ -6,7 +6,7 @@ import { artifactsOf, execOfUnit, phaseOfArtifact, type ShippingPhase } from '..
 import { etcd } from '../../../src/deploy/phases/etcd.js';
 import { nodes } from '../../../src/deploy/phases/nodes.js';
 import type { HostFacts, PhaseInput, Step } from '../../../src/deploy/phase.js';
-import { describeStep } from '../../../src/deploy/phase.js';
+import { describeStep } from '../../../src/deploy/steps.js';
 import { realPlan } from './_real-plan.js';
 
 const FACTS_OUT = `@os
