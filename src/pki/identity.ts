@@ -33,6 +33,19 @@ export interface ClusterIdentity {
   /** First `apply` that went past preflight (absent: never deployed by a kubesmith that records it). */
   readonly deployedAt?: string;
   readonly replaced: readonly ReplacedEntry[];
+  /**
+   * The etcd members apply has started, with what each first started on (plan/etcd-membership.ts):
+   * etcd reads initial-cluster* only on a member's first start, so these are rendered unchanged
+   * forever, and an inventory member not listed here joins the running cluster.
+   */
+  readonly etcdMembers?: Readonly<Record<string, EtcdBootstrap>>;
+}
+
+/** How an etcd member first started: a founder of a new cluster, or a member that joined one. */
+export interface EtcdBootstrap {
+  readonly initialClusterState: 'new' | 'existing';
+  /** "m1=https://10.0.0.1:2380,m2=..." as rendered into its config. */
+  readonly initialCluster: string;
 }
 
 const colonHex = (buf: Buffer): string => buf.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
@@ -72,20 +85,42 @@ export function parseIdentity(json: string, file: string): ClusterIdentity {
   }
   const replaced = Array.isArray(r.replaced) ? (r.replaced as ReplacedEntry[]) : [];
   if (replaced.some((e) => typeof e !== 'object' || e === null || !isName(e.name) || typeof e.fingerprint !== 'string')) throw bad('"replaced" entries need a name and a fingerprint');
+  const etcdMembers = parseEtcdMembers(r.etcdMembers, bad);
   return {
     cluster: r.cluster,
     createdAt: r.createdAt,
     fingerprints,
     ...(typeof r.deployedAt === 'string' ? { deployedAt: r.deployedAt } : {}),
     replaced,
+    ...(etcdMembers ? { etcdMembers } : {}),
   };
+}
+
+function parseEtcdMembers(v: unknown, bad: (why: string) => Error): Record<string, EtcdBootstrap> | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) throw bad('"etcdMembers" is not an object');
+  const out: Record<string, EtcdBootstrap> = {};
+  for (const [name, m] of Object.entries(v)) {
+    const b = m as Partial<EtcdBootstrap> | null;
+    if (!b || (b.initialClusterState !== 'new' && b.initialClusterState !== 'existing') || typeof b.initialCluster !== 'string') throw bad(`etcdMembers.${name} needs initialClusterState (new|existing) and initialCluster`);
+    out[name] = { initialClusterState: b.initialClusterState, initialCluster: b.initialCluster };
+  }
+  return out;
 }
 
 /** Stable JSON (keys in a fixed order) so an unchanged record is never rewritten. */
 export function serializeIdentity(id: ClusterIdentity): string {
   const fingerprints = Object.fromEntries(IDENTITY_NAMES.flatMap((n) => (id.fingerprints[n] ? [[n, id.fingerprints[n]]] : [])));
-  const out = { cluster: id.cluster, createdAt: id.createdAt, ...(id.deployedAt ? { deployedAt: id.deployedAt } : {}), fingerprints, replaced: id.replaced };
+  const etcd = id.etcdMembers && Object.keys(id.etcdMembers).length > 0 ? { etcdMembers: Object.fromEntries(Object.keys(id.etcdMembers).sort().map((n) => [n, id.etcdMembers?.[n]])) } : {};
+  const out = { cluster: id.cluster, createdAt: id.createdAt, ...(id.deployedAt ? { deployedAt: id.deployedAt } : {}), fingerprints, replaced: id.replaced, ...etcd };
   return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+/** The record with `members` noted as started (unchanged when each is noted with the same values). */
+export function withEtcdMembers(id: ClusterIdentity, members: ReadonlyMap<string, EtcdBootstrap>): ClusterIdentity {
+  const prev = id.etcdMembers ?? {};
+  const fresh = [...members].filter(([n, b]) => prev[n]?.initialClusterState !== b.initialClusterState || prev[n]?.initialCluster !== b.initialCluster);
+  return fresh.length === 0 ? id : { ...id, etcdMembers: { ...prev, ...Object.fromEntries(fresh) } };
 }
 
 /** The record with its first deployment noted (unchanged when one is noted already). */

@@ -3,10 +3,14 @@ import type { InventoryHost } from '../inventory/types.js';
 import type { CredentialPaths } from './credentials.js';
 import type { RenderContext, RoleFiles } from './render-context.js';
 import { etcdConfigPath, etcdConfigView, etcdView } from './views/etcd.js';
+import { etcdBootstraps } from './etcd-membership.js';
+import { InternalError } from '../shared/errors.js';
 
 /** etcd.service + etcd.conf.yml. */
 export function etcdFiles(ctx: RenderContext, host: InventoryHost, creds: CredentialPaths): RoleFiles {
   const restarts = ['etcd.service'];
+  const bootstrap = etcdBootstraps(ctx.inv, ctx.bundle.identity?.etcdMembers).members.get(host.name);
+  if (!bootstrap) throw new InternalError(`${host.name}: etcd files for a host without the etcd role`);
   return {
     files: [
       {
@@ -14,7 +18,7 @@ export function etcdFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
         kind: 'config',
         phase: 'etcd',
         template: 'manifests/etcd.conf.yml.hbs',
-        view: etcdConfigView(ctx.inv, host, ctx.layout, creds, ctx.etcd),
+        view: etcdConfigView(ctx.inv, host, ctx.layout, creds, ctx.etcd, bootstrap),
         secret: false,
         restarts,
       },

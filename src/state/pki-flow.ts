@@ -5,7 +5,7 @@
 import type { Inventory } from '../inventory/types.js';
 import { join } from 'node:path';
 import { ensurePki, type EnsureOptions, type EnsureResult } from '../pki/ensure.js';
-import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment } from '../pki/identity.js';
+import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment, withEtcdMembers, type EtcdBootstrap } from '../pki/identity.js';
 import type { PkiSources } from '../pki/issue.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { NodeClock, NodeEntropy, NodeKeySource } from './node-sources.js';
@@ -33,5 +33,17 @@ export function recordDeployment(dir: string, at: Date): void {
   if (state.identityJson === undefined) return; // ensurePki wrote one before apply got here; nothing to note otherwise
   const prev = parseIdentity(state.identityJson, join(dir, IDENTITY_FILE));
   const next = withDeployment(prev, at);
+  if (next !== prev) savePkiState(dir, [{ name: IDENTITY_FILE, content: serializeIdentity(next), secret: false }]);
+}
+
+/**
+ * Notes etcd members apply started, with the values they first started on (render/etcd-membership.ts):
+ * from then on they are rendered from the record, and an inventory member not in it joins.
+ */
+export function recordEtcdMembers(dir: string, members: ReadonlyMap<string, EtcdBootstrap>): void {
+  const state = loadPkiState(dir);
+  if (state.identityJson === undefined || members.size === 0) return;
+  const prev = parseIdentity(state.identityJson, join(dir, IDENTITY_FILE));
+  const next = withEtcdMembers(prev, members);
   if (next !== prev) savePkiState(dir, [{ name: IDENTITY_FILE, content: serializeIdentity(next), secret: false }]);
 }

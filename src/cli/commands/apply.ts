@@ -108,7 +108,11 @@ export const applyCommand: Command = {
     // state directory is deployed, and its CAs and sa.key may never be minted again (cluster.json).
     const gates = new Set(phases.filter((p) => p.gate).map((p) => p.id));
     let deployed = dryRun;
-    const { recordDeployment } = await import('../../state/pki-flow.js');
+    const { recordDeployment, recordEtcdMembers } = await import('../../state/pki-flow.js');
+    const { etcdBootstraps } = await import('../../render/etcd-membership.js');
+    // The etcd members this run started, recorded with what they started on (a joiner stays `existing`).
+    const bootstraps = etcdBootstraps(inv, pki.bundle.identity?.etcdMembers).members;
+    let etcdHosts: readonly string[] = [];
     try {
       await runPhases({
         plan,
@@ -122,6 +126,10 @@ export const applyCommand: Command = {
           if (!deployed && e.type === 'phase-start' && !gates.has(e.phase)) {
             deployed = true;
             recordDeployment(pkiDir, NodeClock.now());
+          }
+          if (e.type === 'phase-start' && e.phase === 'etcd') etcdHosts = e.hosts;
+          if (!dryRun && e.type === 'phase-done' && e.phase === 'etcd') {
+            recordEtcdMembers(pkiDir, new Map(etcdHosts.filter((h) => !e.failed.includes(h)).flatMap((h) => { const b = bootstraps.get(h); return b ? [[h, b] as const] : []; })));
           }
           reporter(e);
           log.event(e);

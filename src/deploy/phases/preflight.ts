@@ -8,6 +8,7 @@ import { BASE_MODULES, IPVS_MODULES, NFTABLES_MODULES } from './_facts.js';
 import { identityProblems } from './_identity-checks.js';
 import { nodeProblems } from './_node-checks.js';
 import { proxyProblems } from './_proxy-checks.js';
+import { joinProblems } from './_etcd-join.js';
 
 /** Allowed clock skew: etcd and TLS certificate validity both break beyond this. */
 export const MAX_CLOCK_SKEW_MS = 30_000;
@@ -61,7 +62,7 @@ export function preflightProblems(input: PhaseInput): readonly Problem[] {
     err(`only ${(f.diskFreeBytes / GIB).toFixed(1)} GiB free on /opt`, `free at least ${(needBytes / GIB).toFixed(1)} GiB (binaries plus 1 GiB for logs and data)`);
   }
   if (f.selinux === 'Enforcing') warn('SELinux is enforcing: prepare-hosts sets it to permissive (classic guide)');
-  out.push(...proxyProblems(input));
+  out.push(...proxyProblems(input), ...joinProblems(input.plan, input.host.host.name));
   out.push(...identityProblems(input));
   out.push(...nodeProblems(input));
   return out;

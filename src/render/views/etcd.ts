@@ -4,8 +4,8 @@
  * every other flag and ETCD_* variable, so nothing else may be put on the command line.
  */
 import type { Inventory, InventoryHost } from '../../inventory/types.js';
-import { hostsWithRole } from '../../inventory/types.js';
 import type { Version } from '../../shared/semver.js';
+import type { EtcdBootstrap } from '../../pki/identity.js';
 import { CERT, type CredentialPaths } from '../credentials.js';
 import { hostPart } from '../endpoints.js';
 import { appliesTo, ETCD_RULES } from '../flags-by-version.js';
@@ -32,6 +32,7 @@ export interface EtcdConfigView {
   readonly initialAdvertisePeerUrls: string;
   readonly listenMetricsUrls: string;
   readonly initialCluster: string;
+  readonly initialClusterState: EtcdBootstrap['initialClusterState'];
   readonly initialClusterToken: string;
   readonly serverCert: string;
   readonly serverKey: string;
@@ -42,11 +43,13 @@ export interface EtcdConfigView {
   readonly versionSettings: readonly YamlSetting[];
 }
 
-/** The config of member `host`. The member name is the inventory name (etcd-server cert CN). */
-export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, creds: CredentialPaths, etcd: Version): EtcdConfigView {
+/**
+ * The config of member `host`. The member name is the inventory name (etcd-server cert CN);
+ * `bootstrap` is how it first starts (etcd-membership.ts: founder or joiner).
+ */
+export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: RemoteLayout, creds: CredentialPaths, etcd: Version, bootstrap: EtcdBootstrap): EtcdConfigView {
   const ip = hostPart(host.internalIP);
   const loopback = host.internalIP === '127.0.0.1' ? [] : ['https://127.0.0.1:2379'];
-  const members = hostsWithRole(inv, 'etcd');
   return {
     name: host.name,
     dataDir: layout.etcdData,
@@ -57,7 +60,8 @@ export function etcdConfigView(inv: Inventory, host: InventoryHost, layout: Remo
     // Plain HTTP on loopback only, as kubeadm: /health (and /livez, /readyz from 3.6) for probes
     // without client certificates.
     listenMetricsUrls: 'http://127.0.0.1:2381',
-    initialCluster: members.map((m) => `${m.name}=https://${hostPart(m.internalIP)}:2380`).join(','),
+    initialCluster: bootstrap.initialCluster,
+    initialClusterState: bootstrap.initialClusterState,
     initialClusterToken: `kubesmith-${inv.cluster.name}`,
     serverCert: creds.cert(CERT.etcdServer),
     serverKey: creds.key(CERT.etcdServer),
