@@ -63,6 +63,8 @@ export interface HostFacts {
   readonly kubeletTrust?: { readonly caData?: string; readonly clientCert?: string; readonly servingCert?: string };
   /** etcd snapshot/restore: the member's own health, id, leader and revision (phases/etcd-snapshot.ts). */
   readonly etcdMember?: EtcdMemberFact;
+  /** etcd remove: whether the running members still list this host (its peer URL), or why that is unknown. */
+  readonly etcdListed?: { readonly listed: boolean } | { readonly error: string };
   /** etcd snapshot: the snapshot file this host holds, verified, or why it failed verification. */
   readonly etcdSnapshot?: EtcdSnapshotFact | EtcdSnapshotProblem;
 }

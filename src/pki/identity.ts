@@ -127,3 +127,9 @@ export function withEtcdMembers(id: ClusterIdentity, members: ReadonlyMap<string
 export function withDeployment(id: ClusterIdentity, at: Date): ClusterIdentity {
   return id.deployedAt ? id : { ...id, deployedAt: at.toISOString() };
 }
+
+/** The record without `name` among the started etcd members (`kubesmith remove`); unchanged when it was not there. */
+export function withoutEtcdMember(id: ClusterIdentity, name: string): ClusterIdentity {
+  if (!id.etcdMembers || id.etcdMembers[name] === undefined) return id;
+  return { ...id, etcdMembers: Object.fromEntries(Object.entries(id.etcdMembers).filter(([n]) => n !== name)) };
+}

@@ -81,10 +81,10 @@ export interface ArchiveResult {
  * lock (no `pki generate` can save meanwhile); the orphans are decided again under the lock. Throws
  * StateError, moving nothing, when any candidate is refused. Returns undefined when there is nothing.
  */
-export function archiveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: string, now: Date): ArchiveResult | undefined {
-  if (readPkiOrphans(catalogue, inv, dir).length === 0) return undefined; // nothing to do: not even the lock file
+export function archiveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: string, now: Date, pick: ArchivePick = ALL): ArchiveResult | undefined {
+  if (readPkiOrphans(catalogue, inv, dir).filter(pick.only).length === 0) return undefined; // nothing to do: not even the lock file
   try {
-    return withDirLock(dir, () => moveOrphans(catalogue, inv, dir, now));
+    return withDirLock(dir, () => moveOrphans(catalogue, inv, dir, now, pick));
   } catch (err) {
     if (err instanceof KubesmithError) throw err;
     throw new StateError(`${dir}: cannot archive the orphaned files (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
@@ -94,8 +94,15 @@ export function archiveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: str
   }
 }
 
-function moveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: string, now: Date): ArchiveResult | undefined {
-  const orphans = readPkiOrphans(catalogue, inv, dir);
+/** Which orphans a caller archives, and the command named in ARCHIVED.txt. */
+export interface ArchivePick {
+  readonly only: (o: Orphan) => boolean;
+  readonly by: string;
+}
+const ALL: ArchivePick = { only: () => true, by: 'kubesmith pki prune' };
+
+function moveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: string, now: Date, pick: ArchivePick): ArchiveResult | undefined {
+  const orphans = readPkiOrphans(catalogue, inv, dir).filter(pick.only);
   if (orphans.length === 0) return undefined;
   const refused = orphans.filter((o) => o.refused !== undefined);
   if (refused.length > 0) {
@@ -107,7 +114,7 @@ function moveOrphans(catalogue: PkiCatalogue, inv: Inventory, dir: string, now: 
   const archiveDir = newArchiveDir(dir, now);
   const record = orphans.map((o) => `${o.file}\t${o.reason}`).join('\n');
   // The record first: an archive directory always says where its files came from and why.
-  writeDurable(join(archiveDir, 'ARCHIVED.txt'), `archived by kubesmith pki prune at ${now.toISOString()} from ${dir}\n${record}\n`, 0o600);
+  writeDurable(join(archiveDir, 'ARCHIVED.txt'), `archived by ${pick.by} at ${now.toISOString()} from ${dir}\n${record}\n`, 0o600);
   for (const o of orphans) {
     renameSync(join(dir, o.file), join(archiveDir, o.file));
     chmodSync(join(archiveDir, o.file), 0o600);

@@ -5,7 +5,7 @@
 import type { Inventory } from '../inventory/types.js';
 import { join } from 'node:path';
 import { ensurePki, type EnsureOptions, type EnsureResult } from '../pki/ensure.js';
-import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment, withEtcdMembers, type EtcdBootstrap } from '../pki/identity.js';
+import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment, withEtcdMembers, withoutEtcdMember, type ClusterIdentity, type EtcdBootstrap } from '../pki/identity.js';
 import type { PkiSources } from '../pki/issue.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { NodeClock, NodeEntropy, NodeKeySource } from './node-sources.js';
@@ -41,9 +41,18 @@ export function recordDeployment(dir: string, at: Date): void {
  * from then on they are rendered from the record, and an inventory member not in it joins.
  */
 export function recordEtcdMembers(dir: string, members: ReadonlyMap<string, EtcdBootstrap>): void {
+  if (members.size > 0) updateIdentity(dir, (id) => withEtcdMembers(id, members));
+}
+
+/** Drops a removed etcd member from the record (`kubesmith remove`): added again later, it joins. */
+export function forgetEtcdMember(dir: string, name: string): void {
+  updateIdentity(dir, (id) => withoutEtcdMember(id, name));
+}
+
+function updateIdentity(dir: string, change: (id: ClusterIdentity) => ClusterIdentity): void {
   const state = loadPkiState(dir);
-  if (state.identityJson === undefined || members.size === 0) return;
+  if (state.identityJson === undefined) return;
   const prev = parseIdentity(state.identityJson, join(dir, IDENTITY_FILE));
-  const next = withEtcdMembers(prev, members);
+  const next = change(prev);
   if (next !== prev) savePkiState(dir, [{ name: IDENTITY_FILE, content: serializeIdentity(next), secret: false }]);
 }

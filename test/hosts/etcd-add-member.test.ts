@@ -7,24 +7,29 @@
  * members, the 3 original members were not restarted (their config is rendered from the record in
  * cluster.json, so it did not change), the new member is recorded as `existing`, and the next apply
  * changes nothing. Two new members at once are refused before anything is written.
+ * Then `kubesmith remove e3` takes it out again (4 -> 3) under the same write load, with e3 made
+ * the leader first (the removal moves the leadership away before `member remove`): no write
+ * refused, 3 voting members, etcd stopped and disabled on e3 with kubesmith's files and the data
+ * gone, its certificates archived in the state and e3 out of the record. A removal that would
+ * leave no quorum (two of four members down) and a host with other roles are refused unchanged.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canBootHosts } from '../support/test-hosts.js';
-import { etcdctlFromTest, summaryOf, setupApplyEnv, type ApplyEnv } from './apply-env.js';
+import { etcdctlFromTest, runCli, summaryOf, setupApplyEnv, type ApplyEnv } from './apply-env.js';
 import { EtcdWriteLoad } from './etcd-write-load.js';
 
 const can = canBootHosts();
 if (!can.ok) console.log(`test/hosts/etcd-add-member.test.ts skipped: ${can.reason}`);
 const HOSTS = [
   { name: 'cp1', roles: ['etcd', 'control-plane'] },
-  { name: 'wk1', roles: ['etcd', 'worker'] },
-  { name: 'wk2', roles: ['etcd', 'worker'] },
-  { name: 'wk3', roles: ['etcd', 'worker'] },
-  { name: 'wk4', roles: ['etcd', 'worker'] },
+  { name: 'e1', roles: ['etcd'] },
+  { name: 'e2', roles: ['etcd'] },
+  { name: 'e3', roles: ['etcd'] },
+  { name: 'e4', roles: ['etcd'] },
 ];
-const FIRST = ['cp1', 'wk1', 'wk2'];
+const FIRST = ['cp1', 'e1', 'e2'];
 
 interface Member {
   readonly name: string;
@@ -62,8 +67,8 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(env.stateDir, 'pki', 'cluster.json'), 'utf8')).etcdMembers).toMatchObject({
       cp1: { initialClusterState: 'new' },
-      wk1: { initialClusterState: 'new' },
-      wk2: { initialClusterState: 'new' },
+      e1: { initialClusterState: 'new' },
+      e2: { initialClusterState: 'new' },
     });
     const before = new Map(await Promise.all(FIRST.map(async (h) => [h, await startedAt(h)] as const)));
 
@@ -71,18 +76,18 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     const five = inventoryWith('five.yaml', HOSTS.map((h) => h.name));
     const refused = await env.apply([], five);
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/wk3, wk4 are all new etcd members of a running cluster: etcd takes one new member at a time/);
-    expect((await env.group.host('wk3').ssh('test -e /opt/etcd/cfg/etcd.conf.yml')).code).toBe(1);
+    expect(refused.stderr).toMatch(/e3, e4 are all new etcd members of a running cluster: etcd takes one new member at a time/);
+    expect((await env.group.host('e3').ssh('test -e /opt/etcd/cfg/etcd.conf.yml')).code).toBe(1);
 
     const from = env.group.host('cp1');
     const client = { ca: Buffer.from(from.readFile('/opt/etcd/ssl/ca.pem')), cert: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client.pem')), key: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client-key.pem')) };
     const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...client, prefix: '/kubesmith-join/' });
     load.start();
     await new Promise((r) => setTimeout(r, 1500));
-    const four = inventoryWith('four.yaml', [...FIRST, 'wk3']);
+    const four = inventoryWith('four.yaml', [...FIRST, 'e3']);
     const dry = await env.apply(['--dry-run'], four);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stderr).toMatch(/once etcd runs here: etcdctl member add wk3 --peer-urls=https:\/\/[\d.]+:2380 --learner \(through cp1, wk1, wk2\)/);
+    expect(dry.stderr).toMatch(/once etcd runs here: etcdctl member add e3 --peer-urls=https:\/\/[\d.]+:2380 --learner \(through cp1, e1, e2\)/);
     const t0 = Date.now();
     const run = await env.apply([], four);
     const applyMs = Date.now() - t0;
@@ -93,16 +98,16 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     const lost = result.acked.filter((w) => stored.get(w.seq) !== w.value);
     console.log(`etcd member added under a 50 ms write load (etcd ${env.bundle.etcdVersion}): apply ${(applyMs / 1000).toFixed(1)} s; writes ${result.writes}, refused ${result.refused}, lost ${lost.length}, longest pause ${result.maxPauseMs} ms, p99 ${result.p99Ms} ms`);
 
-    expect(members(env, FIRST)).toEqual([...FIRST, 'wk3'].sort().map((name) => ({ name, status: 'started', learner: false })));
-    const config = env.group.host('wk3').readFile('/opt/etcd/cfg/etcd.conf.yml');
+    expect(members(env, FIRST)).toEqual([...FIRST, 'e3'].sort().map((name) => ({ name, status: 'started', learner: false })));
+    const config = env.group.host('e3').readFile('/opt/etcd/cfg/etcd.conf.yml');
     expect(config).toContain('initial-cluster-state: existing');
     for (const h of FIRST) expect(env.group.host(h).readFile('/opt/etcd/cfg/etcd.conf.yml')).toContain('initial-cluster-state: new');
     // The original members were neither rewritten nor restarted.
     expect(new Map(await Promise.all(FIRST.map(async (h) => [h, await startedAt(h)] as const)))).toEqual(before);
     expect(summaryOf(run).filter((s) => FIRST.includes(s.host) && s.restarted.includes('etcd.service')).map((s) => s.host)).toEqual([]);
-    expect(JSON.parse(readFileSync(join(env.stateDir, 'pki', 'cluster.json'), 'utf8')).etcdMembers.wk3).toMatchObject({ initialClusterState: 'existing' });
+    expect(JSON.parse(readFileSync(join(env.stateDir, 'pki', 'cluster.json'), 'utf8')).etcdMembers.e3).toMatchObject({ initialClusterState: 'existing' });
     expect({ refused: result.refused, lost: lost.length, errors: result.refusedErrors.slice(0, 5) }).toEqual({ refused: 0, lost: 0, errors: [] });
-    const health = JSON.parse(etcdctlFromTest(env, [...FIRST, 'wk3'], ['endpoint', 'health', '-w', 'json'])) as { health: boolean }[];
+    const health = JSON.parse(etcdctlFromTest(env, [...FIRST, 'e3'], ['endpoint', 'health', '-w', 'json'])) as { health: boolean }[];
     expect(health.map((h) => h.health)).toEqual([true, true, true, true]);
   }, 600_000);
 
@@ -111,4 +116,54 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(summaryOf(again).filter((s) => s.changed > 0 || s.restarted.length > 0)).toEqual([]);
   }, 300_000);
+
+  it('remove: refused unchanged without a quorum or for a host with other roles; e3 (made leader) leaves under a write load', async () => {
+    const four = join(env.dir, 'four.yaml');
+    const cp = await runCli(['remove', '-i', four, 'cp1'], env.dir);
+    expect(cp.code).not.toBe(0);
+    expect(cp.stderr).toMatch(/cp1 has the role control-plane: only etcd-only hosts can be removed for now/);
+    await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl stop etcd')));
+    const noQuorum = await runCli(['remove', '-i', four, 'e3'], env.dir);
+    await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl start etcd')));
+    expect(noQuorum.code).not.toBe(0);
+    expect(noQuorum.stderr).toMatch(/not removing e3: 1 of the 3 remaining members are healthy \(cp1\): the removal needs 3 healthy members now/);
+    expect(members(env, FIRST).map((m) => m.name)).toEqual(['cp1', 'e1', 'e2', 'e3']);
+    expect((await env.group.host('e3').ssh('systemctl is-active etcd')).stdout.trim()).toBe('active');
+
+    // e3 leads: the removal must hand the leadership over first.
+    const ids = new Map(etcdctlFromTest(env, FIRST, ['member', 'list', '-w', 'simple']).split('\n').filter(Boolean).map((l) => [l.split(', ')[2], l.split(', ')[0]]));
+    etcdctlFromTest(env, [...FIRST, 'e3'], ['move-leader', ids.get('e3') ?? '']);
+    const from = env.group.host('cp1');
+    const client = { ca: Buffer.from(from.readFile('/opt/etcd/ssl/ca.pem')), cert: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client.pem')), key: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client-key.pem')) };
+    const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...client, prefix: '/kubesmith-remove/' });
+    const dry = await runCli(['remove', '-i', four, 'e3', '--dry-run'], env.dir);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/etcdctl move-leader [0-9a-f]+ \(e3 leads\), then etcdctl member remove e3/);
+    load.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    const run = await runCli(['remove', '-i', four, 'e3'], env.dir);
+    const ms = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 1500));
+    const result = await load.stop();
+    expect(run.code, run.stderr).toBe(0);
+    const stored = await load.readBack(`https://${from.ip}:2379`);
+    const lost = result.acked.filter((w) => stored.get(w.seq) !== w.value);
+    console.log(`etcd member removed under a 50 ms write load (it was the leader): remove ${(ms / 1000).toFixed(1)} s; writes ${result.writes}, refused ${result.refused}, lost ${lost.length}, longest pause ${result.maxPauseMs} ms, p99 ${result.p99Ms} ms`);
+    expect(members(env, FIRST)).toEqual(FIRST.map((name) => ({ name, status: 'started', learner: false })));
+    expect({ refused: result.refused, lost: lost.length, errors: result.refusedErrors.slice(0, 5) }).toEqual({ refused: 0, lost: 0, errors: [] });
+    const e3 = env.group.host('e3');
+    expect((await e3.ssh('systemctl is-active etcd; systemctl is-enabled etcd')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
+    for (const f of ['/opt/etcd/cfg/etcd.conf.yml', '/etc/systemd/system/etcd.service', '/opt/etcd/ssl/server-key.pem', '/opt/etcd/bin/etcd', '/var/lib/etcd']) expect(existsSync(e3.path(f)), f).toBe(false);
+    const pki = join(env.stateDir, 'pki');
+    expect(readdirSync(pki).filter((n) => n.includes('@e3'))).toEqual([]);
+    const archive = join(pki, 'archive');
+    expect(readdirSync(archive).flatMap((d) => readdirSync(join(archive, d))).filter((n) => n.includes('@e3')).length).toBeGreaterThan(0);
+    expect(Object.keys(JSON.parse(readFileSync(join(pki, 'cluster.json'), 'utf8')).etcdMembers).sort()).toEqual([...FIRST].sort());
+    expect(run.stdout).toMatch(/next: delete e3 from .*four\.yaml, then run `kubesmith apply/);
+    // The inventory without e3: members change nothing (their configs come from the record).
+    const after = await env.apply([], join(env.dir, 'three.yaml'));
+    expect(after.code, after.stderr).toBe(0);
+    expect(summaryOf(after).filter((s) => s.restarted.includes('etcd.service'))).toEqual([]);
+  }, 600_000);
 });

@@ -15,6 +15,7 @@ import { renderCommand } from './render.js';
 import { bundleCheckCommand } from './bundle-check-command.js';
 import { etcdSnapshotCommand } from './etcd-snapshot-command.js';
 import { etcdRestoreCommand } from './etcd-restore-command.js';
+import { removeCommand } from './remove-command.js';
 
 export const COMMANDS: readonly Command[] = [
   validateCommand,
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   etcdSnapshotCommand,
   etcdRestoreCommand,
+  removeCommand,
   planCommand,
   renderCommand,
 ];
