@@ -9,8 +9,8 @@
  * changes nothing. Two new members at once are refused before anything is written.
  * Then `kubesmith remove e3` takes it out again (4 -> 3) under the same write load, with e3 made
  * the leader first (the removal moves the leadership away before `member remove`): no write
- * refused, 3 voting members, etcd stopped and disabled on e3 with kubesmith's files and the data
- * gone, its certificates archived in the state and e3 out of the record. A removal that would
+ * refused, 3 voting members, etcd stopped and disabled on e3 with kubesmith's files gone and the data moved
+ * aside, its certificates archived in the state and e3 out of the record. A removal that would
  * leave no quorum (two of four members down) and a host with other roles are refused unchanged.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,12 @@ const members = (env: ApplyEnv, from: readonly string[]): Member[] =>
     .map((l) => l.split(', '))
     .map((c) => ({ name: c[2] ?? '', status: c[1] ?? '', learner: c[5] === 'true' }))
     .sort((a, b) => a.name.localeCompare(b.name));
+
+/** The healthcheck-client pair as deployed on cp1: the write load's identity. */
+const clientOf = (env: ApplyEnv) => {
+  const h = env.group.host('cp1');
+  return { ca: Buffer.from(h.readFile('/opt/etcd/ssl/ca.pem')), cert: Buffer.from(h.readFile('/opt/etcd/ssl/healthcheck-client.pem')), key: Buffer.from(h.readFile('/opt/etcd/ssl/healthcheck-client-key.pem')) };
+};
 
 describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
   let env: ApplyEnv;
@@ -80,8 +86,7 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     expect((await env.group.host('e3').ssh('test -e /opt/etcd/cfg/etcd.conf.yml')).code).toBe(1);
 
     const from = env.group.host('cp1');
-    const client = { ca: Buffer.from(from.readFile('/opt/etcd/ssl/ca.pem')), cert: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client.pem')), key: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client-key.pem')) };
-    const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...client, prefix: '/kubesmith-join/' });
+    const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...clientOf(env), prefix: '/kubesmith-join/' });
     load.start();
     await new Promise((r) => setTimeout(r, 1500));
     const four = inventoryWith('four.yaml', [...FIRST, 'e3']);
@@ -134,8 +139,7 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     const ids = new Map(etcdctlFromTest(env, FIRST, ['member', 'list', '-w', 'simple']).split('\n').filter(Boolean).map((l) => [l.split(', ')[2], l.split(', ')[0]]));
     etcdctlFromTest(env, [...FIRST, 'e3'], ['move-leader', ids.get('e3') ?? '']);
     const from = env.group.host('cp1');
-    const client = { ca: Buffer.from(from.readFile('/opt/etcd/ssl/ca.pem')), cert: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client.pem')), key: Buffer.from(from.readFile('/opt/etcd/ssl/healthcheck-client-key.pem')) };
-    const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...client, prefix: '/kubesmith-remove/' });
+    const load = new EtcdWriteLoad({ endpoints: FIRST.map((m) => `https://${env.group.host(m).ip}:2379`), ...clientOf(env), prefix: '/kubesmith-remove/' });
     const dry = await runCli(['remove', '-i', four, 'e3', '--dry-run'], env.dir);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toMatch(/etcdctl move-leader [0-9a-f]+ \(e3 leads\), then etcdctl member remove e3/);
@@ -155,6 +159,7 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     const e3 = env.group.host('e3');
     expect((await e3.ssh('systemctl is-active etcd; systemctl is-enabled etcd')).stdout.split('\n').slice(0, 2)).toEqual(['inactive', 'disabled']);
     for (const f of ['/opt/etcd/cfg/etcd.conf.yml', '/etc/systemd/system/etcd.service', '/opt/etcd/ssl/server-key.pem', '/opt/etcd/bin/etcd', '/var/lib/etcd']) expect(existsSync(e3.path(f)), f).toBe(false);
+    expect(existsSync(e3.path('/var/lib/etcd.removed/member')), 'the data, moved aside').toBe(true);
     const pki = join(env.stateDir, 'pki');
     expect(readdirSync(pki).filter((n) => n.includes('@e3'))).toEqual([]);
     const archive = join(pki, 'archive');

@@ -56,7 +56,7 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
   ctx.stdout.write(
     [
       `${name} left the etcd cluster (${members.length - 1} members remain).`,
-      cleaned ? `${name}: etcd stopped and disabled, kubesmith's files removed${boolOpt(ctx, 'keep-data') ? ' (data directory kept)' : ''}.` : `${name} could not be cleaned (see above): its files stay; stop etcd there by hand (systemctl disable --now etcd).`,
+      cleaned ? `${name}: etcd stopped and disabled, kubesmith's files removed, data directory ${boolOpt(ctx, 'keep-data') ? 'kept in place' : 'moved aside to /var/lib/etcd.removed'}.` : `${name} could not be cleaned (see above): its files stay; stop etcd there by hand (systemctl disable --now etcd).`,
       archived ? `its certificates and keys: moved to ${archived.archiveDir} (${archived.archived.length} files)` : 'no certificate of it was left in the state',
       `next: delete ${name} from ${inv.source}, then run \`kubesmith apply -i ${inv.source}\` (the apiservers stop listing it among the etcd servers)`,
       '',

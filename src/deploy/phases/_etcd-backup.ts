@@ -11,7 +11,7 @@ import { parseVersion } from '../../shared/semver.js';
 import type { EtcdMemberFact, EtcdSnapshotFact, EtcdSnapshotProblem } from '../etcd-facts.js';
 import type { Step } from '../phase.js';
 import { shQuote } from '../pre-probe.js';
-import { etcdctlArgv, healthProbe } from './_etcd-health.js';
+import { healthProbe, plainEtcdctlArgv } from './_etcd-health.js';
 
 /** Where the snapshot is taken on the member, before it is copied off (root only). */
 export const BACKUP_DIR = '/var/lib/kubesmith/etcd-backup';
@@ -40,8 +40,7 @@ export function offlineTool(plan: ClusterPlan): string {
 
 /** etcdctl with the member's healthcheck-client credentials against its own endpoint, no output format. */
 function ownEtcdctl(plan: ClusterPlan, h: PlannedHost, timeout: string): readonly string[] | undefined {
-  const base = etcdctlArgv(plan, h, [memberEndpoint(h)]);
-  return base?.filter((a, i, all) => a !== '-w' && all[i - 1] !== '-w').map((a) => (a.startsWith('--command-timeout=') ? `--command-timeout=${timeout}` : a));
+  return plainEtcdctlArgv(plan, h, [memberEndpoint(h)])?.map((a) => (a.startsWith('--command-timeout=') ? `--command-timeout=${timeout}` : a));
 }
 
 /** One round trip: the member's own `endpoint status` and health. Undefined without credentials in the plan. */

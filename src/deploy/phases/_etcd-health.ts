@@ -40,6 +40,11 @@ export function etcdctlArgv(plan: ClusterPlan, host: PlannedHost, endpoints: rea
   return [bin, `--endpoints=${endpoints.join(',')}`, `--cacert=${c.cacert}`, `--cert=${c.cert}`, `--key=${c.key}`, '--command-timeout=5s', '-w', 'json'];
 }
 
+/** etcdctl as etcdctlArgv without `-w json`, for commands whose plain output a script reads. */
+export function plainEtcdctlArgv(plan: ClusterPlan, host: PlannedHost, endpoints: readonly string[]): readonly string[] | undefined {
+  return etcdctlArgv(plan, host, endpoints)?.filter((a, i, all) => a !== '-w' && all[i - 1] !== '-w');
+}
+
 /**
  * The health probe and its parser for the inventory's etcd: /livez + /readyz (3.6+), else
  * `etcdctl endpoint health`. Exported for the tests, which run it against a real etcd.

@@ -16,7 +16,7 @@ import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { Problem, Step } from '../phase.js';
 import { etcdBootstraps, peerEntry, peerUrl } from '../../render/etcd-membership.js';
 import { remoteLayout } from '../../render/layout.js';
-import { etcdctlArgv } from './_etcd-health.js';
+import { plainEtcdctlArgv } from './_etcd-health.js';
 import { memberEndpoint } from './_etcd-backup.js';
 
 /** Members that join in this plan (at most one may, see joinProblems). */
@@ -71,7 +71,7 @@ export function joinSteps(plan: ClusterPlan, host: PlannedHost): { readonly befo
   if (!joiners.includes(host.host.name)) return { before: [], after: [] };
   const etcdHosts = plan.hosts.filter((h) => members.has(h.host.name));
   const running = etcdHosts.filter((h) => !joiners.includes(h.host.name));
-  const ctl = etcdctlArgv(plan, host, running.map(memberEndpoint))?.filter((a, i, all) => a !== '-w' && all[i - 1] !== '-w');
+  const ctl = plainEtcdctlArgv(plan, host, running.map(memberEndpoint));
   if (!ctl || running.length === 0) return { before: [], after: [] };
   const name = host.host.name;
   return {

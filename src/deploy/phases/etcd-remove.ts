@@ -6,7 +6,7 @@
  *     leadership away first when HOST leads, then `etcdctl member remove`; refused before anything
  *     changes when the remaining members would not keep a quorum) ->
  *   etcd-teardown (on HOST, only once the remaining members no longer list it: etcd stopped and
- *     disabled, every file kubesmith put there removed, the data directory too unless kept).
+ *     disabled, every file kubesmith put there removed, the data directory moved aside unless kept).
  * The choice of member is pure and made alike on every host from PhaseInput.peers.
  */
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
@@ -15,12 +15,12 @@ import type { Phase, PhaseInput, Step } from '../phase.js';
 import { connect } from './connect.js';
 import { lock } from './lock.js';
 import { etcdMembers, memberEndpoint } from './_etcd-backup.js';
-import { etcdctlArgv } from './_etcd-health.js';
+import { plainEtcdctlArgv } from './_etcd-health.js';
 import { etcdMembersPhase } from './etcd-snapshot.js';
 import { peerUrl } from '../../render/etcd-membership.js';
 import { remoteLayout } from '../../render/layout.js';
 
-const ctlOf = (plan: ClusterPlan, h: PlannedHost, on: readonly PlannedHost[]) => etcdctlArgv(plan, h, on.map(memberEndpoint))?.filter((a, i, all) => a !== '-w' && all[i - 1] !== '-w');
+const ctlOf = (plan: ClusterPlan, h: PlannedHost, on: readonly PlannedHost[]) => plainEtcdctlArgv(plan, h, on.map(memberEndpoint));
 const factOf = (input: PhaseInput, host: string): EtcdMemberFact | undefined => input.peers?.get(host)?.etcdMember;
 
 /** Who removes `target`, or why nobody may: the remaining members must keep a quorum, now and after. */
@@ -56,6 +56,9 @@ row=$(printf '%s\\n' "$list" | awk -F', ' -v u="$url" '$4 == u')
 if [ "$to" != - ]; then "$@" move-leader "$to" || exit 1; fi
 "$@" member remove "\${row%%,*}"`;
 
+/** $1 data directory: renamed to <dir>.removed (or .removed.N when taken). */
+const MOVE_ASIDE_SH = 'd=$1; a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done; mv "$d" "$a" && echo "moved $d to $a"';
+
 /** Removes `target` from the cluster through the picked member. */
 export function etcdMemberRemove(target: string): Phase {
   return {
@@ -84,7 +87,7 @@ export function etcdMemberRemove(target: string): Phase {
   };
 }
 
-/** On `target` once the others no longer list it: etcd stopped and disabled, kubesmith's files and (unless kept) the data removed. */
+/** On `target` once the others no longer list it: etcd stopped and disabled, kubesmith's files removed, the data moved aside (unless kept). */
 export function etcdTeardown(target: string, keepData: boolean): Phase {
   return {
     id: 'etcd-teardown',
@@ -111,7 +114,10 @@ export function etcdTeardown(target: string, keepData: boolean): Phase {
         { kind: 'exec', argv: ['systemctl', 'disable', '--now', 'etcd.service'], unless: ['sh', '-c', '! systemctl is-active --quiet etcd.service && ! systemctl is-enabled --quiet etcd.service'], why: 'the removed member must not start again', label: 'systemctl disable --now etcd.service' },
         { kind: 'exec', argv: ['rm', '-f', ...files], unless: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && exit 1; done; exit 0', 'absent', ...files], why: 'the files kubesmith put on this host', label: `remove ${files.length} files kubesmith put here (${files.filter((f) => f.endsWith('.service')).join(', ')}, binaries, certificates and keys, config)` },
         { kind: 'systemd', unit: '', action: 'daemon-reload' },
-        ...(keepData ? [{ kind: 'note', message: `${data} kept (--keep-data)` } as const] : [{ kind: 'exec', argv: ['rm', '-rf', data], unless: ['sh', '-c', `! [ -e ${data} ]`], why: 'the removed member\'s data (the cluster has it); --keep-data keeps it', label: `remove ${data}` } as const]),
+        // Moved aside, never deleted: the cluster has the data, but it is the operator's to drop.
+        keepData
+          ? ({ kind: 'note', message: `${data} kept in place (--keep-data)` } as const)
+          : ({ kind: 'exec', argv: ['sh', '-c', MOVE_ASIDE_SH, 'aside', data], unless: ['sh', '-c', `! [ -e ${data} ]`], why: 'a removed member must not start again on its old data', label: `move ${data} aside to ${data}.removed` } as const),
       ];
     },
   };
