@@ -17,7 +17,7 @@ const input = (plan: ClusterPlan, healthy: readonly string[], leader = 'm1'): Ph
   host: plan.hosts[0] as PhaseInput['host'],
   facts: {},
   activeHosts: [],
-  peers: new Map<string, HostFacts>(Object.keys(ids).map((m) => [m, { etcdMember: { healthy: healthy.includes(m), memberId: ids[m], leaderId: ids[leader] } }])),
+  peers: new Map<string, HostFacts>(Object.keys(ids).map((m) => [m, { etcdMember: { healthy: healthy.includes(m), memberId: ids[m] ?? '', leaderId: ids[leader] ?? '' } }])),
 });
 
 describe('removalPick', async () => {
