@@ -15,8 +15,9 @@ import { runEtcdProgram, type StepLine } from './_etcd-run.js';
 export async function runRemove(ctx: CommandContext): Promise<number> {
   const [name, ...extra] = ctx.positionals;
   const file = stringOpt(ctx, 'inventory', 'inventory.yaml');
-  if (name === undefined || extra.length > 0) throw new UsageError(`remove: ${name === undefined ? 'name the host to remove' : 'name one host at a time'}`, { hint: `kubesmith remove -i ${file} HOST [--dry-run]` });
+  // The inventory first: a wrong -i is named as such before anything about the host.
   const { inventory: inv, warnings } = await loadInventory(file, ctx.cwd);
+  if (name === undefined || extra.length > 0) throw new UsageError(`remove: ${name === undefined ? 'name the host to remove' : 'name one host at a time'}`, { hint: `kubesmith remove -i ${file} HOST [--dry-run]` });
   for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
   const host = inv.hosts.find((h) => h.name === name);
   if (!host) throw new UsageError(`remove: ${name} is not a host of ${inv.source}`, { hint: `kubesmith reaches the host by its inventory entry: keep it there until \`kubesmith remove ${name}\` has run; hosts: ${inv.hosts.map((h) => h.name).join(', ')}` });
