@@ -93,6 +93,21 @@ export class KubeClient {
     }
   }
 
+  /**
+   * One request without retries, any status returned as is: for calls whose refusal is an answer
+   * the caller paces itself (an eviction a PodDisruptionBudget refuses with 429).
+   */
+  async once(method: Method, path: string, body?: unknown): Promise<ApiResponse> {
+    const req: ApiRequest = { method, path, ...(body === undefined ? {} : { body }) };
+    this.checkAborted(req);
+    try {
+      return await this.opts.transport.request({ ...req, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+    } catch (err) {
+      this.checkAborted(req);
+      throw networkError(err, this.endpoint, this.identity, 1, 0);
+    }
+  }
+
   /** DELETE; false when it was already gone. */
   async remove(path: string): Promise<boolean> {
     return (await this.attempt('DELETE', path, undefined, [404])).status !== 404;

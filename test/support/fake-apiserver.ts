@@ -32,6 +32,12 @@ export interface FakeApiServerOptions {
   readonly readyz?: { readonly status: number; readonly body: string };
   /** Sign approved CSRs with the test CA, as kube-controller-manager's signer would. @default false */
   readonly signer?: boolean;
+  /**
+   * POST pods/NAME/eviction: true refuses it with the apiserver's PodDisruptionBudget answer (429),
+   * false deletes the pod; "mark" sets its deletionTimestamp only (a node whose kubelet is gone).
+   * @default every eviction deletes the pod
+   */
+  readonly evictionRefused?: (namespace: string, pod: string) => boolean | 'mark';
 }
 
 /** A request the fake saw, for assertions. */
@@ -136,6 +142,17 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
       }
       return [200, saved];
     }
+    const eviction = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(path);
+    if (eviction && method === 'POST') {
+      const key = `/api/v1/namespaces/${eviction[1]}/pods/${eviction[2]}`;
+      const live = objects.get(key);
+      if (!live) return [404, status(404, 'NotFound', `pods "${eviction[2]}" not found`)];
+      const verdict = opts.evictionRefused?.(eviction[1] ?? '', eviction[2] ?? '') ?? false;
+      if (verdict === true) return [429, status(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.")];
+      if (verdict === 'mark') store(key.slice(0, key.lastIndexOf('/')), { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date().toISOString() } });
+      else objects.delete(key);
+      return [201, status(201, '', '')];
+    }
     const m = /^(\/api\/v1|\/apis\/[^/]+\/[^/]+)(\/namespaces\/[^/]+)?\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
     if (!m) return [404, status(404, 'NotFound', `the server could not find the requested resource (${path})`)];
     const collection = `${m[1]}${m[2] ?? ''}/${m[3]}`;
@@ -145,8 +162,12 @@ export async function startFakeApiServer(pki: TestPki, opts: FakeApiServerOption
     const notFound = status(404, 'NotFound', `${m[3]} "${name}" not found`);
     if (method === 'GET' && name === undefined) {
       const selector = (url.searchParams.get('labelSelector') ?? '').split(',').filter(Boolean).map((s) => s.split('='));
+      // Without a namespace in the path a namespaced collection lists every namespace (GET /api/v1/pods).
+      const everyNs = m[2] === undefined ? new RegExp(`^${m[1]}/namespaces/[^/]+/${m[3]}/[^/]+$`) : undefined;
+      const field = (url.searchParams.get('fieldSelector') ?? '').split(',').filter(Boolean).map((s) => s.split('='));
       const items = [...objects.entries()]
-        .filter(([k]) => k.startsWith(`${collection}/`) && !k.slice(collection.length + 1).includes('/'))
+        .filter(([k]) => (k.startsWith(`${collection}/`) && !k.slice(collection.length + 1).includes('/')) || everyNs?.test(k) === true)
+        .filter(([, o]) => field.every(([k, v]) => k === 'spec.nodeName' && (o['spec'] as { nodeName?: string } | undefined)?.nodeName === v))
         .map(([, o]) => o)
         .filter((o) => selector.every(([k, v]) => (o.metadata['labels'] as Record<string, string> | undefined)?.[k ?? ''] === v))
         .map(({ apiVersion: _v, kind: _k, ...item }) => item); // as the real apiserver: only the list has apiVersion/kind
