@@ -79,7 +79,7 @@ export interface DrainOptions extends DrainRules {
 }
 
 export type DrainOutcome =
-  | { readonly ok: true; readonly cordoned: boolean; readonly evicted: readonly string[]; readonly stay: readonly PodVerdict[] }
+  | { readonly ok: true; readonly cordoned: boolean; readonly evicted: readonly string[]; readonly stay: readonly PodVerdict[]; readonly refusals: Readonly<Record<string, number>> }
   | { readonly ok: false; readonly cordoned: boolean; readonly error: string; readonly evicted: readonly string[] };
 
 const NODES = '/api/v1/nodes';
@@ -108,12 +108,16 @@ export async function drainNode(client: KubeClient, node: string, o: DrainOption
   const deadline = o.clock.now().getTime() + o.timeoutMs;
   const pollMs = o.pollMs ?? 2000;
   const waiting = new Map(pick.evict.map((p) => [podName(p), { pod: p, asked: false, lastRefusal: '' }]));
+  const refusals: Record<string, number> = {};
   const evicted: string[] = [];
   while (waiting.size > 0) {
     for (const [name, w] of waiting) {
       if (!w.asked) {
         const res = await client.once('POST', `${podPath(w.pod)}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: w.pod.metadata.name, namespace: w.pod.metadata.namespace ?? 'default' } });
-        if (res.status === 429 || res.status >= 500) w.lastRefusal = refusalText(res);
+        if (res.status === 429 || res.status >= 500) {
+          w.lastRefusal = refusalText(res);
+          refusals[name] = (refusals[name] ?? 0) + 1;
+        }
         else if (res.status >= 300 && res.status !== 404) throw new Error(`evicting ${name}: HTTP ${res.status}: ${refusalText(res)}`);
         else w.asked = true;
         if (res.status === 404) { waiting.delete(name); evicted.push(name); continue; }
@@ -130,7 +134,7 @@ export async function drainNode(client: KubeClient, node: string, o: DrainOption
     }
     await abortableSleep(pollMs, o.signal);
   }
-  return { ok: true, cordoned, evicted, stay: pick.stay };
+  return { ok: true, cordoned, evicted, stay: pick.stay, refusals };
 }
 
 /** The pod is gone, or replaced by a new one of the same name, or (kubelet gone) marked for deletion. */

@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { k8sChecks } from './k8s-checks.js';
 import { k8sRuntimeChecks } from './k8s-runtime-checks.js';
+import { k8sRemoveCheck } from './k8s-remove-check.js';
 import { k8sSkipReason, setupK8sEnv, teardownK8sEnv, type K8sEnv } from './k8s-env.js';
 
 const reason = k8sSkipReason('test/hosts/apply-k8s.e2e.test.ts');
@@ -33,6 +34,8 @@ describe.skipIf(reason !== undefined)('apply with real Kubernetes binaries on te
 
   k8sChecks(() => k as K8sEnv, { nodes: ['cp1', 'wk1', 'wk2'], etcd: ['cp1', 'wk1', 'wk2'], controlPlanes: ['cp1'], podNodes: ['wk1', 'wk2'] });
   k8sRuntimeChecks(() => k as K8sEnv, { nodes: ['cp1', 'wk1', 'wk2'], etcd: ['cp1', 'wk1', 'wk2'] });
+  // Last: it takes wk2 out of the cluster.
+  k8sRemoveCheck(() => k as K8sEnv, { target: 'wk2', other: 'wk1', etcdAfter: ['cp1', 'wk1'] });
 });
 
 describe.skipIf(reason === undefined)('apply with real Kubernetes binaries on test hosts', () => {

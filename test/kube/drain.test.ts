@@ -70,7 +70,7 @@ describe('drainNode against the API', () => {
     api.put('/api/v1/namespaces/kube-system/pods', { ...pod('flannel', { ownerReferences: owned('DaemonSet') }), metadata: { name: 'flannel', namespace: 'kube-system', ownerReferences: owned('DaemonSet') } });
     api.put('/api/v1/namespaces/apps/pods', pod('elsewhere', { ownerReferences: owned('ReplicaSet') }, {}, 'wk2'));
     const out = await drainNode(client, 'wk1', { ...rules, timeoutMs: 10_000, pollMs: 20, clock });
-    expect(out).toEqual({ ok: true, cordoned: true, evicted: ['apps/web', 'apps/guarded'], stay: [{ pod: 'kube-system/flannel', why: 'managed by DaemonSet owner' }] });
+    expect(out).toEqual({ ok: true, cordoned: true, evicted: ['apps/web', 'apps/guarded'], stay: [{ pod: 'kube-system/flannel', why: 'managed by DaemonSet owner' }], refusals: { 'apps/guarded': 2 } });
     expect(writes().filter((w) => w.includes('guarded'))).toEqual([
       'POST /api/v1/namespaces/apps/pods/guarded/eviction 429',
       'POST /api/v1/namespaces/apps/pods/guarded/eviction 429',

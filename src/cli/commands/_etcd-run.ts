@@ -5,7 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Phase } from '../../deploy/phase.js';
-import { runPhases } from '../../deploy/runner.js';
+import { runPhases, type Transport } from '../../deploy/runner.js';
 import type { ClusterPlan } from '../../plan/types.js';
 import { NodeClock } from '../../state/node-sources.js';
 import { stateDir } from '../../state/paths.js';
@@ -21,6 +21,8 @@ export interface EtcdRun {
   readonly phases: readonly Phase[];
   readonly hosts: readonly string[];
   readonly dryRun: boolean;
+  /** Wraps the SSH transport (the API access of a node removal reuses its connections). */
+  readonly wrap?: (t: Transport) => Transport;
   /** Budget of each phase's verify/report. */
   readonly verifyTimeoutMs?: number;
 }
@@ -44,7 +46,7 @@ export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: Ste
       phases: r.phases,
       limit: r.hosts,
       dryRun: r.dryRun,
-      transport: sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid} (${r.command})`),
+      transport: (r.wrap ?? ((t: Transport) => t))(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid} (${r.command})`)),
       emit: (e) => {
         if (e.type === 'step') steps.push({ host: e.host, step: e.step, status: e.status, ...(e.detail === undefined ? {} : { detail: e.detail }) });
         reporter(e);

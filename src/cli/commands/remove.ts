@@ -4,7 +4,13 @@
  * archived, never deleted; the record of started members). The plan is built from the stored PKI
  * state (read only), as the other etcd commands.
  */
-import { etcdRemovePhases } from '../../deploy/phases/etcd-remove.js';
+import { applyApi } from '../apply-api.js';
+import { connect } from '../../deploy/phases/connect.js';
+import { etcdRemoveSteps } from '../../deploy/phases/etcd-remove.js';
+import { lock } from '../../deploy/phases/lock.js';
+import { nodeRemovePhases } from '../../deploy/phases/node-remove.js';
+import { hostsWithRole } from '../../inventory/types.js';
+import { parseDuration } from './approve.js';
 import { formatIssue, PhaseError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
 import { boolOpt, stringOpt, type CommandContext } from '../command.js';
@@ -21,27 +27,35 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
   for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
   const host = inv.hosts.find((h) => h.name === name);
   if (!host) throw new UsageError(`remove: ${name} is not a host of ${inv.source}`, { hint: `kubesmith reaches the host by its inventory entry: keep it there until \`kubesmith remove ${name}\` has run; hosts: ${inv.hosts.map((h) => h.name).join(', ')}` });
-  const others = host.roles.filter((r) => r !== 'etcd');
-  if (!host.roles.includes('etcd') || others.length > 0) {
-    throw new UsageError(`remove: ${name} has the role${others.length === 1 ? '' : 's'} ${others.join(', ')}: only etcd-only hosts can be removed for now`, {
-      hint: `a node must be cordoned and drained (kubectl drain ${name} --ignore-daemonsets) and its Node deleted first, which kubesmith does not do yet; nothing was changed`,
+  const others = host.roles.filter((r) => r !== 'etcd' && r !== 'worker');
+  if (others.length > 0) {
+    throw new UsageError(`remove: ${name} has the role${others.length === 1 ? '' : 's'} ${others.join(', ')}: only workers and etcd members can be removed for now`, {
+      hint: `a control-plane or load-balancer host is still listed by the proxies, the apiserver certificates and the other nodes' kubeconfigs; nothing was changed`,
     });
   }
   const dryRun = boolOpt(ctx, 'dry-run');
+  const isEtcd = host.roles.includes('etcd');
+  const isNode = host.roles.includes('worker');
   const members = inv.hosts.filter((h) => h.roles.includes('etcd')).map((h) => h.name);
+  const keepData = boolOpt(ctx, 'keep-data');
   const plan = etcdPlan(inv, false);
+  const api = isNode ? applyApi(ctx.env) : undefined;
+  const etcd = isEtcd ? etcdRemoveSteps(name, keepData) : [];
+  const phases = api ? [{ ...connect, gate: false }, lock, ...nodeRemovePhases(api.access, { target: name, keepData, drainTimeoutMs: drainTimeout(ctx), force: boolOpt(ctx, 'force'), deleteEmptyDirData: boolOpt(ctx, 'delete-emptydir-data') }, etcd)] : [{ ...connect, gate: false }, lock, ...etcd];
+  const cps = isNode ? hostsWithRole(inv, 'control-plane').map((h) => h.name) : [];
   const steps: StepLine[] = [];
   let failure: PhaseError | undefined;
   try {
-    await runEtcdProgram(ctx, { command: 'remove', plan, phases: etcdRemovePhases(name, boolOpt(ctx, 'keep-data')), hosts: members, dryRun }, steps);
+    await runEtcdProgram(ctx, { command: 'remove', plan, phases, hosts: [...new Set([name, ...cps, ...(isEtcd ? members : [])])], dryRun, ...(api ? { wrap: api.record } : {}) }, steps);
   } catch (err) {
     if (!(err instanceof PhaseError)) throw err;
     failure = err;
   }
   if (dryRun) return 0;
-  const removed = steps.some((s) => s.step.includes(`etcdctl member remove ${name}`) && (s.status === 'changed' || s.status === 'unchanged'));
+  const done = (s: StepLine) => s.status === 'changed' || s.status === 'unchanged';
+  const removed = isEtcd ? steps.some((s) => s.step.includes(`etcdctl member remove ${name}`) && done(s)) : !(failure?.failures.some((f) => f.step.startsWith('node-drain:') || f.step.startsWith('node-delete:')) ?? false);
   const away = failure?.failures.some((f) => f.host !== name) ?? false;
-  if (!removed || away) throw failure ?? new PhaseError('etcd-member-remove', [], { hint: `${name} was not removed; see the log above` });
+  if (!removed || away) throw failure ?? new PhaseError('remove', [], { hint: `${name} was not removed; see the log above` });
   const [{ forgetEtcdMember }, { archiveOrphans }, { loadCatalogue }, { pkiStateDir }, { NodeClock }] = await Promise.all([
     import('../../state/pki-flow.js'),
     import('../../state/pki-archive.js'),
@@ -50,18 +64,30 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
     import('../../state/node-sources.js'),
   ]);
   const dir = pkiStateDir(inv);
-  forgetEtcdMember(dir, name);
+  if (isEtcd) forgetEtcdMember(dir, name);
   const without = { ...inv, hosts: inv.hosts.filter((h) => h.name !== name) };
   const archived = archiveOrphans(loadCatalogue(), without, dir, NodeClock.now(), { only: (o) => o.id.endsWith(`@${name}`), by: `kubesmith remove ${name}` });
   const cleaned = failure === undefined;
   ctx.stdout.write(
     [
-      `${name} left the etcd cluster (${members.length - 1} members remain).`,
-      cleaned ? `${name}: etcd stopped and disabled, kubesmith's files removed, data directory ${boolOpt(ctx, 'keep-data') ? 'kept in place' : 'moved aside to /var/lib/etcd.removed'}.` : `${name} could not be cleaned (see above): its files stay; stop etcd there by hand (systemctl disable --now etcd).`,
+      ...(isNode ? [`${name} was drained and its Node deleted.`] : []),
+      ...(isEtcd ? [`${name} left the etcd cluster (${members.length - 1} members remain).`] : []),
+      cleaned
+        ? `${name}: ${[isNode ? 'kubelet, kube-proxy and containerd stopped and disabled' : '', isEtcd ? 'etcd stopped and disabled' : ''].filter(Boolean).join(', ')}, kubesmith's files removed, ${keepData ? 'data directories kept in place' : `${[isEtcd ? '/var/lib/etcd' : '', isNode ? '/var/lib/kubelet' : ''].filter(Boolean).join(' and ')} moved aside (.removed)`}.`
+        : `${name} could not be cleaned (see above): its files stay; stop its services there by hand (systemctl disable --now ${[isNode ? 'kubelet kube-proxy containerd' : '', isEtcd ? 'etcd' : ''].filter(Boolean).join(' ')}) before it can start again.`,
       archived ? `its certificates and keys: moved to ${archived.archiveDir} (${archived.archived.length} files)` : 'no certificate of it was left in the state',
-      `next: delete ${name} from ${inv.source}, then run \`kubesmith apply -i ${inv.source}\` (the apiservers stop listing it among the etcd servers)`,
+      `next: delete ${name} from ${inv.source}, then run \`kubesmith apply -i ${inv.source}\`${isEtcd ? ' (the apiservers stop listing it among the etcd servers)' : ''}`,
+      ...(isNode ? ["left on the host: containerd's images (/var/lib/containerd) and the CNI's interfaces, as `kubeadm reset` leaves them"] : []),
       '',
     ].join('\n'),
   );
   return cleaned ? 0 : 1;
+}
+
+/** --drain-timeout as ms (default 5 minutes). */
+function drainTimeout(ctx: CommandContext): number {
+  const text = stringOpt(ctx, 'drain-timeout', '5m');
+  const ms = parseDuration(text);
+  if (ms === undefined || ms === 0) throw new UsageError(`remove: --drain-timeout ${text} is ${ms === 0 ? 'zero' : 'not a duration'}`, { hint: 'use e.g. 90s, 10m or 1h' });
+  return ms;
 }

@@ -123,7 +123,12 @@ export function etcdTeardown(target: string, keepData: boolean): Phase {
   };
 }
 
-/** The remove program for an etcd member. */
+/** The etcd part of a removal (after connect and lock, and for a node after its drain and teardown). */
+export function etcdRemoveSteps(target: string, keepData: boolean): readonly Phase[] {
+  return [etcdMembersPhase, etcdMemberRemove(target), etcdTeardown(target, keepData)];
+}
+
+/** The remove program for an etcd-only member. */
 export function etcdRemovePhases(target: string, keepData: boolean): readonly Phase[] {
-  return [{ ...connect, gate: false }, lock, etcdMembersPhase, etcdMemberRemove(target), etcdTeardown(target, keepData)];
+  return [{ ...connect, gate: false }, lock, ...etcdRemoveSteps(target, keepData)];
 }

@@ -1,0 +1,47 @@
+/**
+ * The node removal's host side (node-remove.ts): what runs on the removed worker, in which order,
+ * and what is never deleted. The drain's API calls are tested in test/kube/drain.test.ts; the whole
+ * removal on a real cluster in test/hosts/apply-k8s.e2e.test.ts (real Kubernetes binaries).
+ */
+import { describe, expect, it } from 'vitest';
+import { nodeRemovePhases } from '../../../src/deploy/phases/node-remove.js';
+import { etcdRemoveSteps } from '../../../src/deploy/phases/etcd-remove.js';
+import type { PhaseInput } from '../../../src/deploy/phase.js';
+import type { ApiAccess } from '../../../src/deploy/phases/_api-access.js';
+import { describeStep } from '../../../src/deploy/steps.js';
+import { aHost, exampleInventory } from '../../support/inventory-builder.js';
+import { realPlan } from './_real-plan.js';
+
+const noApi: ApiAccess = { open: () => Promise.reject(new Error('no API in this test')) };
+const rules = { target: 'wk2', drainTimeoutMs: 300_000, force: false, deleteEmptyDirData: false };
+
+describe('node removal phases', async () => {
+  const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk1', '10.0.0.2', ['etcd', 'worker']), aHost('wk2', '10.0.0.3', ['etcd', 'worker'])] }));
+  const on = (name: string): PhaseInput => ({ plan, host: plan.hosts.find((h) => h.host.name === name) as PhaseInput['host'], facts: {}, activeHosts: ['cp1', 'wk1', 'wk2'] });
+  const stepsOf = (phases: ReturnType<typeof nodeRemovePhases>, id: string, host: string) => (phases.find((p) => p.id === id)?.plan(on(host)) ?? []).map(describeStep);
+
+  it('drains through the API, stops the kubelet before anything else, deletes the Node after; etcd follows', () => {
+    const phases = nodeRemovePhases(noApi, { ...rules, keepData: false }, etcdRemoveSteps('wk2', false));
+    expect(phases.map((p) => p.id)).toEqual(['node-drain', 'node-teardown', 'node-delete', 'etcd-members', 'etcd-member-remove', 'etcd-teardown']);
+    expect(phases[0]?.hosts(plan).map((h) => h.host.name)).toEqual(['cp1', 'wk2']);
+    expect(stepsOf(phases, 'node-drain', 'wk2')).toEqual([expect.stringMatching(/^API: cordon wk2, evict its pods \(PodDisruptionBudgets respected; DaemonSet and static pods stay\) and wait up to 300 s/)]);
+    expect(stepsOf(phases, 'node-drain', 'cp1')).toEqual([]);
+    const teardown = stepsOf(phases, 'node-teardown', 'wk2');
+    expect(teardown[0]).toBe('systemctl stop kubelet.service');
+    expect(teardown[2]).toMatch(/^systemctl disable --now .*kubelet\.service/);
+    expect(teardown[2]).toContain('containerd.service');
+    expect(teardown[2]).not.toContain('etcd.service');
+    // etcd's teardown removes the files afterwards: the node's teardown leaves them to it.
+    expect(teardown.some((s) => s.startsWith('remove '))).toBe(false);
+    expect(teardown.at(-1)).toBe('move /var/lib/kubelet aside to /var/lib/kubelet.removed');
+    expect(stepsOf(phases, 'node-delete', 'wk2')).toEqual(['API: delete the Node wk2']);
+  });
+
+  it('a worker only: its files removed, the kubelet directory kept with --keep-data, never rm -rf', () => {
+    const phases = nodeRemovePhases(noApi, { ...rules, keepData: true }, []);
+    const teardown = stepsOf(phases, 'node-teardown', 'wk2');
+    expect(teardown.find((s) => s.startsWith('remove '))).toMatch(/^remove \d+ files kubesmith put here/);
+    expect(teardown.at(-1)).toBe('/var/lib/kubelet kept in place (--keep-data)');
+    expect(teardown.some((s) => s.includes('rm -rf'))).toBe(false);
+  });
+});
