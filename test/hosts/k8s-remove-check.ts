@@ -7,7 +7,7 @@
  * the replacement), its Node deleted, its services stopped, etcd down to the other members.
  */
 import { expect, it } from 'vitest';
-import { runCli, etcdctlFromTest } from './apply-env.js';
+import { runCli, etcdctlFromTest, summaryOf } from './apply-env.js';
 import { BUSYBOX, hostSh, type K8sEnv } from './k8s-env.js';
 
 export interface RemoveTopology {
@@ -70,5 +70,19 @@ export function k8sRemoveCheck(get: () => K8sEnv, t: RemoveTopology): void {
     expect((await hostSh(h, 'ls -d /var/lib/kubelet.removed /var/lib/etcd.removed; ls /opt/kubernetes/bin/kubelet 2>&1 || true')).trim()).toMatch(/^\/var\/lib\/kubelet\.removed\n\/var\/lib\/etcd\.removed\n.*No such file/);
     expect(etcdctlFromTest(env, t.etcdAfter, ['member', 'list']).trim().split('\n')).toHaveLength(t.etcdAfter.length);
     expect(etcdctlFromTest(env, t.etcdAfter, ['endpoint', 'health']).match(/is healthy/g)).toHaveLength(t.etcdAfter.length);
+  }, 900_000);
+
+  it(`${t.target} added again by apply: joins etcd and the cluster, nothing else restarts`, async () => {
+    const { env, kubectl } = get();
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 540_000);
+    console.log(run.stderr, `re-add ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`${t.target}: .*member add`));
+    expect(summaryOf(run).filter((s) => s.host !== t.target).map((s) => [s.host, s.restarted])).toEqual(summaryOf(run).filter((s) => s.host !== t.target).map((s) => [s.host, []]));
+    const all = [...t.etcdAfter, t.target];
+    expect(etcdctlFromTest(env, all, ['endpoint', 'health']).match(/is healthy/g)).toHaveLength(all.length);
+    expect(etcdctlFromTest(env, all, ['member', 'list']).trim().split('\n').filter((l) => l.includes('started') && l.includes('false'))).toHaveLength(all.length);
+    expect(kubectl(['get', 'node', t.target, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).toBe('True');
   }, 900_000);
 }
