@@ -1,10 +1,12 @@
 /**
  * Batched read-only checks: every probe a host's steps need before deciding (exec `unless`,
  * `systemctl is-enabled/is-active`, directory modes) runs in ONE remote shell round trip per host
- * and phase, so a no-change re-apply costs a few round trips instead of one per step.
+ * and phase, so a no-change re-apply costs a few round trips instead of one per step. The units'
+ * is-enabled/is-active questions go to one systemctl each for all units (unit-states.ts).
  */
 import type { HostReader } from './ssh/connection.js';
 import type { Step } from './phase.js';
+import { splitUnitStates, unitStatesArgv, type UnitQuery } from './unit-states.js';
 
 /** The probe a step needs, if any. */
 export function preProbeOf(step: Step): readonly string[] | undefined {
@@ -38,9 +40,50 @@ export function shQuote(arg: string): string {
 
 const RUNNER = `run() { i=$1; shift; out=$("$@" 2>/dev/null); rc=$?; printf '@@ %s %s\\n%s\\n@@.\\n' "$i" "$rc" "$out"; }`;
 
-/** Runs every step's probe at once; answers are keyed by step index. */
-export function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
-  return batchProbe(host, steps.map(preProbeOf), signal);
+/** The unit question a systemd step's probe asks (preProbeOf), if it asks one. */
+function unitQueryOf(step: Step): { readonly query: UnitQuery; readonly unit: string } | undefined {
+  const argv = preProbeOf(step);
+  return step.kind === 'systemd' && argv?.[0] === 'systemctl' && (argv[1] === 'is-enabled' || argv[1] === 'is-active') ? { query: argv[1], unit: step.unit } : undefined;
+}
+
+/**
+ * Runs every step's probe at once; answers are keyed by step index and are what each step's own
+ * probe (preProbeOf) answers. Unit questions are asked for all units together; units that many-unit
+ * command could not answer line by line are asked one by one in a second round trip (unit-states.ts).
+ */
+export async function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
+  const units = new Map<UnitQuery, string[]>();
+  const own = steps.map((step) => {
+    const q = unitQueryOf(step);
+    if (!q) return preProbeOf(step);
+    const list = units.get(q.query) ?? [];
+    if (!list.includes(q.unit)) units.set(q.query, [...list, q.unit]);
+    return undefined;
+  });
+  const groups = [...units];
+  const answers = await batchProbe(host, [...own, ...groups.map(([query, list]) => unitStatesArgv(query, list))], signal);
+  const states = new Map<string, ProbeAnswer>();
+  groups.forEach(([query, list], g) => {
+    for (const [unit, a] of splitUnitStates(query, list, answers.get(steps.length + g))) states.set(`${query} ${unit}`, a);
+  });
+  const unanswered = [...new Set(steps.flatMap((step) => {
+    const q = unitQueryOf(step);
+    return q && !states.has(`${q.query} ${q.unit}`) ? [`${q.query} ${q.unit}`] : [];
+  }))];
+  if (unanswered.length > 0) {
+    const again = await batchProbe(host, unanswered.map((k) => ['systemctl', ...k.split(' ')]), signal);
+    unanswered.forEach((k, i) => {
+      const a = again.get(i);
+      if (a) states.set(k, a);
+    });
+  }
+  const out = new Map<number, ProbeAnswer>();
+  steps.forEach((step, i) => {
+    const q = unitQueryOf(step);
+    const a = q ? states.get(`${q.query} ${q.unit}`) : answers.get(i);
+    if (a) out.set(i, a);
+  });
+  return out;
 }
 
 /** Runs several read-only commands in one remote shell; answers keyed by position (undefined entries skipped). */

@@ -216,8 +216,11 @@ export class FakeHost implements HostConnection {
     switch (args[0]) {
       case 'daemon-reload':
         return ok();
-      case 'is-enabled':
-        return this.unit(unitName).enabled ? ok('enabled\n') : fail(1, '', 'disabled\n');
+      case 'is-enabled': {
+        // Like systemctl: one line per unit (every unit has a file here), exit 0 when one is enabled.
+        const states = args.slice(1).filter((a) => !a.startsWith('-')).map((n) => (this.unit(n).enabled ? 'enabled' : 'disabled'));
+        return { exitCode: states.includes('enabled') ? 0 : 1, stdout: states.map((x) => `${x}\n`).join(''), stderr: '' };
+      }
       case 'is-active': {
         // Like systemctl: one line per unit, exit 0 only when all are active.
         const names = args.slice(1).filter((a) => !a.startsWith('-'));
