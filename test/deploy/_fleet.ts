@@ -62,7 +62,12 @@ export function fakeFleet(plan: ClusterPlan, now: () => number = () => 1_700_000
         .on((a) => a.includes('endpoint') && a.includes('status'), () => ok(JSON.stringify(etcdIps.map((Endpoint, i) => ({ Endpoint, Status: { header: { member_id: i + 1 }, leader: 1, version: '3.4.23', dbSize: 20480, raftTerm: 2, raftIndex: 9 } })))))
         .on((a) => a.includes('version') && a[0]?.endsWith('/ctr') === true, ok('Server: 1.6'))
         // etcd 3.6+ health (the example's etcd): /livez and /readyz of every member answer 200, as curl prints them.
-        .on((a) => a[0] === 'sh' && a[3] === 'etcd-health', () => ok(etcdIps.flatMap((ep) => ['livez', 'readyz'].flatMap((p) => [`--- kubesmith etcd ${p} ${ep}`, 'ok', '200 0.002'])).join('\n')));
+        .on((a) => a[0] === 'sh' && a[3] === 'etcd-health', () => ok(etcdIps.flatMap((ep) => ['livez', 'readyz'].flatMap((p) => [`--- kubesmith etcd ${p} ${ep}`, 'ok', '200 0.002'])).join('\n')))
+        // The etcd report's one curl: /livez and /readyz of every member, then each member's status from etcd's gateway.
+        .on((a) => a[0] === 'sh' && a[3] === 'etcd-report', () => ok([
+          ...etcdIps.flatMap(() => ['ok', '--- kubesmith etcd end 200 0.002', 'ok', '--- kubesmith etcd end 200 0.002']),
+          ...etcdIps.map((_, i) => `${JSON.stringify({ header: { member_id: String(i + 1) }, leader: '1', version: '3.4.23', dbSize: '20480', raftTerm: '2', raftIndex: '9' })}\n--- kubesmith etcd end 200 0.002`),
+        ].join('\n')));
       return [h.host.name, f] as const;
     }),
   );

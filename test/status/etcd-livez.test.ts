@@ -107,7 +107,7 @@ describe.skipIf(!have)('against a real 3-member etcd 3.5.30 with TLS', () => {
   const targets = () => members.map((m, i) => ({ host: m, endpoint: endpoints[i] ?? '', reader: localReader(m) }));
 
   /** Runs the plan's remote argv here: remote credential paths, etcdctl and member URLs mapped to local ones. */
-  function mappedReader(): HostReader {
+  function mappedReader(calls: string[][] = []): HostReader {
     const base = localReader('master01');
     const map: [string, string][] = [
       ['/opt/etcd/ssl/ca.pem', paths.cacert],
@@ -121,6 +121,7 @@ describe.skipIf(!have)('against a real 3-member etcd 3.5.30 with TLS', () => {
     return {
       ...base,
       probe: async (argv, opts) => {
+        calls.push([...argv]);
         const r = await base.probe(argv.map(local), opts);
         return { ...r, stdout: remote(r.stdout), stderr: remote(r.stderr) };
       },
@@ -163,12 +164,35 @@ describe.skipIf(!have)('against a real 3-member etcd 3.5.30 with TLS', () => {
   for (const etcdVersion of ['v3.7.0', 'v3.5.30']) {
     it(`apply's etcd report (${etcdVersion} inventory) shows every member healthy with the leader`, async () => {
       const plan: ClusterPlan = await realPlan(exampleInventory({ cluster: { ...exampleInventory().cluster, etcdVersion } }));
-      const report = await etcdReport(new Map([['master01', mappedReader()], ['node01', mappedReader()], ['node02', mappedReader()]]), plan, ctx());
+      const calls: string[][] = [];
+      const reader = mappedReader(calls);
+      const report = await etcdReport(new Map([['master01', reader], ['node01', mappedReader()], ['node02', mappedReader()]]), plan, ctx());
       expect(report?.failures).toEqual([]);
       expect(report?.rows.map((r) => [r[0], r[1], r[2]])).toEqual(members.map((m, i) => [m, `https://${ips[i]}:2379`, 'healthy']));
       expect(report?.rows.filter((r) => r[6] === 'true')).toHaveLength(1);
+      // One curl command for health and status (no etcdctl process); the status columns come from etcd's gateway.
+      expect(calls.map((c) => c[0])).toEqual(['sh']);
+      expect(calls[0]?.[3]).toBe('etcd-report');
+      for (const r of report?.rows ?? []) {
+        expect(r[3]).toMatch(/^[\d.]+ms$/);
+        expect(r[4]).toMatch(/^3\.5\.\d+$/);
+        expect(r[5]).toMatch(/^\d+ kB$/);
+        expect(Number(r[7])).toBeGreaterThan(0);
+        expect(Number(r[8])).toBeGreaterThan(0);
+      }
     }, 30_000);
   }
+
+  it('apply\'s etcd report on a host without curl asks etcdctl as before, with the same table', async () => {
+    const plan: ClusterPlan = await realPlan(exampleInventory({ cluster: { ...exampleInventory().cluster, etcdVersion: 'v3.5.30' } }));
+    const calls: string[][] = [];
+    const withCurl = mappedReader(calls);
+    const noCurl: HostReader = { ...withCurl, probe: async (argv, opts) => (argv[3] === 'etcd-report' ? { exitCode: 127, stdout: '', stderr: '' } : withCurl.probe(argv, opts)) };
+    const report = await etcdReport(new Map([['master01', noCurl]]), plan, ctx());
+    expect(report?.rows.map((r) => [r[0], r[2]])).toEqual([['master01', 'healthy']]);
+    expect(report?.rows[0]?.[4]).toMatch(/^3\.5\.\d+$/);
+    expect(calls.map((c) => c.slice(-2).join(' ')).sort()).toEqual(['endpoint health', 'endpoint status']);
+  }, 30_000);
 
   it('a stopped member is unhealthy in both, with the reason, while the others stay healthy', async () => {
     const victim = procs.get('node02');
@@ -186,6 +210,13 @@ describe.skipIf(!have)('against a real 3-member etcd 3.5.30 with TLS', () => {
     const report = await etcdReport(new Map(members.map((m) => [m, mappedReader()])), plan, { ...ctx(), deadline: Date.now() + 2_000 });
     expect(report?.rows.map((r) => r[2]?.split(':')[0])).toEqual(['healthy', 'healthy', 'unhealthy']);
     expect(report?.failures.map((f) => f.host)).toEqual(['node02']);
+    // etcd 3.5 (/health): the same verdict, with curl's reason for the stopped member.
+    const old = await realPlan(exampleInventory({ cluster: { ...exampleInventory().cluster, etcdVersion: 'v3.5.30' } }));
+    const report35 = await etcdReport(new Map(members.map((m) => [m, mappedReader()])), old, { ...ctx(), deadline: Date.now() + 2_000 });
+    expect(report35?.rows.map((r) => r[2]?.split(':')[0])).toEqual(['healthy', 'healthy', 'unhealthy']);
+    expect(report35?.rows[2]?.[2]).toMatch(/^unhealthy: health: curl: \(7\)/);
+    expect(report35?.rows[2]?.[4]).toBe('');
+    expect(report35?.failures.map((f) => f.host)).toEqual(['node02']);
   }, 60_000);
 
   it('etcdMemberRow reads either health format', () => {
