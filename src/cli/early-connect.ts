@@ -1,0 +1,54 @@
+/**
+ * SSH logins started while apply still computes the PKI and the plan. A login is mostly waiting
+ * for the host (key exchange, then pam_systemd opening the session: ~0.3 s on the test hosts), and
+ * the PKI, templates, plan and bundle check take as long again on this machine, one after the
+ * other before; now the two overlap. The runner's connect phase is unchanged: it asks the
+ * transport for each host and gets the login already under way (its failures, retries and
+ * "waiting" notices included, replayed to the runner's listener). Nothing but the first session's
+ * no-op command runs on a host before the runner takes over, so no host is changed before the PKI
+ * is saved; logins the run does not take (an error before the phases, --limit) are closed.
+ */
+import type { InventoryHost } from '../inventory/types.js';
+import type { HostConnection } from '../deploy/ssh/connection.js';
+import type { Transport, WaitNotice } from '../deploy/runner.js';
+
+interface Early {
+  readonly conn: Promise<HostConnection>;
+  /** Stops a login the run did not take (it may still be retrying an unreachable host). */
+  readonly stop: AbortController;
+  readonly notices: string[];
+  listener?: WaitNotice;
+  taken: boolean;
+}
+
+/** `transport` with logins to `hosts` begun now; `discard()` closes the ones the run did not take. */
+export function earlyConnect(transport: Transport, hosts: readonly InventoryHost[], signal: AbortSignal): Transport & { discard(): Promise<void> } {
+  const early = new Map<string, Early>();
+  for (const host of hosts) {
+    const notices: string[] = [];
+    const stop = new AbortController();
+    const entry: { -readonly [K in keyof Early]: Early[K] } = { conn: Promise.resolve(undefined as never), stop, notices, taken: false };
+    entry.conn = transport.connect(host, AbortSignal.any([signal, stop.signal]), (m) => (entry.listener ? entry.listener(m) : void notices.push(m)));
+    // Handled here so a failure before the runner asks is not an unhandled rejection; the runner gets it.
+    entry.conn.catch(() => undefined);
+    early.set(host.name, entry);
+  }
+  return {
+    connect: (host, s, onWait) => {
+      const e = early.get(host.name);
+      if (!e || e.taken) return transport.connect(host, s, onWait);
+      e.taken = true;
+      if (onWait) {
+        for (const m of e.notices.splice(0)) onWait(m);
+        e.listener = onWait;
+      }
+      return e.conn;
+    },
+    lock: (conn, s, onWait) => transport.lock(conn, s, onWait),
+    discard: async () => {
+      const left = [...early.values()].filter((e) => !e.taken);
+      for (const e of left) (e.taken = true), e.stop.abort();
+      await Promise.allSettled(left.map(async (e) => (await e.conn).close()));
+    },
+  };
+}
