@@ -4,7 +4,7 @@
  */
 import type { HostFacts } from '../phase.js';
 import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
-import { readCert } from '../../pki/x509-read.js';
+import { certNotAfter } from '../../pki/x509-read.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -164,7 +164,7 @@ function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number): Pi
   const expired = new Map<string, Date>();
   for (const [path, pem] of files) {
     try {
-      const { notAfter } = readCert(pem);
+      const notAfter = certNotAfter(pem);
       if (notAfter.getTime() <= nowMs) expired.set(path, notAfter);
     } catch {
       // not a certificate: see above

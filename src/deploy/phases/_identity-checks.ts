@@ -44,9 +44,13 @@ function fingerprintOf(name: IdentityName, pem: string): string {
   return name === 'service-account' ? publicKeyFingerprint(pem) : certFingerprint(pem);
 }
 
+/** The state's PEM for `name`: the CA certificate, or the service-account public key. */
+function statePem(plan: ClusterPlan, name: IdentityName): string | undefined {
+  return name === 'service-account' ? plan.pki.serviceAccount.publicPem : plan.pki.certs.get(name)?.certPem;
+}
+
 function stateFingerprint(plan: ClusterPlan, name: IdentityName): string | undefined {
-  if (name === 'service-account') return fingerprintOf(name, plan.pki.serviceAccount.publicPem);
-  const pem = plan.pki.certs.get(name)?.certPem;
+  const pem = statePem(plan, name);
   return pem === undefined ? undefined : fingerprintOf(name, pem);
 }
 
@@ -74,6 +78,8 @@ export function identityProblems(input: PhaseInput): readonly Problem[] {
   const out: Problem[] = [];
   for (const { path, name } of trustPaths(plan)) {
     const text = files.get(path);
+    // The file is this state's own PEM, byte for byte (a re-apply): same fingerprint, nothing to parse.
+    if (text !== undefined && text.trim() !== '' && text.trim() === statePem(plan, name)?.trim()) continue;
     const ours = stateFingerprint(plan, name);
     if (text === undefined || ours === undefined) continue;
     let theirs: string;
