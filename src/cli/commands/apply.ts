@@ -46,27 +46,15 @@ export const applyCommand: Command = {
     const { loadInventory } = await import('../../state/load-inventory.js');
     const { inventory: inv, warnings } = await loadInventory(stringOpt(ctx, 'inventory', 'inventory.yaml'), ctx.cwd);
     for (const w of warnings) ctx.stderr.write(`${formatIssue(w)}\n`);
-    const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { applyPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { sshTransport }, { applyApi }, { createReporter }, { openRunLog }, { checkHostNames, checkSelection, selectHosts, selectPhases }, { abortableKeys, untilAborted }, { earlyConnect }] =
-      await Promise.all([
-        import('../../pki/ensure.js'),
-        import('../../state/load-catalogue.js'),
-        import('../../state/pki-store.js'),
-        import('../../state/paths.js'),
-        import('../../state/load-templates.js'),
-        import('../../plan/build-plan.js'),
-        import('../../state/bundle-images.js'),
-        import('../../state/bundle-resolve.js'),
-        import('../../deploy/runner.js'),
-        import('../../deploy/phases/index.js'),
-        import('../../state/node-sources.js'),
-        import('../ssh-transport.js'),
-        import('../apply-api.js'),
-        import('../reporter.js'),
-        import('../log.js'),
-        import('../../deploy/phases/select.js'),
-        import('../abort.js'),
-        import('../early-connect.js'),
-      ]);
+    // First what checks the selection and opens the connections, so the logins start before the
+    // heavier modules (yaml catalogue, templates, pino) load; the selection is still checked first.
+    const [{ applyPhases }, { sshTransport }, { applyApi }, { checkHostNames, checkSelection, selectHosts, selectPhases }, { earlyConnect }] = await Promise.all([
+      import('../../deploy/phases/index.js'),
+      import('../ssh-transport.js'),
+      import('../apply-api.js'),
+      import('../../deploy/phases/select.js'),
+      import('../early-connect.js'),
+    ]);
     // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
     const api = applyApi(ctx.env);
     const phases = applyPhases(api.access);
@@ -76,7 +64,23 @@ export const applyCommand: Command = {
     // (early-connect.ts); the connect phase takes them over, and an error before it closes them.
     const early = earlyConnect(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`), inv.hosts.filter((h) => limit?.includes(h.name) ?? true), ctx.signal);
     try {
-      // PKI first and saved before any host is touched: a crash leaves a reusable CA, never
+      const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { createReporter }, { openRunLog }, { abortableKeys, untilAborted }] =
+        await Promise.all([
+          import('../../pki/ensure.js'),
+          import('../../state/load-catalogue.js'),
+          import('../../state/pki-store.js'),
+          import('../../state/paths.js'),
+          import('../../state/load-templates.js'),
+          import('../../plan/build-plan.js'),
+          import('../../state/bundle-images.js'),
+          import('../../state/bundle-resolve.js'),
+          import('../../deploy/runner.js'),
+          import('../../state/node-sources.js'),
+          import('../reporter.js'),
+          import('../log.js'),
+          import('../abort.js'),
+        ]);
+      // PKI first and saved before any host is changed (the logins above run only a no-op): a crash leaves a reusable CA, never
       // half-distributed material from an unsaved one. Dry-run computes but saves nothing. Key
       // generation stops on Ctrl-C, and nothing is saved once the run was stopped.
       const pkiDir = pkiStateDir(inv);
