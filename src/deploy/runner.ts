@@ -48,6 +48,8 @@ export interface RunRequest {
   readonly clock: Clock;
   /** Budget for each phase's verify/report retries. @default 120 s */
   readonly verifyTimeoutMs?: number;
+  /** The command a gate's hint tells to run again. @default "apply" */
+  readonly command?: string;
   readonly etcdSnapshot?: EtcdSnapshotTarget; // where the snapshot before an etcd rolling restart goes; absent: none
 }
 
@@ -111,7 +113,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
       const locked = failedNow.find((f) => f.error instanceof LockedError);
       // Another apply is running: continuing on the hosts we did lock would race with it.
       if (locked) throw locked.error;
-      if (phase.gate && failedNow.length > 0) throw gateStop(phase, failedNow);
+      if (phase.gate && failedNow.length > 0) throw gateStop(phase, failedNow, req.command ?? 'apply');
       if (stopped) break; // a stopped rollout stops the run: later phases would restart more on a degraded cluster
     }
   } finally {
@@ -282,12 +284,13 @@ function readOnly(conn: HostConnection): HostReader {
  * others would start etcd with two of three members (a cluster that later needs surgery to join
  * the third) and leave hosts half installed (#13 item 15).
  */
-function gateStop(phase: Phase, failures: readonly HostFailure[]): PhaseError {
+function gateStop(phase: Phase, failures: readonly HostFailure[], command: string): PhaseError {
   const hosts = failures.map((f) => f.host).join(', ');
+  const limit = command === 'apply' ? `, or leave ${failures.length === 1 ? 'it' : 'them'} out with --limit` : '';
   return new PhaseError(phase.id, failures, {
     hint:
       `nothing was written to any host: a host of the run that fails ${phase.id} stops the whole run, so no etcd member starts without the others. ` +
-      `Fix ${hosts} and run \`kubesmith apply\` again, or leave ${failures.length === 1 ? 'it' : 'them'} out with --limit`,
+      `Fix ${hosts} and run \`kubesmith ${command}\` again${limit}`,
   });
 }
 

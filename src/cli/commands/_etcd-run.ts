@@ -46,6 +46,7 @@ export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: Ste
       phases: r.phases,
       limit: r.hosts,
       dryRun: r.dryRun,
+      command: r.command,
       transport: (r.wrap ?? ((t: Transport) => t))(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid} (${r.command})`)),
       emit: (e) => {
         if (e.type === 'step') steps.push({ host: e.host, step: e.step, status: e.status, ...(e.detail === undefined ? {} : { detail: e.detail }) });

@@ -1,8 +1,9 @@
 /**
- * `kubesmith remove HOST` for an etcd member: the remove program (deploy/phases/etcd-remove.ts)
- * through the one runner and executor, then the local part: the state forgets HOST (certificates
- * archived, never deleted; the record of started members). The plan is built from the stored PKI
- * state (read only), as the other etcd commands.
+ * `kubesmith remove HOST` for a worker or an etcd member (or a worker that is one): the removal
+ * program (deploy/phases/node-remove.ts, etcd-remove.ts) through the one runner and executor, then
+ * the local part: the state forgets HOST (certificates archived, never deleted; the record of
+ * started etcd members). The plan is built from the stored PKI state (read only), as the other
+ * etcd commands.
  */
 import { applyApi } from '../apply-api.js';
 import { connect } from '../../deploy/phases/connect.js';

@@ -11,7 +11,8 @@
  */
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { EtcdMemberFact } from '../etcd-facts.js';
-import type { Phase, PhaseInput, Step } from '../phase.js';
+import type { Phase, PhaseInput, Problem, Step } from '../phase.js';
+import { dataDirStep, removeFilesSteps } from './_teardown.js';
 import { connect } from './connect.js';
 import { lock } from './lock.js';
 import { etcdMembers, memberEndpoint } from './_etcd-backup.js';
@@ -56,8 +57,25 @@ row=$(printf '%s\\n' "$list" | awk -F', ' -v u="$url" '$4 == u')
 if [ "$to" != - ]; then "$@" move-leader "$to" || exit 1; fi
 "$@" member remove "\${row%%,*}"`;
 
-/** $1 data directory: renamed to <dir>.removed (or .removed.N when taken). */
-const MOVE_ASIDE_SH = 'd=$1; a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done; mv "$d" "$a" && echo "moved $d to $a"';
+
+/** The refusal of removalPick, reported once (by the first remaining member of the run). */
+function quorumProblems(input: PhaseInput, target: string): readonly Problem[] {
+  const pick = removalPick(input, target);
+  if (!('error' in pick) || input.activeHosts.find((h) => h !== target) !== input.host.host.name) return [];
+  return [{ severity: 'error', message: `not removing ${target}: ${pick.error}`, hint: 'nothing was changed; see `kubesmith status -i INV` and `journalctl -u etcd` on the members' }];
+}
+
+/**
+ * The same quorum check as a gate before anything else of a removal changes (a node's drain comes
+ * first): a removal etcd would refuse must not leave the node drained and stopped. The members are
+ * asked again right before the removal itself (etcdRemoveSteps).
+ */
+export function etcdRemovalGate(target: string): readonly Phase[] {
+  return [
+    { ...etcdMembersPhase, id: 'etcd-members-before' },
+    { id: 'etcd-quorum-check', title: `Check that the etcd members keep a quorum without ${target}`, gate: true, hosts: (plan) => etcdMembers(plan).filter((m) => m.host.name !== target), check: (input) => quorumProblems(input, target), plan: () => [] },
+  ];
+}
 
 /** Removes `target` from the cluster through the picked member. */
 export function etcdMemberRemove(target: string): Phase {
@@ -65,11 +83,7 @@ export function etcdMemberRemove(target: string): Phase {
     id: 'etcd-member-remove',
     title: `Remove ${target} from the etcd cluster`,
     hosts: (plan) => etcdMembers(plan).filter((m) => m.host.name !== target),
-    check: (input) => {
-      const pick = removalPick(input, target);
-      if (!('error' in pick) || input.activeHosts.find((h) => h !== target) !== input.host.host.name) return [];
-      return [{ severity: 'error', message: `not removing ${target}: ${pick.error}`, hint: 'nothing was changed; see `kubesmith status -i INV` and `journalctl -u etcd` on the members' }];
-    },
+    check: (input) => quorumProblems(input, target),
     plan: (input): readonly Step[] => {
       const pick = removalPick(input, target);
       if ('error' in pick || pick.host !== input.host.host.name) return [];
@@ -112,12 +126,9 @@ export function etcdTeardown(target: string, keepData: boolean): Phase {
       const files = host.artifacts.map((a) => a.path);
       return [
         { kind: 'exec', argv: ['systemctl', 'disable', '--now', 'etcd.service'], unless: ['sh', '-c', '! systemctl is-active --quiet etcd.service && ! systemctl is-enabled --quiet etcd.service'], why: 'the removed member must not start again', label: 'systemctl disable --now etcd.service' },
-        { kind: 'exec', argv: ['rm', '-f', ...files], unless: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && exit 1; done; exit 0', 'absent', ...files], why: 'the files kubesmith put on this host', label: `remove ${files.length} files kubesmith put here (${files.filter((f) => f.endsWith('.service')).join(', ')}, binaries, certificates and keys, config)` },
-        { kind: 'systemd', unit: '', action: 'daemon-reload' },
-        // Moved aside, never deleted: the cluster has the data, but it is the operator's to drop.
-        keepData
-          ? ({ kind: 'note', message: `${data} kept in place (--keep-data)` } as const)
-          : ({ kind: 'exec', argv: ['sh', '-c', MOVE_ASIDE_SH, 'aside', data], unless: ['sh', '-c', `! [ -e ${data} ]`], why: 'a removed member must not start again on its old data', label: `move ${data} aside to ${data}.removed` } as const),
+        ...removeFilesSteps(files, `${files.filter((f) => f.endsWith('.service')).join(', ')}, binaries, certificates and keys, config`),
+        // The cluster has the data, but it is the operator's to drop.
+        dataDirStep(data, keepData, 'a removed member must not start again on its old data'),
       ];
     },
   };

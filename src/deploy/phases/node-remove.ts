@@ -16,8 +16,11 @@ import { hostsWithRole } from '../../inventory/types.js';
 import { drainNode, type DrainRules } from '../../kube/drain.js';
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import { remoteLayout } from '../../render/layout.js';
-import type { Phase, PhaseReport, Step } from '../phase.js';
+import { etcdRemovalGate } from './etcd-remove.js';
+import type { Phase, PhaseContext, PhaseReport, Step } from '../phase.js';
 import { apiHost, withApi, type ApiAccess } from './_api-access.js';
+import { dataDirStep, removeFilesSteps } from './_teardown.js';
+import type { KubeClient } from '../../kube/client.js';
 
 export interface NodeRemoval extends DrainRules {
   readonly target: string;
@@ -33,7 +36,7 @@ const apiHosts = (plan: ClusterPlan, target: string): readonly PlannedHost[] => 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** An API action through the first reachable control-plane host; a failure is every host's, so the removal stops there. */
-async function viaApi(access: ApiAccess, hosts: ReadonlyMap<string, unknown>, plan: ClusterPlan, target: string, title: string, ctx: Parameters<NonNullable<Phase['report']>>[2], fn: (client: Parameters<Parameters<typeof withApi>[5]>[0]) => Promise<PhaseReport>): Promise<PhaseReport> {
+async function viaApi(access: ApiAccess, hosts: ReadonlyMap<string, unknown>, plan: ClusterPlan, target: string, title: string, ctx: PhaseContext, fn: (client: KubeClient) => Promise<PhaseReport>): Promise<PhaseReport> {
   const all = [...new Set([...hosts.keys(), target])];
   const via = apiHost(plan, [...hosts.keys()]);
   if (via === undefined) return { title, columns: [], rows: [], failures: all.map((host) => ({ host, message: `${title}: no control-plane host answers, so the API cannot be reached; nothing was changed` })) };
@@ -61,12 +64,11 @@ function nodeDrain(access: ApiAccess, r: NodeRemoval, seen: Seen): Phase {
     report: (hosts, plan, ctx) =>
       viaApi(access, hosts, plan, r.target, `Drain ${r.target}`, ctx, async (client) => {
         const title = `Drain ${r.target}`;
+        seen.reachable = hosts.has(r.target);
         if ((await client.get(`/api/v1/nodes/${encodeURIComponent(r.target)}`)) === undefined) {
           return { title, columns: ['NODE', 'DRAIN'], rows: [[r.target, 'no Node object: nothing to drain']], failures: [] };
         }
-        seen.reachable = hosts.has(r.target);
-        const kubeletGone = !seen.reachable;
-        const out = await drainNode(client, r.target, { ...r, timeoutMs: r.drainTimeoutMs, clock: ctx.clock, signal: ctx.signal, kubeletGone });
+        const out = await drainNode(client, r.target, { ...r, timeoutMs: r.drainTimeoutMs, clock: ctx.clock, signal: ctx.signal, kubeletGone: !seen.reachable });
         const rows = [...out.evicted.map((p) => [p, out.ok && out.refusals[p] ? `evicted after ${out.refusals[p]} refusal${out.refusals[p] === 1 ? '' : 's'} (disruption budget)` : 'evicted']), ...(out.ok ? out.stay.map((s) => [s.pod, `stays: ${s.why}`]) : [])];
         if (out.ok) return { title, columns: ['POD', 'OUTCOME'], rows: rows.length > 0 ? rows : [['-', 'no pod to evict']], failures: [] };
         const hint = out.cordoned ? ` (${r.target} stays cordoned: run the removal again, or \`kubectl uncordon ${r.target}\` to give up)` : '; nothing was changed';
@@ -88,8 +90,6 @@ fi
 if [ "$proxy" != - ] && [ -x "$proxy" ]; then systemctl stop kube-proxy.service 2>/dev/null; "$proxy" --cleanup >/dev/null 2>&1 || true; fi
 exit 0`;
 
-/** $1 directory: renamed to <dir>.removed (or .removed.N when taken). */
-export const MOVE_ASIDE_SH = 'd=$1; a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done; mv "$d" "$a" && echo "moved $d to $a"';
 
 /** Stops and disables HOST's node services; removes kubesmith's files unless etcd's teardown does it later. */
 function nodeTeardown(r: NodeRemoval, etcdFollows: boolean): Phase {
@@ -102,25 +102,15 @@ function nodeTeardown(r: NodeRemoval, etcdFollows: boolean): Phase {
       const units = host.artifacts.map((a) => a.path.split('/').at(-1) ?? '').filter((u) => u.endsWith('.service') && u !== 'etcd.service');
       const ctr = host.artifacts.find((a) => a.path.endsWith('/ctr'))?.path ?? `${layout.containerdBin}/ctr`;
       const proxy = host.artifacts.find((a) => a.path.endsWith('/kube-proxy'))?.path ?? '-';
-      const files = host.artifacts.map((a) => a.path);
       const quiet = (list: readonly string[]) => ['sh', '-c', 'for u in "$@"; do systemctl is-active --quiet "$u" && exit 1; systemctl is-enabled --quiet "$u" 2>/dev/null && exit 1; done; exit 0', 'quiet', ...list];
       const steps: Step[] = [
         { kind: 'exec', argv: ['systemctl', 'stop', 'kubelet.service'], unless: quiet(['kubelet.service']), why: 'the kubelet first: a running kubelet would register the Node again', label: 'systemctl stop kubelet.service' },
         { kind: 'exec', argv: ['sh', '-c', STOP_PODS_SH, 'stop-pods', ctr, layout.containerdSocket, proxy], unless: quiet(units), why: "the node's containers do not outlive it", label: "kill the node's containers (ctr), remove kube-proxy's rules (kube-proxy --cleanup)", tolerate: 'containers or rules may be left; `ctr -n k8s.io tasks ls` shows them' },
         { kind: 'exec', argv: ['systemctl', 'disable', '--now', ...units], unless: quiet(units), why: 'a removed node must not start again', label: `systemctl disable --now ${units.join(' ')}` },
       ];
-      if (!etcdFollows) {
-        steps.push(
-          { kind: 'exec', argv: ['rm', '-f', ...files], unless: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && exit 1; done; exit 0', 'absent', ...files], why: 'the files kubesmith put on this host', label: `remove ${files.length} files kubesmith put here (units, binaries, certificates and keys, configs)` },
-          { kind: 'systemd', unit: '', action: 'daemon-reload' },
-        );
-      }
-      const dir = layout.kubeletRoot;
-      steps.push(
-        r.keepData
-          ? { kind: 'note', message: `${dir} kept in place (--keep-data)` }
-          : { kind: 'exec', argv: ['sh', '-c', MOVE_ASIDE_SH, 'aside', dir], unless: ['sh', '-c', `! [ -e ${dir} ]`], why: "the kubelet's certificates and state must not let a later kubelet on this host act as the removed node", label: `move ${dir} aside to ${dir}.removed` },
-      );
+      // An etcd member's teardown comes later and removes every file of the host, its own included.
+      if (!etcdFollows) steps.push(...removeFilesSteps(host.artifacts.map((a) => a.path), 'units, binaries, certificates and keys, configs'));
+      steps.push(dataDirStep(layout.kubeletRoot, r.keepData, "the kubelet's certificates and state must not let a later kubelet on this host act as the removed node"));
       return steps;
     },
   };
@@ -149,5 +139,7 @@ function nodeDelete(access: ApiAccess, target: string, seen: Seen): Phase {
 /** The removal program of a node; an etcd member's removal follows (its teardown removes kubesmith's files). */
 export function nodeRemovePhases(access: ApiAccess, r: NodeRemoval, etcd: readonly Phase[]): readonly Phase[] {
   const seen: Seen = {};
-  return [nodeDrain(access, r, seen), nodeTeardown(r, etcd.length > 0), nodeDelete(access, r.target, seen), ...etcd];
+  // An etcd removal that would be refused for the quorum is refused before the drain changes anything.
+  const gate = etcd.length > 0 ? etcdRemovalGate(r.target) : [];
+  return [...gate, nodeDrain(access, r, seen), nodeTeardown(r, etcd.length > 0), nodeDelete(access, r.target, seen), ...etcd];
 }

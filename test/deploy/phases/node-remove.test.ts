@@ -22,8 +22,8 @@ describe('node removal phases', async () => {
 
   it('drains through the API, stops the kubelet before anything else, deletes the Node after; etcd follows', () => {
     const phases = nodeRemovePhases(noApi, { ...rules, keepData: false }, etcdRemoveSteps('wk2', false));
-    expect(phases.map((p) => p.id)).toEqual(['node-drain', 'node-teardown', 'node-delete', 'etcd-members', 'etcd-member-remove', 'etcd-teardown']);
-    expect(phases[0]?.hosts(plan).map((h) => h.host.name)).toEqual(['cp1', 'wk2']);
+    expect(phases.map((p) => p.id)).toEqual(['etcd-members-before', 'etcd-quorum-check', 'node-drain', 'node-teardown', 'node-delete', 'etcd-members', 'etcd-member-remove', 'etcd-teardown']);
+    expect(phases.find((p) => p.id === 'node-drain')?.hosts(plan).map((h) => h.host.name)).toEqual(['cp1', 'wk2']);
     expect(stepsOf(phases, 'node-drain', 'wk2')).toEqual([expect.stringMatching(/^API: cordon wk2, evict its pods \(PodDisruptionBudgets respected; DaemonSet and static pods stay\) and wait up to 300 s/)]);
     expect(stepsOf(phases, 'node-drain', 'cp1')).toEqual([]);
     const teardown = stepsOf(phases, 'node-teardown', 'wk2');
@@ -35,6 +35,18 @@ describe('node removal phases', async () => {
     expect(teardown.some((s) => s.startsWith('remove '))).toBe(false);
     expect(teardown.at(-1)).toBe('move /var/lib/kubelet aside to /var/lib/kubelet.removed');
     expect(stepsOf(phases, 'node-delete', 'wk2')).toEqual(['API: delete the Node wk2']);
+  });
+
+  it('an etcd removal the quorum forbids stops the whole removal before the drain (a gate)', () => {
+    const phases = nodeRemovePhases(noApi, { ...rules, keepData: false }, etcdRemoveSteps('wk2', false));
+    const gate = phases.find((p) => p.id === 'etcd-quorum-check');
+    expect(gate?.gate).toBe(true);
+    expect(phases.findIndex((p) => p.id === 'etcd-quorum-check')).toBeLessThan(phases.findIndex((p) => p.id === 'node-drain'));
+    const peers = (healthy: readonly string[]) => new Map(['cp1', 'wk1', 'wk2'].map((h, i) => [h, { etcdMember: { healthy: healthy.includes(h), memberId: String(i + 1), leaderId: '1' } }]));
+    expect(gate?.check?.({ ...on('cp1'), peers: peers(['cp1', 'wk2']) })).toEqual([{ severity: 'error', message: expect.stringMatching(/^not removing wk2: 1 of the 2 remaining members are healthy \(cp1\)/), hint: expect.stringContaining('nothing was changed') }]);
+    expect(gate?.check?.({ ...on('cp1'), peers: peers(['cp1', 'wk1', 'wk2']) })).toEqual([]);
+    // A worker that is no etcd member has no such gate.
+    expect(nodeRemovePhases(noApi, { ...rules, keepData: false }, []).map((p) => p.id)).toEqual(['node-drain', 'node-teardown', 'node-delete']);
   });
 
   it('a worker only: its files removed, the kubelet directory kept with --keep-data, never rm -rf', () => {
