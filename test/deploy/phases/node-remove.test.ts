@@ -3,7 +3,12 @@
  * and what is never deleted. The drain's API calls are tested in test/kube/drain.test.ts; the whole
  * removal on a real cluster in test/hosts/apply-k8s.e2e.test.ts (real Kubernetes binaries).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../../src/kube/client.js';
+import { createHttpsTransport } from '../../../src/kube/https-transport.js';
+import type { HostReader } from '../../../src/deploy/ssh/connection.js';
+import { startFakeApiServer, type FakeApiServer } from '../../support/fake-apiserver.js';
+import { makeTestPki } from '../../kube/support/test-pki.js';
 import { nodeRemovePhases } from '../../../src/deploy/phases/node-remove.js';
 import { etcdRemoveSteps } from '../../../src/deploy/phases/etcd-remove.js';
 import type { PhaseInput } from '../../../src/deploy/phase.js';
@@ -55,5 +60,58 @@ describe('node removal phases', async () => {
     expect(teardown.find((s) => s.startsWith('remove '))).toMatch(/^remove \d+ files kubesmith put here/);
     expect(teardown.at(-1)).toBe('/var/lib/kubelet kept in place (--keep-data)');
     expect(teardown.some((s) => s.includes('rm -rf'))).toBe(false);
+  });
+});
+
+/** The API side of the removal through the phases' reports, against the fake apiserver (real HTTPS). */
+describe('node removal reports', () => {
+  let api: FakeApiServer;
+  let access: ApiAccess;
+  beforeAll(async () => {
+    const pki = makeTestPki();
+    api = await startFakeApiServer(pki, { evictionRefused: () => 'mark' });
+    access = {
+      open: async () => {
+        const transport = createHttpsTransport({ caPem: pki.ca.certPem, certPem: pki.admin.certPem, keyPem: pki.admin.keyPem }, { kind: 'direct', host: '127.0.0.1', port: api.port });
+        return { client: new KubeClient({ transport, clock: { now: () => new Date() }, retryForMs: 0 }), close: () => transport.close() };
+      },
+    };
+  });
+  afterAll(async () => api.close());
+  const ctx = { signal: new AbortController().signal, deadline: Date.now() + 60_000, clock: { now: () => new Date() }, dryRun: false };
+  const reader = {} as HostReader;
+  const seed = () => {
+    for (const k of [...api.objects.keys()]) api.objects.delete(k);
+    api.put('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'wk2' }, spec: {} });
+    api.put('/api/v1/namespaces/apps/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'apps', ownerReferences: [{ kind: 'ReplicaSet', name: 'web', controller: true }] }, spec: { nodeName: 'wk2' } });
+  };
+
+  it('an unreachable node: drained without waiting for its pods (no kubelet acts on the marks), then its Node deleted', async () => {
+    seed();
+    const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk2', '10.0.0.3', ['worker'])] }));
+    const [drain, , del] = nodeRemovePhases(access, { ...rules, keepData: false, drainTimeoutMs: 2000 }, []);
+    const drained = await drain?.report?.(new Map([['cp1', reader]]), plan, ctx);
+    expect(drained).toEqual({ title: 'Drain wk2', columns: ['POD', 'OUTCOME'], rows: [['apps/web', 'evicted']], failures: [] });
+    expect(await del?.report?.(new Map([['cp1', reader]]), plan, ctx)).toMatchObject({ rows: [['wk2', 'deleted']], failures: [] });
+    expect(api.objects.has('/api/v1/nodes/wk2')).toBe(false);
+  });
+
+  it('a node that answered the drain but not its teardown keeps its Node: a running kubelet would register it again', async () => {
+    seed();
+    const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk2', '10.0.0.3', ['worker'])] }));
+    const [drain, , del] = nodeRemovePhases(access, { ...rules, keepData: false, drainTimeoutMs: 300 }, []);
+    // The kubelet is up (reachable), so the marked pod is waited for: the drain times out, on every host of the run.
+    const drained = await drain?.report?.(new Map([['cp1', reader], ['wk2', reader]]), plan, ctx);
+    expect(drained?.failures.map((f) => f.host)).toEqual(['cp1', 'wk2']);
+    expect(drained?.failures[0]?.message).toMatch(/wk2 not drained within 0 s: apps\/web \(evicted, still terminating\) \(wk2 stays cordoned: run the removal again, or `kubectl uncordon wk2` to give up\)/);
+    expect(await del?.report?.(new Map([['cp1', reader]]), plan, ctx)).toEqual({ title: 'Delete the Node wk2', columns: [], rows: [], failures: [{ host: 'wk2', message: expect.stringContaining('a running kubelet would register it again') }] });
+    expect(api.objects.has('/api/v1/nodes/wk2')).toBe(true);
+  });
+
+  it('no control-plane host answers: the drain fails on every host, naming why', async () => {
+    const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk2', '10.0.0.3', ['worker'])] }));
+    const [drain] = nodeRemovePhases(access, { ...rules, keepData: false }, []);
+    const out = await drain?.report?.(new Map([['wk2', reader]]), plan, ctx);
+    expect(out?.failures).toEqual([{ host: 'wk2', message: 'Drain wk2: no control-plane host answers, so the API cannot be reached; nothing was changed' }]);
   });
 });
