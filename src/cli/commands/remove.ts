@@ -39,7 +39,8 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
   const isNode = host.roles.includes('worker');
   const members = inv.hosts.filter((h) => h.roles.includes('etcd')).map((h) => h.name);
   const keepData = boolOpt(ctx, 'keep-data');
-  const plan = etcdPlan(inv, false);
+  // Fully rendered: a file on the host is removed only while it is what kubesmith wrote (its sha256).
+  const plan = etcdPlan(inv, true);
   const api = isNode ? applyApi(ctx.env) : undefined;
   const etcd = isEtcd ? etcdRemoveSteps(name, keepData) : [];
   const phases = api ? [{ ...connect, gate: false }, lock, ...nodeRemovePhases(api.access, { target: name, keepData, drainTimeoutMs: drainTimeout(ctx), force: boolOpt(ctx, 'force'), deleteEmptyDirData: boolOpt(ctx, 'delete-emptydir-data') }, etcd)] : [{ ...connect, gate: false }, lock, ...etcd];

@@ -1,17 +1,37 @@
 /**
  * The steps a removal runs on the removed host (etcd-remove.ts, node-remove.ts): kubesmith's own
- * files removed (the plan's artifacts, nothing else), and a data directory moved aside, never
+ * files removed (the plan's artifacts, nothing else, and only while unchanged), and a data directory moved aside, never
  * deleted (the operator drops it), or left in place with --keep-data.
  */
+import type { Artifact } from '../../plan/types.js';
 import type { Step } from '../phase.js';
 
 /** $1 directory: renamed to <dir>.removed (or .removed.N when taken). */
 const MOVE_ASIDE_SH = 'd=$1; a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done; mv "$d" "$a" && echo "moved $d to $a"';
 
-/** rm -f of the files kubesmith put on the host (the plan's artifacts), then a daemon-reload for the units among them. */
-export function removeFilesSteps(files: readonly string[], what: string): readonly Step[] {
+/**
+ * $1 "check" (exit 1 when a file would be removed) or "remove", then pairs PATH SHA256 ("-": not
+ * known to the plan: a bundle binary at kubesmith's install path). A file is removed only when it is
+ * what kubesmith wrote (same sha256); one that differs is left and named, the operator's to judge.
+ */
+const REMOVE_OWN_SH = `mode=$1; shift; left=0
+while [ $# -ge 2 ]; do
+  f=$1 want=$2; shift 2
+  [ -e "$f" ] || continue
+  if [ "$want" != - ] && [ "$(sha256sum < "$f" | cut -d' ' -f1)" != "$want" ]; then
+    [ "$mode" = remove ] && echo "left alone: $f (not what kubesmith wrote)"; left=$((left + 1)); continue
+  fi
+  [ "$mode" = check ] && exit 1
+  rm -f "$f" || exit 1
+done
+[ "$mode" = remove ] && [ "$left" -gt 0 ] && echo "$left files left alone"
+exit 0`;
+
+/** The files kubesmith put on the host (the plan's artifacts) removed when they are still what it wrote, then a daemon-reload for the units among them. */
+export function removeFilesSteps(artifacts: readonly Pick<Artifact, 'path' | 'sha256'>[], what: string): readonly Step[] {
+  const pairs = artifacts.flatMap((a) => [a.path, a.sha256 ?? '-']);
   return [
-    { kind: 'exec', argv: ['rm', '-f', ...files], unless: ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && exit 1; done; exit 0', 'absent', ...files], why: 'the files kubesmith put on this host', label: `remove ${files.length} files kubesmith put here (${what})` },
+    { kind: 'exec', argv: ['sh', '-c', REMOVE_OWN_SH, 'remove-own', 'remove', ...pairs], unless: ['sh', '-c', REMOVE_OWN_SH, 'remove-own', 'check', ...pairs], why: 'the files kubesmith put on this host (a file changed since is left alone)', label: `remove ${artifacts.length} files kubesmith put here (${what}), each only if unchanged` },
     { kind: 'systemd', unit: '', action: 'daemon-reload' },
   ];
 }

@@ -126,7 +126,7 @@ export function etcdTeardown(target: string, keepData: boolean): Phase {
       const files = host.artifacts.map((a) => a.path);
       return [
         { kind: 'exec', argv: ['systemctl', 'disable', '--now', 'etcd.service'], unless: ['sh', '-c', '! systemctl is-active --quiet etcd.service && ! systemctl is-enabled --quiet etcd.service'], why: 'the removed member must not start again', label: 'systemctl disable --now etcd.service' },
-        ...removeFilesSteps(files, `${files.filter((f) => f.endsWith('.service')).join(', ')}, binaries, certificates and keys, config`),
+        ...removeFilesSteps(host.artifacts, `${files.filter((f) => f.endsWith('.service')).join(', ')}, binaries, certificates and keys, config`),
         // The cluster has the data, but it is the operator's to drop.
         dataDirStep(data, keepData, 'a removed member must not start again on its old data'),
       ];

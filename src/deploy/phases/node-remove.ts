@@ -109,7 +109,7 @@ function nodeTeardown(r: NodeRemoval, etcdFollows: boolean): Phase {
         { kind: 'exec', argv: ['systemctl', 'disable', '--now', ...units], unless: quiet(units), why: 'a removed node must not start again', label: `systemctl disable --now ${units.join(' ')}` },
       ];
       // An etcd member's teardown comes later and removes every file of the host, its own included.
-      if (!etcdFollows) steps.push(...removeFilesSteps(host.artifacts.map((a) => a.path), 'units, binaries, certificates and keys, configs'));
+      if (!etcdFollows) steps.push(...removeFilesSteps(host.artifacts, 'units, binaries, certificates and keys, configs'));
       steps.push(dataDirStep(layout.kubeletRoot, r.keepData, "the kubelet's certificates and state must not let a later kubelet on this host act as the removed node"));
       return steps;
     },
