@@ -90,7 +90,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   });
   try {
     for (const phase of phases) {
-      if (req.signal.aborted) throw interrupted(phase.id);
+      if (req.signal.aborted) throw interrupted(phase.id, req.command ?? 'apply');
       const targets = phase.hosts(req.plan).filter((h) => selected.includes(h.host.name) && !run.failedIn.has(h.host.name));
       if (targets.length === 0) continue;
       const phaseStart = now();
@@ -102,7 +102,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
           hostQueue.add(async () => (req.signal.aborted ? undefined : runOne(req, run, phase, h, ctx, uploads, targets))),
         ),
       );
-      if (req.signal.aborted) throw interrupted(phase.id);
+      if (req.signal.aborted) throw interrupted(phase.id, req.command ?? 'apply');
       // Running units whose inputs changed restart batch by batch behind the phase's health gate.
       stopped = phase.rolling ? await rollRestarts(phase, phase.rolling, targets, rolloutIo(req, run, phase, targets, uploads)) : undefined;
       for (const f of stopped?.failures ?? []) recordFailure(req, run, phase.id, f.host, 'rolling restart', f.error);
@@ -126,7 +126,7 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   if (run.failures.length > 0) {
     const ids = [...new Set(run.failures.map((f) => f.step.split(':')[0]))].join(', ');
     throw new PhaseError(ids, run.failures, {
-      hint: 'the other hosts completed; fix the failures above and run `kubesmith apply` again (finished work is skipped)',
+      hint: `the other hosts completed; fix the failures above and run \`kubesmith ${req.command ?? 'apply'}\` again (finished work is skipped)`,
     });
   }
   return { hosts };
@@ -215,7 +215,7 @@ async function runHostPhase(
   const errors = problems.filter((x) => x.severity === 'error');
   if (errors.length > 0) {
     throw new PhaseError(phase.id, errors.map((p) => ({ host: name, step: 'check', error: new Error(p.hint ? `${p.message} (${p.hint})` : p.message) })), {
-      hint: 'fix the host problems listed above, then run `kubesmith apply` again',
+      hint: `fix the host problems listed above, then run \`kubesmith ${req.command ?? 'apply'}\` again`,
     });
   }
   const changed0 = state.changed;
@@ -294,6 +294,6 @@ function gateStop(phase: Phase, failures: readonly HostFailure[], command: strin
   });
 }
 
-function interrupted(phase: string): Interrupted {
-  return new Interrupted(`apply interrupted during ${phase}`, { hint: 'files are written atomically, so none is half-written; run `kubesmith apply` again to finish' });
+function interrupted(phase: string, command: string): Interrupted {
+  return new Interrupted(`${command} interrupted during ${phase}`, { hint: `files are written atomically, so none is half-written; run \`kubesmith ${command}\` again to finish` });
 }
