@@ -6,8 +6,31 @@
 import type { Artifact } from '../../plan/types.js';
 import type { Step } from '../phase.js';
 
-/** $1 directory: renamed to <dir>.removed (or .removed.N when taken). */
-const MOVE_ASIDE_SH = 'd=$1; a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done; mv "$d" "$a" && echo "moved $d to $a"';
+/**
+ * $1 directory, moved aside. Mounts beneath it (a pod's volumes under the kubelet's directory) are
+ * unmounted first, deepest first, as `kubeadm reset` does. A directory that is itself a mount point
+ * (its own disk, common for /var/lib/etcd and /var/lib/kubelet) cannot be renamed (EBUSY): its
+ * contents move into <dir>/kubesmith-removed on the same filesystem instead.
+ */
+const MOVE_ASIDE_SH = `d=$1
+[ -e "$d" ] || exit 0
+awk -v p="$d/" 'index($5, p) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" || exit 1; done || exit 1
+if mountpoint -q "$d"; then
+  a="$d/kubesmith-removed"; n=1; while [ -e "$a" ]; do a="$d/kubesmith-removed.$n"; n=$((n + 1)); done
+  mkdir -m 0700 "$a" || exit 1
+  for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do [ -e "$e" ] || continue; case \${e##*/} in kubesmith-removed*) continue ;; esac; mv "$e" "$a"/ || exit 1; done
+  echo "$d is a mount point: moved its contents to $a"
+else
+  a="$d.removed"; n=1; while [ -e "$a" ]; do a="$d.removed.$n"; n=$((n + 1)); done
+  mv "$d" "$a" && echo "moved $d to $a"
+fi`;
+
+/** Exit 0 when $1 is already aside: absent, or a mount point holding nothing but what was moved. */
+const MOVED_ASIDE_SH = `d=$1
+[ -e "$d" ] || exit 0
+mountpoint -q "$d" || exit 1
+for e in "$d"/* "$d"/.[!.]* "$d"/..?*; do [ -e "$e" ] || continue; case \${e##*/} in kubesmith-removed*) ;; *) exit 1 ;; esac; done
+exit 0`;
 
 /**
  * $1 "check" (exit 1 when a file would be removed) or "remove", then pairs PATH SHA256 ("-": not
@@ -40,5 +63,5 @@ export function removeFilesSteps(artifacts: readonly Pick<Artifact, 'path' | 'sh
 export function dataDirStep(dir: string, keepData: boolean, why: string): Step {
   return keepData
     ? { kind: 'note', message: `${dir} kept in place (--keep-data)` }
-    : { kind: 'exec', argv: ['sh', '-c', MOVE_ASIDE_SH, 'aside', dir], unless: ['sh', '-c', `! [ -e ${dir} ]`], why, label: `move ${dir} aside to ${dir}.removed` };
+    : { kind: 'exec', argv: ['sh', '-c', MOVE_ASIDE_SH, 'aside', dir], unless: ['sh', '-c', MOVED_ASIDE_SH, 'aside', dir], why, label: `move ${dir} aside to ${dir}.removed` };
 }
