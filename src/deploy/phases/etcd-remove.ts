@@ -47,14 +47,18 @@ export function removalPick(input: PhaseInput, target: string): { host: string; 
 }
 
 /**
- * $1 peer URL of the member to remove, $2 hex id to hand the leadership to first ("-": none),
- * then the etcdctl argv (every member's endpoint: move-leader must reach the leader).
+ * $1 peer URL of the member to remove, $2 hex id to hand the leadership to first ("-": none), $3 the
+ * removed member's client endpoint, then the etcdctl argv with the remaining members' endpoints.
+ * move-leader must reach the leader, which is the removed member then: its endpoint is added for that
+ * call only. The removal itself never goes through the removed member: it stops as soon as it is
+ * removed, and a request it was answering fails with "etcdserver: server stopped" (seen on a real
+ * cluster), although the removal took effect.
  */
-const REMOVE_SH = `url=$1 to=$2; shift 2
+const REMOVE_SH = `url=$1 to=$2 its=$3; shift 3
 list=$("$@" member list -w simple) || { echo "cannot list the etcd members through $*" >&2; exit 1; }
 row=$(printf '%s\\n' "$list" | awk -F', ' -v u="$url" '$4 == u')
 [ -n "$row" ] || { echo "no member has the peer URL $url: already removed"; exit 0; }
-if [ "$to" != - ]; then "$@" move-leader "$to" || exit 1; fi
+if [ "$to" != - ]; then "$@" --endpoints="$its" move-leader "$to" || exit 1; fi
 "$@" member remove "\${row%%,*}"`;
 
 
@@ -88,12 +92,12 @@ export function etcdMemberRemove(target: string): Phase {
       const pick = removalPick(input, target);
       if ('error' in pick || pick.host !== input.host.host.name) return [];
       const t = etcdMembers(input.plan).find((m) => m.host.name === target);
-      const ctl = t && ctlOf(input.plan, input.host, etcdMembers(input.plan));
+      const ctl = t && ctlOf(input.plan, input.host, etcdMembers(input.plan).filter((m) => m.host.name !== target));
       if (!t || !ctl) return [{ kind: 'note', message: 'no healthcheck-client certificate in the plan: cannot ask etcd to remove the member' }];
       const lead = pick.moveLeaderTo ? `etcdctl move-leader ${pick.moveLeaderTo} (${target} leads), then ` : '';
       return [{
         kind: 'exec',
-        argv: ['sh', '-c', REMOVE_SH, 'etcd-remove', peerUrl(t.host), pick.moveLeaderTo ?? '-', ...ctl],
+        argv: ['sh', '-c', REMOVE_SH, 'etcd-remove', peerUrl(t.host), pick.moveLeaderTo ?? '-', memberEndpoint(t), ...ctl],
         why: `${target} leaves the cluster; the others keep their quorum`,
         label: `${lead}etcdctl member remove ${target} (${peerUrl(t.host)})`,
       }];
