@@ -55,6 +55,10 @@ export function k8sRemoveCheck(get: () => K8sEnv, t: RemoveTopology): void {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(new RegExp(`not draining ${t.target}: default/web-${t.target}: no controller manages it`));
     expect(kubectl(['get', 'node', t.target, '-o', 'jsonpath={.spec.unschedulable}'])).toBe('');
+    // Nothing later ran anywhere: the target is still an etcd member (whichever member leads).
+    expect(etcdctlFromTest(env, [...t.etcdAfter, t.target], ['member', 'list']).trim().split('\n')).toHaveLength(t.etcdAfter.length + 1);
+    expect(refused.stderr).toMatch(/==> Cordon and drain/);
+    expect(refused.stderr).not.toMatch(/==> (Stop the node services|Delete the Node|Remove \S+ from the etcd cluster)/);
 
     const t0 = Date.now();
     const run = await runCli(['remove', '-i', env.inventory, t.target, '--force', '--drain-timeout', '4m'], env.dir, 420_000);

@@ -58,7 +58,10 @@ function nodeDrain(access: ApiAccess, r: NodeRemoval, seen: Seen): Phase {
     id: 'node-drain',
     title: `Cordon and drain ${r.target}`,
     deadlineMs: r.drainTimeoutMs + 120_000,
-    hosts: (plan) => apiHosts(plan, r.target),
+    // Every host of the run, so a refused or timed-out drain is every host's failure and no later
+    // phase runs anywhere (an etcd member that is no control plane would otherwise go on to remove
+    // the target from etcd; seen on a real cluster).
+    hosts: (plan) => plan.hosts,
     plan: ({ host }): readonly Step[] =>
       host.host.name !== r.target ? [] : [{ kind: 'note', message: `API: cordon ${r.target}, evict its pods (PodDisruptionBudgets respected; DaemonSet and static pods stay) and wait up to ${Math.round(r.drainTimeoutMs / 1000)} s for them to go` }],
     report: (hosts, plan, ctx) =>

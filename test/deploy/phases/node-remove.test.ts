@@ -28,7 +28,7 @@ describe('node removal phases', async () => {
   it('drains through the API, stops the kubelet before anything else, deletes the Node after; etcd follows', () => {
     const phases = nodeRemovePhases(noApi, { ...rules, keepData: false }, etcdRemoveSteps('wk2', false));
     expect(phases.map((p) => p.id)).toEqual(['etcd-members-before', 'etcd-quorum-check', 'node-drain', 'node-teardown', 'node-delete', 'etcd-members', 'etcd-member-remove', 'etcd-teardown']);
-    expect(phases.find((p) => p.id === 'node-drain')?.hosts(plan).map((h) => h.host.name)).toEqual(['cp1', 'wk2']);
+    expect(phases.find((p) => p.id === 'node-drain')?.hosts(plan).map((h) => h.host.name)).toEqual(['cp1', 'wk1', 'wk2']);
     expect(stepsOf(phases, 'node-drain', 'wk2')).toEqual([expect.stringMatching(/^API: cordon wk2, evict its pods \(PodDisruptionBudgets respected; DaemonSet and static pods stay\) and wait up to 300 s/)]);
     expect(stepsOf(phases, 'node-drain', 'cp1')).toEqual([]);
     const teardown = stepsOf(phases, 'node-teardown', 'wk2');
@@ -98,11 +98,12 @@ describe('node removal reports', () => {
 
   it('a node that answered the drain but not its teardown keeps its Node: a running kubelet would register it again', async () => {
     seed();
-    const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk2', '10.0.0.3', ['worker'])] }));
+    const plan = await realPlan(exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('wk1', '10.0.0.2', ['etcd', 'worker']), aHost('wk2', '10.0.0.3', ['worker'])] }));
     const [drain, , del] = nodeRemovePhases(access, { ...rules, keepData: false, drainTimeoutMs: 300 }, []);
     // The kubelet is up (reachable), so the marked pod is waited for: the drain times out, on every host of the run.
-    const drained = await drain?.report?.(new Map([['cp1', reader], ['wk2', reader]]), plan, ctx);
-    expect(drained?.failures.map((f) => f.host)).toEqual(['cp1', 'wk2']);
+    // wk1 (an etcd member, no control plane) fails too: no later phase may remove wk2 from etcd.
+    const drained = await drain?.report?.(new Map([['cp1', reader], ['wk1', reader], ['wk2', reader]]), plan, ctx);
+    expect(drained?.failures.map((f) => f.host)).toEqual(['cp1', 'wk1', 'wk2']);
     expect(drained?.failures[0]?.message).toMatch(/wk2 not drained within 0 s: apps\/web \(evicted, still terminating\) \(wk2 stays cordoned: run the removal again, or `kubectl uncordon wk2` to give up\)/);
     expect(await del?.report?.(new Map([['cp1', reader]]), plan, ctx)).toEqual({ title: 'Delete the Node wk2', columns: [], rows: [], failures: [{ host: 'wk2', message: expect.stringContaining('a running kubelet would register it again') }] });
     expect(api.objects.has('/api/v1/nodes/wk2')).toBe(true);
