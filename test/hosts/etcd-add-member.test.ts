@@ -126,7 +126,7 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     const four = join(env.dir, 'four.yaml');
     const cp = await runCli(['remove', '-i', four, 'cp1'], env.dir);
     expect(cp.code).not.toBe(0);
-    expect(cp.stderr).toMatch(/cp1 has the role control-plane: only etcd-only hosts can be removed for now/);
+    expect(cp.stderr).toMatch(/cp1 has the role control-plane: only workers and etcd members can be removed for now/);
     await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl stop etcd')));
     const noQuorum = await runCli(['remove', '-i', four, 'e3'], env.dir);
     await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl start etcd')));
