@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan/build-plan.js';
-import { certFingerprint } from '../../src/pki/identity.js';
+import { certFingerprint, serializeIdentity } from '../../src/pki/identity.js';
 import { needsAttention } from '../../src/pki/remote/compare.js';
 import { bundleFromState, signerCas } from '../../src/pki/remote/state-bundle.js';
 import { remoteTargets } from '../../src/pki/remote/targets.js';
@@ -185,5 +185,18 @@ describe('pki check --remote: comparing hosts with the state', () => {
     // Same name and key here, so the current root verifies them first; what matters: trusted, not "wrong signer".
     expect(pick(rows, 'node01', '/var/lib/kubelet/pki/kubelet-client-current.pem')?.status).toBe('kubelet-rotated');
     expect([...signerCas(inv, bundle).keys()]).toEqual(['kubernetes-ca', 'etcd-ca', 'front-proxy-ca', 'kubernetes-ca (next)']);
+  });
+});
+
+describe('bundleFromState and the etcd member record', () => {
+  it('carries the identity record, so a plan from the state renders each etcd config as apply did (a joined member stays `existing`)', () => {
+    const joined = fleet.plan.hosts.find((h) => h.host.roles.includes('etcd'))?.host.name as string;
+    const identity = { cluster: 'c', createdAt: fleet.issuedAt.toISOString(), fingerprints: {}, replaced: [], etcdMembers: { [joined]: { initialClusterState: 'existing' as const, initialCluster: `${joined}=https://192.0.2.9:2380` } } };
+    const state = { ...fleet.state, identityJson: serializeIdentity(identity) };
+    const bundle = bundleFromState(fleet.inventory, shippedCatalogue(), state);
+    expect(bundle.identity?.etcdMembers).toEqual(identity.etcdMembers);
+    const plan = buildPlan({ inventory: fleet.inventory, pki: bundle, pkiDecisions: [], templates: loadTemplates() });
+    const config = plan.hosts.find((h) => h.host.name === joined)?.artifacts.find((a) => a.path.endsWith('/etcd.conf.yml'))?.content;
+    expect(config).toMatch(/^initial-cluster-state: ['"]?existing['"]?$/m);
   });
 });

@@ -2,10 +2,13 @@
  * The PKI bundle exactly as the state directory holds it, for `pki check --remote` to build the
  * plan from. Unlike ensurePki it issues nothing and renews nothing: a certificate inside its
  * renewal window must be compared as it is stored, not as `apply` would re-issue it, or every
- * host would read "differs from state". Pure.
+ * host would read "differs from state". Pure. It carries the identity record (cluster.json), so
+ * a plan built from it renders the etcd config as apply does (what each member first started on).
  */
 import type { Inventory } from '../../inventory/types.js';
+import { join } from 'node:path';
 import { PkiError } from '../../shared/errors.js';
+import { IDENTITY_FILE, parseIdentity } from '../identity.js';
 import type { PkiCatalogue } from '../profile-types.js';
 import { fittedRotation, rotationOf } from '../rotation-ensure.js';
 import { certSpecs } from '../specs.js';
@@ -35,7 +38,9 @@ export function bundleFromState(inv: Inventory, catalogue: PkiCatalogue, state: 
   const serviceAccount = { publicPem: state.serviceAccount.publicPem ?? '', privatePem: state.serviceAccount.privatePem ?? '' };
   // A staged CA rotation puts old + new into the trust bundles (trust-bundle.ts): compare with those.
   const rotation = fittedRotation(rotationOf(state, {}), { certs, serviceAccount }, state.dir);
-  return { algorithm: inv.pki.keyAlgorithm, certs, serviceAccount, bootstrapToken: NO_TOKEN, catalogue, ...(rotation ? { rotation } : {}) };
+  // The identity record too: it says what each etcd member first started on, which the etcd config renders.
+  const identity = state.identityJson === undefined ? undefined : parseIdentity(state.identityJson, join(state.dir, IDENTITY_FILE));
+  return { algorithm: inv.pki.keyAlgorithm, certs, serviceAccount, bootstrapToken: NO_TOKEN, catalogue, ...(rotation ? { rotation } : {}), ...(identity ? { identity } : {}) };
 }
 
 /**
