@@ -67,3 +67,21 @@ export function openRunLog(stateDir: string, now: Date, secrets: readonly string
     },
   };
 }
+
+/**
+ * Runs a run's phases with its log and reporter: a failure closes the reporter's live area and is
+ * recorded before it is rethrown; the log is always closed and its path printed (apply, the etcd
+ * commands and remove alike).
+ */
+export async function withRunLog<T>(log: RunLog, reporter: { finish(): void }, out: { write(s: string): unknown }, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    reporter.finish();
+    log.error(err);
+    throw err;
+  } finally {
+    log.close();
+    out.write(`log: ${log.path}\n`);
+  }
+}

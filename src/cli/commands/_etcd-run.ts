@@ -10,7 +10,7 @@ import type { ClusterPlan } from '../../plan/types.js';
 import { NodeClock } from '../../state/node-sources.js';
 import { stateDir } from '../../state/paths.js';
 import { boolOpt, type CommandContext } from '../command.js';
-import { openRunLog } from '../log.js';
+import { openRunLog, withRunLog } from '../log.js';
 import { createReporter } from '../reporter.js';
 import { sshTransport } from '../ssh-transport.js';
 
@@ -40,8 +40,8 @@ export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: Ste
   const log = openRunLog(stateDir(r.plan.inventory), NodeClock.now(), []);
   const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose'), command: r.command, changedSteps: true });
   log.info(r.command, { inventory: r.plan.inventory.source, dryRun: r.dryRun, hosts: r.hosts });
-  try {
-    await runPhases({
+  await withRunLog(log, reporter, ctx.stderr, () =>
+    runPhases({
       plan: r.plan,
       phases: r.phases,
       limit: r.hosts,
@@ -56,13 +56,6 @@ export async function runEtcdProgram(ctx: CommandContext, r: EtcdRun, steps: Ste
       signal: ctx.signal,
       clock: NodeClock,
       ...(r.verifyTimeoutMs === undefined ? {} : { verifyTimeoutMs: r.verifyTimeoutMs }),
-    });
-  } catch (err) {
-    reporter.finish();
-    log.error(err);
-    throw err;
-  } finally {
-    log.close();
-    ctx.stderr.write(`log: ${log.path}\n`);
-  }
+    }),
+  );
 }

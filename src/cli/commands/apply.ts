@@ -64,7 +64,7 @@ export const applyCommand: Command = {
     // (early-connect.ts); the connect phase takes them over, and an error before it closes them.
     const early = earlyConnect(sshTransport(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`), inv.hosts.filter((h) => limit?.includes(h.name) ?? true), ctx.signal);
     try {
-      const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { createReporter }, { openRunLog }, { abortableKeys, untilAborted }] =
+      const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { createReporter }, { openRunLog, withRunLog }, { abortableKeys, untilAborted }] =
         await Promise.all([
           import('../../pki/ensure.js'),
           import('../../state/load-catalogue.js'),
@@ -122,8 +122,8 @@ export const applyCommand: Command = {
       // The etcd members this run started, recorded with what they started on (a joiner stays `existing`).
       const bootstraps = etcdBootstraps(inv, pki.bundle.identity?.etcdMembers).members;
       let etcdHosts: readonly string[] = [];
-      try {
-        await runPhases({
+      await withRunLog(log, reporter, ctx.stderr, () =>
+        runPhases({
           plan,
           phases,
           ...(only ? { only } : {}),
@@ -147,15 +147,8 @@ export const applyCommand: Command = {
           clock: NodeClock,
           // Before apply restarts a running etcd member (rolling restart), a verified snapshot.
           ...(boolOpt(ctx, 'no-etcd-snapshot') ? {} : { etcdSnapshot: { dir: join(stateDir(inv), 'backups', 'etcd'), stamp: backupStamp(NodeClock.now()) } }),
-        });
-      } catch (err) {
-        reporter.finish();
-        log.error(err);
-        throw err;
-      } finally {
-        log.close();
-        ctx.stderr.write(`log: ${log.path}\n`);
-      }
+        }),
+      );
       if (!dryRun) {
         const { noteRotationApplied } = await import('./_rotation-apply.js');
         for (const line of await noteRotationApplied(pkiDir, pki.bundle.rotation, { only, skip, limit }, inv.source, NodeClock.now())) ctx.stderr.write(`${line}\n`);
