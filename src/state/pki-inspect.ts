@@ -6,6 +6,7 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IDENTITY_FILE } from '../pki/identity.js';
 import { ROTATION_FILE } from '../pki/rotation-record.js';
 import { STATE_FILES, type PkiState, type StoredPair } from '../pki/state-types.js';
 import { StateError } from '../shared/errors.js';
@@ -70,11 +71,13 @@ export function inspectPkiState(dir: string): InspectedPkiState {
   const privatePem = read(STATE_FILES.saKey);
   const publicPem = read(STATE_FILES.saPub);
   const rotation = read(ROTATION_FILE);
+  const identity = read(IDENTITY_FILE);
   const state: PkiState = {
     dir,
     pairs,
     serviceAccount: { ...(privatePem !== undefined ? { privatePem } : {}), ...(publicPem !== undefined ? { publicPem } : {}) },
     ...(rotation !== undefined ? { rotationJson: rotation } : {}),
+    ...(identity !== undefined ? { identityJson: identity } : {}),
   };
   return { state, fails, notes };
 }
