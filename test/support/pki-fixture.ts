@@ -80,9 +80,18 @@ export function fixtureKeySource(offset = 0): KeySource {
   };
 }
 
+/** The fixtures' default clock: the start of the current 12-hour UTC period (see PkiFixtureOptions.now). */
+export function fixtureNow(): Date {
+  return new Date(Math.floor(Date.now() / 43_200_000) * 43_200_000);
+}
+
 /** Options for pkiFixture. */
 export interface PkiFixtureOptions {
-  /** @default the start of the current UTC day (certificates are valid now, stable within a day) */
+  /**
+   * @default the start of the current 12-hour UTC period: certificates are valid now and the result
+   * is stable within it. Not the start of the day: the bootstrap token (24 h) would then be within
+   * its last hour from 23:00 UTC on, and apply/render renew such a token (CI failed so at 23:5x).
+   */
   readonly now?: Date;
   readonly state?: PkiState;
   readonly seed?: string;
@@ -90,7 +99,7 @@ export interface PkiFixtureOptions {
 
 /** The full result of ensurePki (bundle, decisions, files it would write) for `inv`. */
 export async function pkiFixtureResult(inv: Inventory = exampleInventory(), opts: PkiFixtureOptions = {}): Promise<EnsureResult> {
-  const now = opts.now ?? new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+  const now = opts.now ?? fixtureNow();
   const sources = { clock: fixedClock(now), entropy: seededEntropy(opts.seed), keys: fixtureKeySource() };
   return ensurePki(inv, shippedCatalogue(), opts.state ?? emptyPkiState('/nonexistent/pki-fixture'), sources);
 }

@@ -15,7 +15,7 @@ import { readCert } from '../../src/pki/x509-read.js';
 import type { PkiState, PkiWrite, StoredPair } from '../../src/pki/state-types.js';
 import { loadTemplates } from '../../src/state/load-templates.js';
 import { fakeCertHostState, type FakeCertHostState } from './fake-cert-host.js';
-import { fixedClock, fixtureKeySource, pkiFixtureResult, seededEntropy, shippedCatalogue } from './pki-fixture.js';
+import { fixedClock, fixtureKeySource, fixtureNow, pkiFixtureResult, seededEntropy, shippedCatalogue } from './pki-fixture.js';
 
 /** The PkiState a list of state-dir writes describes (what savePkiState would leave on disk). */
 export function stateFromWrites(dir: string, writes: readonly PkiWrite[]): PkiState {
@@ -42,12 +42,12 @@ export interface RemoteFleet {
   readonly issuedAt: Date;
 }
 
-/** Issues the PKI for `inv` at `now` (default: the start of today) and plans it. */
+/** Issues the PKI for `inv` at `now` (default: fixtureNow()) and plans it. */
 export async function remoteFleet(inv: Inventory, now?: Date): Promise<RemoteFleet> {
   const result = await pkiFixtureResult(inv, now ? { now } : {});
   const state = stateFromWrites('/nonexistent/state/pki', result.writes);
   const plan = buildPlan({ inventory: inv, pki: bundleFromState(inv, shippedCatalogue(), state), pkiDecisions: [], templates: loadTemplates() });
-  return { inventory: inv, state, writes: result.writes, plan, targets: remoteTargets(plan), issuedAt: now ?? new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000) };
+  return { inventory: inv, state, writes: result.writes, plan, targets: remoteTargets(plan), issuedAt: now ?? fixtureNow() };
 }
 
 /** A certificate for the kubelet of `host` signed by the fleet's kubernetes-ca (or `ca` of the state). */

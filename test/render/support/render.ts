@@ -9,15 +9,15 @@ import { buildPlan } from '../../../src/plan/build-plan.js';
 import type { ClusterPlan, PlannedHost } from '../../../src/plan/types.js';
 import { createEngine, type TemplateEngine } from '../../../src/render/engine.js';
 import type { PkiBundle } from '../../../src/pki/types.js';
-import { pkiFixture } from '../../support/pki-fixture.js';
+import { fixtureNow, pkiFixture } from '../../support/pki-fixture.js';
 import { shippedTemplates } from './templates.js';
 
 /** The fixed clock of golden renders (certificates issued then may have expired when tests run). */
 export const FIXED_NOW = new Date('2026-01-01T00:00:00Z');
 
-/** The start of the current UTC day: certificates valid now, for tests that do real TLS. */
+/** The fixtures' clock (fixtureNow): certificates valid now, for tests that do real TLS. */
 export function today(): Date {
-  return new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+  return fixtureNow();
 }
 
 /** Records the first view each template was rendered with (for the strict-mode test). */
