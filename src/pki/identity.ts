@@ -39,6 +39,17 @@ export interface ClusterIdentity {
    * forever, and an inventory member not listed here joins the running cluster.
    */
   readonly etcdMembers?: Readonly<Record<string, EtcdBootstrap>>;
+  /**
+   * The versions every host was left running by the last full, successful apply (no --limit, --only
+   * or --skip): what the next apply's upgrade rules compare the inventory with (plan/upgrade-path.ts).
+   */
+  readonly versions?: DeployedVersions;
+}
+
+/** Kubernetes and etcd release versions ("v1.36.3", "v3.6.13"). */
+export interface DeployedVersions {
+  readonly kubernetes: string;
+  readonly etcd: string;
 }
 
 /** How an etcd member first started: a founder of a new cluster, or a member that joined one. */
@@ -86,6 +97,7 @@ export function parseIdentity(json: string, file: string): ClusterIdentity {
   const replaced = Array.isArray(r.replaced) ? (r.replaced as ReplacedEntry[]) : [];
   if (replaced.some((e) => typeof e !== 'object' || e === null || !isName(e.name) || typeof e.fingerprint !== 'string')) throw bad('"replaced" entries need a name and a fingerprint');
   const etcdMembers = parseEtcdMembers(r.etcdMembers, bad);
+  const versions = parseVersions(r.versions, bad);
   return {
     cluster: r.cluster,
     createdAt: r.createdAt,
@@ -93,7 +105,16 @@ export function parseIdentity(json: string, file: string): ClusterIdentity {
     ...(typeof r.deployedAt === 'string' ? { deployedAt: r.deployedAt } : {}),
     replaced,
     ...(etcdMembers ? { etcdMembers } : {}),
+    ...(versions ? { versions } : {}),
   };
+}
+
+function parseVersions(v: unknown, bad: (why: string) => Error): DeployedVersions | undefined {
+  if (v === undefined) return undefined;
+  const r = v as Partial<Record<keyof DeployedVersions, unknown>> | null;
+  const ok = (x: unknown): x is string => typeof x === 'string' && /^v\d+\.\d+\.\d+$/.test(x);
+  if (!r || !ok(r.kubernetes) || !ok(r.etcd)) throw bad('"versions" needs kubernetes and etcd release versions like v1.36.3');
+  return { kubernetes: r.kubernetes, etcd: r.etcd };
 }
 
 function parseEtcdMembers(v: unknown, bad: (why: string) => Error): Record<string, EtcdBootstrap> | undefined {
@@ -112,7 +133,8 @@ function parseEtcdMembers(v: unknown, bad: (why: string) => Error): Record<strin
 export function serializeIdentity(id: ClusterIdentity): string {
   const fingerprints = Object.fromEntries(IDENTITY_NAMES.flatMap((n) => (id.fingerprints[n] ? [[n, id.fingerprints[n]]] : [])));
   const etcd = id.etcdMembers && Object.keys(id.etcdMembers).length > 0 ? { etcdMembers: Object.fromEntries(Object.keys(id.etcdMembers).sort().map((n) => [n, id.etcdMembers?.[n]])) } : {};
-  const out = { cluster: id.cluster, createdAt: id.createdAt, ...(id.deployedAt ? { deployedAt: id.deployedAt } : {}), fingerprints, replaced: id.replaced, ...etcd };
+  const versions = id.versions ? { versions: { kubernetes: id.versions.kubernetes, etcd: id.versions.etcd } } : {};
+  const out = { cluster: id.cluster, createdAt: id.createdAt, ...(id.deployedAt ? { deployedAt: id.deployedAt } : {}), fingerprints, replaced: id.replaced, ...etcd, ...versions };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
@@ -132,4 +154,9 @@ export function withDeployment(id: ClusterIdentity, at: Date): ClusterIdentity {
 export function withoutEtcdMember(id: ClusterIdentity, name: string): ClusterIdentity {
   if (!id.etcdMembers || id.etcdMembers[name] === undefined) return id;
   return { ...id, etcdMembers: Object.fromEntries(Object.entries(id.etcdMembers).filter(([n]) => n !== name)) };
+}
+
+/** The record with the versions a full, successful apply left on every host (unchanged when equal). */
+export function withVersions(id: ClusterIdentity, v: DeployedVersions): ClusterIdentity {
+  return id.versions?.kubernetes === v.kubernetes && id.versions.etcd === v.etcd ? id : { ...id, versions: { kubernetes: v.kubernetes, etcd: v.etcd } };
 }

@@ -67,11 +67,11 @@ export class InventoryError extends KubesmithError {
   readonly code = 'E_INVENTORY' as const;
   readonly exitCode = 2;
   readonly issues: readonly InventoryIssue[];
-  constructor(file: string, issues: readonly InventoryIssue[]) {
+  constructor(file: string, issues: readonly InventoryIssue[], hint = 'fix the lines above and run `kubesmith validate` again; nothing was written') {
     const errors = issues.filter((i) => i.severity === 'error').length;
     super(`${file}: ${errors} problem${errors === 1 ? '' : 's'} in the inventory`, {
       detail: issues.map(formatIssue),
-      hint: 'fix the lines above and run `kubesmith validate` again; nothing was written',
+      hint,
     });
     this.issues = issues;
   }

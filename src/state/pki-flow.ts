@@ -5,7 +5,7 @@
 import type { Inventory } from '../inventory/types.js';
 import { join } from 'node:path';
 import { ensurePki, type EnsureOptions, type EnsureResult } from '../pki/ensure.js';
-import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment, withEtcdMembers, withoutEtcdMember, type ClusterIdentity, type EtcdBootstrap } from '../pki/identity.js';
+import { IDENTITY_FILE, parseIdentity, serializeIdentity, withDeployment, withEtcdMembers, withoutEtcdMember, withVersions, type ClusterIdentity, type DeployedVersions, type EtcdBootstrap } from '../pki/identity.js';
 import type { PkiSources } from '../pki/issue.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { NodeClock, NodeEntropy, NodeKeySource } from './node-sources.js';
@@ -47,6 +47,11 @@ export function recordEtcdMembers(dir: string, members: ReadonlyMap<string, Etcd
 /** Drops a removed etcd member from the record (`kubesmith remove`): added again later, it joins. */
 export function forgetEtcdMember(dir: string, name: string): void {
   updateIdentity(dir, (id) => withoutEtcdMember(id, name));
+}
+
+/** Notes the versions a full, successful apply left on every host: the next upgrade is checked against them. */
+export function recordVersions(dir: string, versions: DeployedVersions): void {
+  updateIdentity(dir, (id) => withVersions(id, versions));
 }
 
 function updateIdentity(dir: string, change: (id: ClusterIdentity) => ClusterIdentity): void {

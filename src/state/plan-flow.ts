@@ -8,6 +8,7 @@ import { buildPlan } from '../plan/build-plan.js';
 import type { ClusterPlan } from '../plan/types.js';
 import { createEngine } from '../render/engine.js';
 import { planNotices } from '../render/notices.js';
+import { upgradeCheck } from '../plan/upgrade-path.js';
 import { operatorFiles, type OperatorFile } from '../render/operator-files.js';
 import type { InventoryIssue } from '../shared/errors.js';
 import { blockedError, hasMaterial, keylessNotices } from '../pki/keyless.js';
@@ -63,11 +64,17 @@ export async function preparePlan(file: string, cwd: string, opts: PreparePlanOp
     warnings,
     plan,
     operator: operatorFiles(inventory, pki.bundle, engine),
-    notices: [...planNotices(inventory, pki.decisions, { ephemeralPki }), ...keylessNotices(pki.bundle), ...blockedNotice(pki.blocked), ...rotationNotice(pki.bundle.rotation, NodeClock.now(), file)],
+    notices: [...planNotices(inventory, pki.decisions, { ephemeralPki }), ...keylessNotices(pki.bundle), ...blockedNotice(pki.blocked), ...rotationNotice(pki.bundle.rotation, NodeClock.now(), file), ...upgradeNotices(inventory, pki.bundle.identity?.versions)],
     stateDir: stateDir(inventory),
     ephemeralPki,
     blocked: pki.blocked,
   };
+}
+
+/** The version change apply would make (plan/upgrade-path.ts), or refuse, in apply's words. */
+function upgradeNotices(inv: Inventory, recorded: Parameters<typeof upgradeCheck>[0]): readonly string[] {
+  const c = upgradeCheck(recorded, inv);
+  return [...c.lines.map((l) => `upgrade: ${l}`), ...c.problems.map((p) => `upgrade refused (apply stops here): ${p.key}: ${p.message}; ${p.hint}`)];
 }
 
 /** A plan shown with blocked certificates says that render and apply will refuse until they are issued. */

@@ -95,6 +95,9 @@ export const applyCommand: Command = {
       const listing = readBundleListing(bundleDir(inv));
       const draft = pki.blocked.length === 0 ? buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, bundle: listing }) : undefined;
       if (draft) checkSelection(draft, selected, selectHosts(draft, limit));
+      // A version change the skew policy does not allow is refused before anything is written.
+      const { gateUpgrade } = await import('../../state/upgrade-gate.js');
+      const upgrade = gateUpgrade(inv, pki.bundle.identity?.versions);
       ctx.signal.throwIfAborted();
       if (!dryRun) savePkiState(pkiDir, pki.writes);
       if (pki.blocked.length > 0 || draft === undefined) {
@@ -110,6 +113,7 @@ export const applyCommand: Command = {
       const plan = bundle.imagesSkipped === undefined ? built : withoutImages(built);
       if (bundle.imagesSkipped !== undefined) ctx.stderr.write(`note: ${bundle.imagesSkipped}\n`);
 
+      for (const line of upgrade.lines) ctx.stderr.write(`upgrade: ${line}\n`);
       const log = openRunLog(stateDir(inv), NodeClock.now(), [pki.bundle.bootstrapToken.secret]);
       const reporter = createReporter({ out: ctx.stderr, live: ctx.isTTY && ctx.env.CI === undefined, color: ctx.color, verbose: boolOpt(ctx, 'verbose') });
       log.info('apply', { inventory: inv.source, dryRun, only: only ?? [], skip: skip ?? [], limit: limit ?? [] });
@@ -149,6 +153,11 @@ export const applyCommand: Command = {
           ...(boolOpt(ctx, 'no-etcd-snapshot') ? {} : { etcdSnapshot: { dir: join(stateDir(inv), 'backups', 'etcd'), stamp: backupStamp(NodeClock.now()) } }),
         }),
       );
+      if (!dryRun && !only && !skip && !limit) {
+        // Every host succeeded (runPhases throws otherwise) and none was left out: they all run these versions now.
+        const { recordVersions } = await import('../../state/pki-flow.js');
+        recordVersions(pkiDir, { kubernetes: inv.cluster.kubernetesVersion, etcd: inv.cluster.etcdVersion });
+      }
       if (!dryRun) {
         const { noteRotationApplied } = await import('./_rotation-apply.js');
         for (const line of await noteRotationApplied(pkiDir, pki.bundle.rotation, { only, skip, limit }, inv.source, NodeClock.now())) ctx.stderr.write(`${line}\n`);
