@@ -7,6 +7,7 @@
  * The runner feeds the same Step[] to the executor (apply) or the dry-run printer, so a phase
  * has no way to mutate a host by itself.
  */
+import type { WaveGuard } from './wave-guard.js';
 import type { Artifact, ClusterPlan, PlannedHost } from '../plan/types.js';
 import type { HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
@@ -224,6 +225,8 @@ export interface RollingRestart {
   readonly beforeOptOut?: string;
   /** Load balancers that stop sending to a wave's hosts while they restart (rolling-drain.ts). */
   readonly drain?: ProxyDrain;
+  /** Work on a wave's own hosts around its restart (a Kubernetes upgrade's cordon and drain: phases/_upgrade-drain.ts). */
+  readonly guard?: WaveGuard;
 }
 
 /** The load balancers in front of a rollout's hosts (API proxies): they drop a wave before its restart, take it back after its gate. */

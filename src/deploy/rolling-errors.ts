@@ -36,7 +36,7 @@ export function notStarted(phase: Phase, policy: RollingRestart, v: GateVerdict,
 }
 
 /** The error for a rollout stopped at wave `i`, naming the host, the gate and how to resume. */
-export function stopped(phase: Phase, policy: RollingRestart, at: { hosts: readonly string[]; why: string }, what: 'restart' | 'gate' | 'restore', waves: readonly RolloutWave[], i: number, io: RolloutIo, units: ReadonlyMap<string, readonly string[]>): PhaseError {
+export function stopped(phase: Phase, policy: RollingRestart, at: { hosts: readonly string[]; why: string }, what: 'prepare' | 'restart' | 'gate' | 'restore' | 'release', waves: readonly RolloutWave[], i: number, io: RolloutIo, units: ReadonlyMap<string, readonly string[]>): PhaseError {
   const remaining = waves.slice(i + 1).flatMap((w) => w.hosts);
   const where = at.hosts.join(', ');
   const error = new Error(
@@ -44,6 +44,10 @@ export function stopped(phase: Phase, policy: RollingRestart, at: { hosts: reado
       ? `rolling restart stopped after restarting ${where}: ${policy.gate} not reached within ${Math.round(io.timeoutMs / 1000)} s: ${at.why}`
       : what === 'restore'
         ? `rolling restart stopped on ${where}: ${at.why}`
+        : what === 'prepare'
+          ? `rolling restart stopped before restarting ${where}: ${at.why}`
+          : what === 'release'
+            ? `rolling restart stopped after restarting ${where}: ${at.why}`
         : `rolling restart stopped: restart on ${where} failed: ${at.why}`,
   );
   const failures: HostFailure[] = at.hosts.map((host) => ({ host, step: `${phase.id}: rolling restart`, error }));

@@ -20,7 +20,7 @@ import type { HostRunState } from './dry-run.js';
 import { PENDING_RESTART_DIR } from './dry-run.js';
 import type { PhaseError } from '../shared/errors.js';
 import { beforeFailed, describeVerdict, notStarted, stopped } from './rolling-errors.js';
-import { describeRollout, rolloutWaves, type RolloutWave } from './rollout-plan.js';
+import { aroundWaves, describeRollout, rolloutWaves, type RolloutWave } from './rollout-plan.js';
 import { drainWave, warnUnreachable } from './rolling-drain.js';
 import type { RolloutIo } from './rollout-io.js';
 
@@ -36,6 +36,11 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
     const deferred = io.states.get(h.host.name)?.deferredRestarts;
     return deferred && deferred.size > 0 ? [[h.host.name, h.units.filter((u) => deferred.has(u)).concat([...deferred].filter((u) => !h.units.includes(u)))] as const] : [];
   }));
+  // An upgrade's guard first releases what an interrupted run left (a node cordoned for it), even when nothing restarts now.
+  if (policy.guard?.what(io.plan) !== undefined) {
+    const lines = await policy.guard.start(io).catch((err: unknown) => [`not checked for nodes an earlier upgrade left cordoned: ${err instanceof Error ? err.message : String(err)}`]);
+    for (const message of lines) io.emit({ type: 'rollout', phase: phase.id, message });
+  }
   if (units.size === 0) return undefined;
   const gateInput = (hosts: readonly PlannedHost[]) => ({ plan: io.plan, hosts, facts: io.facts });
   const first = new Map<string, string>();
@@ -58,7 +63,7 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
   }
   const waves = rolloutWaves(policy.tiers(io.plan, targets), new Set(units.keys()), { first, last });
   const late = waves.length > 1 && last.some((h) => waves.at(-1)?.hosts.includes(h)) ? ` (${last.join(', ')} last${lastWhy ? `: ${lastWhy}` : ''})` : '';
-  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate, policy.drain?.what)}${late}` });
+  io.emit({ type: 'rollout', phase: phase.id, message: `${io.dryRun ? 'would run: ' : ''}${describeRollout(phase.id, waves, policy.gate, aroundWaves(policy, io.plan))}${late}` });
   if (policy.drain) warnUnreachable(policy.drain, phase.id, io);
   if (policy.before && preVerdict) {
     const failed = await runBefore(policy.before, preVerdict, io).catch((err: unknown) => err instanceof Error ? err : new Error(String(err)));
@@ -71,6 +76,8 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
     const t0 = io.clock.now().getTime();
     // A wave that fails to restart or to pass its gate stays drained: nothing is sent to a host that is not ready.
     if (policy.drain) await drainWave(policy.drain, phase.id, wave.hosts, io);
+    const prepared = await guarded(policy, 'before', wave, io, phase.id);
+    if (prepared) return stopped(phase, policy, { hosts: wave.hosts, why: prepared }, 'prepare', waves, i - 1, io, units);
     const failed = await restartWave(wave, units, io);
     if (failed) return stopped(phase, policy, { hosts: [failed.host], why: failed.why }, 'restart', waves, i, io, units);
     done.push(...wave.hosts);
@@ -78,11 +85,24 @@ export async function rollRestarts(phase: Phase, policy: RollingRestart, targets
     if (gate && !gate.ok) return stopped(phase, policy, { hosts: wave.hosts, why: describeVerdict(gate.verdict) }, 'gate', waves, i, io, units);
     const back = policy.drain ? await drainWave(policy.drain, phase.id, [], io) : undefined;
     if (back) return stopped(phase, policy, { hosts: [back.host], why: `could not put ${wave.hosts.join(', ')} back into its load balancer: ${back.why}` }, 'restore', waves, i, io, units);
+    const released = await guarded(policy, 'after', wave, io, phase.id);
+    if (released) return stopped(phase, policy, { hosts: wave.hosts, why: released }, 'release', waves, i, io, units);
     if (io.dryRun) continue;
     const secs = ((io.clock.now().getTime() - t0) / 1000).toFixed(1);
     io.emit({ type: 'rollout', phase: phase.id, host: wave.hosts.join(', '), message: `restarted ${wave.hosts.map((h) => units.get(h)?.join(', ')).filter((x, k, a) => a.indexOf(x) === k).join('; ')}; ${policy.gate}: ok (${secs} s, ${done.length}/${units.size})` });
   }
   return undefined;
+}
+
+/** Runs the guard's `before` or `after` for a wave and reports its lines; the failure's text, if it failed. */
+async function guarded(policy: RollingRestart, when: 'before' | 'after', wave: RolloutWave, io: RolloutIo, phase: string): Promise<string | undefined> {
+  if (!policy.guard || policy.guard.what(io.plan) === undefined) return undefined;
+  try {
+    for (const message of await policy.guard[when](wave.hosts, io)) io.emit({ type: 'rollout', phase, host: wave.hosts.join(', '), message });
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 function runBefore(before: NonNullable<RollingRestart['before']>, verdict: GateVerdict, io: RolloutIo): Promise<string | undefined> {

@@ -3,7 +3,8 @@
  * the one-line description `plan`, `apply --dry-run` and `apply` print. deploy/rolling.ts runs it.
  */
 import type { BatchSize } from '../inventory/types.js';
-import type { RolloutTier, Step } from './phase.js';
+import type { ClusterPlan } from '../plan/types.js';
+import type { RollingRestart, RolloutTier, Step } from './phase.js';
 
 /** Hosts restarted at once; the next wave starts only after the gate passed. */
 export interface RolloutWave {
@@ -69,6 +70,11 @@ export function describeRollout(phase: string, waves: readonly RolloutWave[], ga
   if (head === undefined) return `${phase}: ${rolling}`;
   const first = `${describeWaves(waves.slice(0, 1)).replace(/^\{|\}$/g, '')} restart together first (${head})`;
   return `${phase}: ${first}, then ${rest.length ? rolling : `gated by ${gate}`}`;
+}
+
+/** What happens around each wave, for the rollout line: the proxies' drain and the guard's work. */
+export function aroundWaves(policy: RollingRestart, plan: ClusterPlan): string | undefined {
+  return [policy.drain?.what, policy.guard?.what(plan)].filter((x): x is string => x !== undefined).join(' and ') || undefined;
 }
 
 /** For `plan`: the order if every host of the phase had a change, with each tier's batch size. */

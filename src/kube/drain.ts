@@ -76,6 +76,8 @@ export interface DrainOptions extends DrainRules {
    * mark that no kubelet will act on, so the mark counts as done (the pod is cleaned up with the Node).
    */
   readonly kubeletGone?: boolean;
+  /** Set on the Node in the cordon's own write, when this drain is the one that cordons it (an upgrade marks its cordon). */
+  readonly cordonAnnotations?: Readonly<Record<string, string>>;
 }
 
 export type DrainOutcome =
@@ -85,13 +87,17 @@ export type DrainOutcome =
 const NODES = '/api/v1/nodes';
 const podPath = (p: PodLike): string => `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace ?? 'default')}/pods/${encodeURIComponent(p.metadata.name)}`;
 
-/** Marks the node unschedulable; false when it already was. Retries a conflicting write (the kubelet updates its Node too). */
-export async function cordon(client: KubeClient, node: string): Promise<boolean> {
+/**
+ * Marks the node unschedulable, with `annotations` in the same write; false (and nothing written)
+ * when it already was. Retries a conflicting write (the kubelet updates its Node too).
+ */
+export async function cordon(client: KubeClient, node: string, annotations: Readonly<Record<string, string>> = {}): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
     const live = await client.get<{ metadata: Record<string, unknown>; spec?: Record<string, unknown> }>(`${NODES}/${encodeURIComponent(node)}`);
     if (live === undefined) throw new Error(`node ${node} does not exist in the API`);
     if (live.spec?.['unschedulable'] === true) return false;
-    const res = await client.attempt('PUT', `${NODES}/${encodeURIComponent(node)}`, { ...live, spec: { ...live.spec, unschedulable: true } }, [409]);
+    const meta = Object.keys(annotations).length === 0 ? live.metadata : { ...live.metadata, annotations: { ...(live.metadata['annotations'] as Record<string, string> | undefined), ...annotations } };
+    const res = await client.attempt('PUT', `${NODES}/${encodeURIComponent(node)}`, { ...live, metadata: meta, spec: { ...live.spec, unschedulable: true } }, [409]);
     if (res.status !== 409) return true;
     if (attempt >= 5) throw new Error(`node ${node}: the write conflicted 5 times in a row`);
   }
@@ -104,7 +110,7 @@ export async function drainNode(client: KubeClient, node: string, o: DrainOption
   if (pick.refused.length > 0) {
     return { ok: false, cordoned: false, evicted: [], error: `not draining ${node}: ${pick.refused.map((r) => `${r.pod}: ${r.why}`).join('; ')}` };
   }
-  const cordoned = await cordon(client, node);
+  const cordoned = await cordon(client, node, o.cordonAnnotations);
   const deadline = o.clock.now().getTime() + o.timeoutMs;
   const pollMs = o.pollMs ?? 2000;
   const waiting = new Map(pick.evict.map((p) => [podName(p), { pod: p, asked: false, lastRefusal: '' }]));

@@ -3,7 +3,7 @@
  * host with their status against the last render, notices. Pure.
  */
 import { APPLY_PROGRAM } from '../deploy/phases/index.js';
-import { describeRolloutPolicy } from '../deploy/rollout-plan.js';
+import { aroundWaves, describeRolloutPolicy } from '../deploy/rollout-plan.js';
 import type { Orphan } from '../pki/orphans.js';
 import type { PkiDecision } from '../pki/types.js';
 import { fileStatus, removedFiles, type FileStatus, type RenderManifest } from '../render/render-manifest.js';
@@ -56,7 +56,7 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
     phases: APPLY_PROGRAM.map((p) => ({ id: p.id, title: p.title, hosts: p.hosts(plan).length, files: all.filter((a) => a.phase === p.id).length })),
     restarts: APPLY_PROGRAM.flatMap((p) => {
       const hosts = p.hosts(plan);
-      return p.rolling && hosts.length > 0 ? [describeRolloutPolicy(p.id, p.rolling.tiers(plan, hosts), p.rolling.gate, p.rolling.drain?.what)] : [];
+      return p.rolling && hosts.length > 0 ? [describeRolloutPolicy(p.id, p.rolling.tiers(plan, hosts), p.rolling.gate, aroundWaves(p.rolling, plan))] : [];
     }),
     certificates: plan.pkiDecisions,
     hosts: plan.hosts.map((h) => ({

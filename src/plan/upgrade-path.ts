@@ -77,7 +77,7 @@ function kubernetesLine(from: Version, to: Version): string {
   return (
     `Kubernetes ${from.text} -> ${to.text} (${kind}) in the order of the version skew policy: ` +
     'kube-apiserver one control plane at a time with its own controller-manager and scheduler (they talk to their own apiserver), ' +
-    'then kubelet and kube-proxy in batches (concurrency.restarts.workers), each batch ready before the next; ' +
+    'then kubelet and kube-proxy in batches (concurrency.restarts.workers), each node cordoned and drained first (apply --no-drain: not) and uncordoned once Ready on the new version; ' +
     'a failed gate stops there, leaving the cluster working within the skew policy, and the next apply resumes'
   );
 }

@@ -124,3 +124,43 @@ describe('rolling restart with a drain', () => {
     expect(h.log.slice(1, 6)).toEqual(['wk1: drain [cp1]', 'wk2: drain [cp1]', 'cp1: restart kube-apiserver.service', 'wk1: drain []', 'wk2: drain []']);
   });
 });
+
+describe('rolling restart with a guard (a Kubernetes upgrade cordons and drains around each wave)', () => {
+  const undrained = (log: string[]): RollingRestart => {
+    const { drain: _drain, ...rest } = policy(log);
+    return rest;
+  };
+  const guard = (log: string[], failBefore?: string, failAfter?: string): NonNullable<RollingRestart['guard']> => ({
+    what: () => 'cordoned and drained first',
+    start: async () => { log.push('guard start'); return ['released nothing']; },
+    before: async (hosts) => { log.push(`guard before ${hosts.join(',')}`); if (hosts.includes(failBefore ?? '-')) throw new Error(`cannot drain ${failBefore}`); return [`drained ${hosts.join(',')}`]; },
+    after: async (hosts) => { log.push(`guard after ${hosts.join(',')}`); if (hosts.includes(failAfter ?? '-')) throw new Error(`${failAfter} not Ready`); return []; },
+  });
+
+  it('runs before each restart and after each gate, and says so in the rollout line', async () => {
+    const h = harness();
+    const err = await rollRestarts(phase, { ...undrained(h.log), guard: guard(h.log) }, targets, h.io);
+    expect(err).toBeUndefined();
+    expect(h.log.filter((l) => l !== 'gate')).toEqual([
+      'guard start',
+      'guard before cp1', 'cp1: restart kube-apiserver.service', 'guard after cp1',
+      'guard before cp2', 'cp2: restart kube-apiserver.service', 'guard after cp2',
+      'guard before cp3', 'cp3: restart kube-apiserver.service', 'guard after cp3',
+    ]);
+    const lines = h.events.flatMap((e) => ('message' in e ? [e.message] : []));
+    expect(lines[0]).toBe('released nothing');
+    expect(lines).toContain('control-plane: rolling restart cp1 -> cp2 -> cp3, each cordoned and drained first, gated by apiserver ready');
+  });
+
+  it('a failed `before` stops the rollout with that wave not restarted; a failed `after` stops it before the next wave', async () => {
+    const a = harness();
+    const before = await rollRestarts(phase, { ...undrained(a.log), guard: guard(a.log, 'cp2') }, targets, a.io);
+    expect(a.log).not.toContain('cp2: restart kube-apiserver.service');
+    expect(before?.failures.map((f) => [f.host, f.error.message])).toEqual([['cp2', 'rolling restart stopped before restarting cp2: cannot drain cp2']]);
+    expect(before?.hint).toMatch(/^cp2, cp3 were not restarted/);
+    const b = harness();
+    const after = await rollRestarts(phase, { ...undrained(b.log), guard: guard(b.log, undefined, 'cp1') }, targets, b.io);
+    expect(b.log).not.toContain('cp2: restart kube-apiserver.service');
+    expect(after?.failures.map((f) => [f.host, f.error.message])).toEqual([['cp1', 'rolling restart stopped after restarting cp1: cp1 not Ready']]);
+  });
+});

@@ -8,6 +8,7 @@ import type { Command, CommandContext } from '../command.js';
 import { boolOpt, INVENTORY_OPTION, stringOpt } from '../command.js';
 import { formatIssue } from '../../shared/errors.js';
 import { backupStamp } from '../../plan/etcd-backup-names.js';
+import { DRAIN_OPTIONS, drainOptions } from '../drain-options.js';
 
 /** `--only a,b --only c` -> names; an empty or repeated name is a usage error (parseList). */
 async function listOpt(ctx: CommandContext, name: string): Promise<readonly string[] | undefined> {
@@ -19,7 +20,7 @@ async function listOpt(ctx: CommandContext, name: string): Promise<readonly stri
 export const applyCommand: Command = {
   name: 'apply',
   summary: 'install or update the cluster on its hosts over SSH (idempotent; --dry-run reads only)',
-  usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--no-etcd-snapshot] [--verbose]',
+  usage: '-i FILE [--dry-run] [--only PHASES] [--skip PHASES] [--limit HOSTS] [--no-etcd-snapshot] [--no-drain] [--drain-timeout 5m] [--force] [--delete-emptydir-data] [--verbose]',
   description: [
     'Phases: connect, lock, gather-facts, preflight, prepare-hosts, binaries, certificates, etcd,',
     'control-plane, cluster-bootstrap, nodes, approve-kubelet-csrs, verify. The API phases (bootstrap',
@@ -29,6 +30,10 @@ export const applyCommand: Command = {
     'etcd member (one at a time), it takes a verified etcd snapshot and copies it to',
     '<state dir>/backups/etcd (as `kubesmith etcd snapshot` does); --no-etcd-snapshot skips it. Every command that',
     'touches hosts writes a JSON log to <inventory dir>/.kubesmith/<cluster>/logs/.',
+    'A new kubernetesVersion (one minor at a time) or etcdVersion upgrades in the order of the version skew',
+    'policy: etcd members one at a time, then each control plane, then nodes in batches, each node cordoned',
+    'and drained (PodDisruptionBudgets hold; --drain-timeout, --force, --delete-emptydir-data as for',
+    '`kubesmith remove`; --no-drain skips it) and uncordoned once Ready on the new version.',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,
@@ -37,6 +42,8 @@ export const applyCommand: Command = {
     skip: { type: 'string', multiple: true, description: 'skip these phases (comma-separated)' },
     limit: { type: 'string', multiple: true, description: 'work only on these hosts (comma-separated names)' },
     'no-etcd-snapshot': { type: 'boolean', description: 'restart running etcd members without taking a snapshot first (default: one is copied to <state dir>/backups/etcd)' },
+    'no-drain': { type: 'boolean', description: 'upgrade kubelets without cordoning and draining their nodes (running pods survive a kubelet restart)' },
+    ...DRAIN_OPTIONS,
     verbose: { type: 'boolean', description: 'also print unchanged steps' },
   },
   async run(ctx) {
@@ -57,7 +64,7 @@ export const applyCommand: Command = {
     ]);
     // The API phases (cluster-bootstrap, approve-kubelet-csrs) forward over the run's SSH connections.
     const api = applyApi(ctx.env);
-    const phases = applyPhases(api.access);
+    const phases = applyPhases(api.access, {}, boolOpt(ctx, 'no-drain') ? false : drainOptions(ctx, 'apply'));
     const selected = selectPhases(phases, only, skip);
     checkHostNames(inv.hosts.map((h) => h.name), limit);
     // SSH logins begin now and overlap with the PKI, templates, plan and bundle check below

@@ -1,4 +1,5 @@
 /** The `remove` command's options and help; the implementation is in remove.ts. */
+import { DRAIN_OPTIONS } from '../drain-options.js';
 import { INVENTORY_OPTION, type Command } from '../command.js';
 
 export const removeCommand: Command = {
@@ -30,9 +31,7 @@ export const removeCommand: Command = {
   options: {
     inventory: INVENTORY_OPTION,
     'keep-data': { type: 'boolean', description: 'leave the data directories (/var/lib/etcd, /var/lib/kubelet) in place instead of renaming them' },
-    'drain-timeout': { type: 'string', description: 'how long to wait for the evicted pods to go (90s, 10m, 1h)', defaultText: '5m' },
-    force: { type: 'boolean', description: 'also evict pods no controller manages (they are gone for good)' },
-    'delete-emptydir-data': { type: 'boolean', description: 'also evict pods with emptyDir volumes (their data is lost)' },
+    ...DRAIN_OPTIONS,
     'dry-run': { type: 'boolean', description: 'connect and read only: the quorum check and every step' },
     verbose: { type: 'boolean', description: 'also print unchanged steps' },
   },

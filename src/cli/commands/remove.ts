@@ -11,7 +11,7 @@ import { etcdRemoveSteps } from '../../deploy/phases/etcd-remove.js';
 import { lock } from '../../deploy/phases/lock.js';
 import { nodeRemovePhases } from '../../deploy/phases/node-remove.js';
 import { hostsWithRole } from '../../inventory/types.js';
-import { parseDuration } from './approve.js';
+import { drainOptions } from '../drain-options.js';
 import { formatIssue, PhaseError, UsageError } from '../../shared/errors.js';
 import { loadInventory } from '../../state/load-inventory.js';
 import { boolOpt, stringOpt, type CommandContext } from '../command.js';
@@ -43,7 +43,7 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
   const plan = etcdPlan(inv, true);
   const api = isNode ? applyApi(ctx.env) : undefined;
   const etcd = isEtcd ? etcdRemoveSteps(name, keepData) : [];
-  const phases = api ? [{ ...connect, gate: false }, lock, ...nodeRemovePhases(api.access, { target: name, keepData, drainTimeoutMs: drainTimeout(ctx), force: boolOpt(ctx, 'force'), deleteEmptyDirData: boolOpt(ctx, 'delete-emptydir-data') }, etcd)] : [{ ...connect, gate: false }, lock, ...etcd];
+  const phases = api ? [{ ...connect, gate: false }, lock, ...nodeRemovePhases(api.access, { target: name, keepData, ...drainOptions(ctx, 'remove') }, etcd)] : [{ ...connect, gate: false }, lock, ...etcd];
   const cps = isNode ? hostsWithRole(inv, 'control-plane').map((h) => h.name) : [];
   const steps: StepLine[] = [];
   let failure: PhaseError | undefined;
@@ -86,10 +86,3 @@ export async function runRemove(ctx: CommandContext): Promise<number> {
   return cleaned ? 0 : 1;
 }
 
-/** --drain-timeout as ms (default 5 minutes). */
-function drainTimeout(ctx: CommandContext): number {
-  const text = stringOpt(ctx, 'drain-timeout', '5m');
-  const ms = parseDuration(text);
-  if (ms === undefined || ms === 0) throw new UsageError(`remove: --drain-timeout ${text} is ${ms === 0 ? 'zero' : 'not a duration'}`, { hint: 'use e.g. 90s, 10m or 1h' });
-  return ms;
-}
