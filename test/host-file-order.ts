@@ -3,11 +3,11 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /**
  * The order of the host test files. `npm test` runs the unit project beside the hosts project
  * (test/run.mjs), so for the first ~5 minutes the machine's two cores are shared: the files that
- * prove behaviour go first, and the ones that measure pauses under write load (rolling restart,
+ * prove behaviour go first, and the ones that measure pauses under write load (etcd join, rolling restart,
  * CA rotation) last, when the unit tests are done. A file not listed runs before the measuring ones.
  */
 const FIRST = ['apply.test.ts', 'ssh-connection.test.ts', 'etcd-backup-restore.test.ts', 'expired-recovery.test.ts', 'apply-interrupt.test.ts', 'slow-session.test.ts'];
-const LAST = ['rolling-restart.test.ts', 'ca-rotation.test.ts'];
+const LAST = ['etcd-add-member.test.ts', 'rolling-restart.test.ts', 'ca-rotation.test.ts'];
 
 function rank(spec: TestSpecification): number {
   const name = spec.moduleId.split('/').pop() ?? '';

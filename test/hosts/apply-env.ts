@@ -128,13 +128,13 @@ export interface InventoryExtra {
  */
 export async function setupApplyEnv(
   specs: readonly HostSpec[],
-  opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra | ((group: TestHostGroup) => InventoryExtra) } = {},
+  opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra | ((group: TestHostGroup) => InventoryExtra); kubeTarball?: string } = {},
 ): Promise<ApplyEnv> {
   buildCli();
   const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
   const bundleDir = join(dir, 'bundle');
   mkdirSync(bundleDir);
-  const real = process.env.KUBESMITH_E2E_K8S_BUNDLE;
+  const real = opts.kubeTarball ?? process.env.KUBESMITH_E2E_K8S_BUNDLE;
   // KUBESMITH_E2E_ETCD_TARBALL: an etcd-vX.Y.Z-linux-amd64.tar.gz to ship instead of the machine's etcd (e.g. a 3.6 build).
   const etcdTarball = process.env.KUBESMITH_E2E_ETCD_TARBALL;
   const bundle = buildTestBundle(bundleDir, {

@@ -81,7 +81,7 @@ export async function hostSh(h: TestHost, cmd: string): Promise<string> {
 }
 
 /** The version the bundle's kubectl reports, and that kubectl (extracted) for the test's own checks. */
-function bundleKubectl(bundle: string, dir: string): { version: string; kubectl: string } {
+export function bundleKubectl(bundle: string, dir: string): { version: string; kubectl: string } {
   execFileSync('tar', ['-xzf', bundle, '-C', dir, 'kubernetes/server/bin/kubectl']);
   const kubectl = join(dir, 'kubernetes/server/bin/kubectl');
   const out = JSON.parse(execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' })) as { clientVersion: { gitVersion: string } };
@@ -107,11 +107,12 @@ export interface K8sEnv {
  * Boots `hosts`, prepares them for a kubelet and a pod network, builds the bundle (real Kubernetes,
  * the pause image) and writes the inventory: the e2e settings above plus `extra(group)`.
  */
-export async function setupK8sEnv(hosts: readonly HostSpec[], extra: (group: TestHostGroup) => InventoryExtra = () => ({})): Promise<K8sEnv> {
+export async function setupK8sEnv(hosts: readonly HostSpec[], extra: (group: TestHostGroup) => InventoryExtra = () => ({}), tarball = process.env.KUBESMITH_E2E_K8S_BUNDLE as string): Promise<K8sEnv> {
   const work = join('/tmp', `ks-k8s-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const kube = bundleKubectl(process.env.KUBESMITH_E2E_K8S_BUNDLE as string, work);
+  const kube = bundleKubectl(tarball, work);
   const env = await setupApplyEnv(hosts, {
+    kubeTarball: tarball,
     inventory: (group) => {
       const more = extra(group);
       return {
