@@ -1,0 +1,87 @@
+// One JavaScript file from src/cli/main.ts and every runtime dependency, with esbuild.
+//
+// - ESM for `kubesmith.mjs` (Node >= 20 runs it directly), CommonJS for the single executable
+//   (Node 20's SEA runs one CommonJS script and can load no module from disk).
+// - CommonJS dependencies (ssh2, handlebars, pino) call require() for Node built-ins; an ESM bundle
+//   has no require, so the banner makes one with createRequire.
+// - ssh2 tries, each inside try/catch, its optional native addon (sshcrypto.node, built by its
+//   install script) and the cpu-features package (native too). A single file cannot carry native
+//   code, so both resolve to a module that throws MODULE_NOT_FOUND: ssh2 takes its pure-JavaScript
+//   path on every machine, whatever node_modules happen to lie around the artifact. kubesmith
+//   pins AES-GCM first (src/deploy/ssh/dial.ts), which runs in Node's OpenSSL either way. Any
+//   other native or optional require fails the build, so a new one cannot vanish silently.
+// - The output is deterministic: no timestamps, paths relative to the repository.
+import { builtinModules } from 'node:module';
+import * as esbuild from 'esbuild';
+
+/** Optional native requires the bundle leaves out, with the only file allowed to make each. */
+const ABSENT = new Map([
+  ['cpu-features', 'node_modules/ssh2/lib/protocol/constants.js'],
+  ['./crypto/build/Release/sshcrypto.node', 'node_modules/ssh2/lib/protocol/crypto.js'],
+]);
+
+/** esbuild plugin: the ABSENT requires become a module that throws; any other .node fails the build. */
+function leaveOutNative(root) {
+  return {
+    name: 'kubesmith-leave-out-native',
+    setup(build) {
+      build.onResolve({ filter: /^cpu-features$|\.node$/ }, (args) => {
+        const importer = args.importer.startsWith(root) ? args.importer.slice(root.length + 1) : args.importer;
+        if (ABSENT.get(args.path) !== importer) {
+          return { errors: [{ text: `${importer} requires native module ${args.path}: a single-file bundle cannot carry it; decide how kubesmith does without it (scripts/dist/bundle.mjs ABSENT)` }] };
+        }
+        return { path: args.path, namespace: 'kubesmith-absent' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'kubesmith-absent' }, (args) => ({
+        loader: 'js',
+        contents: `throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${args.path}' (left out of the kubesmith bundle: optional native code)`)}), { code: 'MODULE_NOT_FOUND' });\n`,
+      }));
+    },
+  };
+}
+
+/**
+ * Bundles kubesmith. `build` goes into the code as KUBESMITH_BUILD (src/state/assets.ts).
+ * Returns the file's bytes and esbuild's metafile (which inputs went in, for the licenses).
+ */
+export async function bundle(root, build) {
+  const sea = build.layout === 'sea';
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: ['src/cli/main.ts'],
+    bundle: true,
+    write: false,
+    outfile: sea ? 'kubesmith.cjs' : 'kubesmith.mjs',
+    platform: 'node',
+    target: 'node20',
+    format: sea ? 'cjs' : 'esm',
+    charset: 'utf8',
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+    define: {
+      KUBESMITH_BUILD: JSON.stringify(build),
+      // The executable is the code's file: assets.ts then finds units/ etc. beside it.
+      ...(sea ? { 'import.meta.url': '__kubesmithSelfUrl' } : {}),
+    },
+    banner: {
+      js: sea
+        ? "const __kubesmithSelfUrl = require('node:url').pathToFileURL(process.execPath).href;"
+        : "import { createRequire as __kubesmithCreateRequire } from 'node:module';\nconst require = __kubesmithCreateRequire(import.meta.url);",
+    },
+    plugins: [leaveOutNative(root)],
+  });
+  const [out] = result.outputFiles;
+  checkExternals(result.metafile);
+  return { code: Buffer.from(out.contents), metafile: result.metafile };
+}
+
+/** Everything left outside the bundle must be a Node built-in: the bastion has no node_modules. */
+function checkExternals(metafile) {
+  const builtin = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  const outside = Object.values(metafile.outputs)
+    .flatMap((o) => o.imports)
+    .filter((i) => i.external && !builtin.has(i.path))
+    .map((i) => i.path);
+  if (outside.length > 0) throw new Error(`bundle: imports left outside the bundle that are not Node built-ins: ${[...new Set(outside)].join(', ')}`);
+}
