@@ -20,6 +20,27 @@ const ABSENT = new Map([
   ['./crypto/build/Release/sshcrypto.node', 'node_modules/ssh2/lib/protocol/crypto.js'],
 ]);
 
+/**
+ * What CommonJS dependencies expect of their scope. ssh2's agent.js computes a path from
+ * __dirname when it loads (a Windows helper it never runs here): without one, every command that
+ * loads ssh2 failed with "__dirname is not defined" (found by test/hosts/offline-bastion.test.ts).
+ * They name the bundle's own file and directory, which is all they can mean in one file. `var`
+ * in the executable: Node's SEA may pass these in as its script's parameters.
+ */
+const ESM_BANNER = [
+  "import { createRequire as __kubesmithCreateRequire } from 'node:module';",
+  "import { dirname as __kubesmithDirname } from 'node:path';",
+  "import { fileURLToPath as __kubesmithFileURLToPath } from 'node:url';",
+  'const require = __kubesmithCreateRequire(import.meta.url);',
+  'const __filename = __kubesmithFileURLToPath(import.meta.url);',
+  'const __dirname = __kubesmithDirname(__filename);',
+].join('\n');
+const SEA_BANNER = [
+  "var __kubesmithSelfUrl = require('node:url').pathToFileURL(process.execPath).href;",
+  'var __filename = process.execPath;',
+  "var __dirname = require('node:path').dirname(process.execPath);",
+].join('\n');
+
 /** esbuild plugin: the ABSENT requires become a module that throws; any other .node fails the build. */
 function leaveOutNative(root) {
   return {
@@ -64,11 +85,7 @@ export async function bundle(root, build) {
       // The executable is the code's file: assets.ts then finds units/ etc. beside it.
       ...(sea ? { 'import.meta.url': '__kubesmithSelfUrl' } : {}),
     },
-    banner: {
-      js: sea
-        ? "const __kubesmithSelfUrl = require('node:url').pathToFileURL(process.execPath).href;"
-        : "import { createRequire as __kubesmithCreateRequire } from 'node:module';\nconst require = __kubesmithCreateRequire(import.meta.url);",
-    },
+    banner: { js: sea ? SEA_BANNER : ESM_BANNER },
     plugins: [leaveOutNative(root)],
   });
   const [out] = result.outputFiles;

@@ -5,9 +5,9 @@
  * `version --json`, and never loads ssh2's optional native code. The single executable is slow to
  * build (a 100 MB copy of Node); it is built and run by test/hosts/offline-bastion.test.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,21 @@ describe('npm run dist', () => {
     expect(run('validate', '-i', join(app, 'inventory.example.yaml'))).toMatch(/OK: cluster demo/);
     run('render', '-i', join(app, 'inventory.example.yaml'), '--out', join(work, 'rendered'));
     expect(readFileSync(join(work, 'rendered', 'PLAN.md'), 'utf8')).toContain('etcd.service');
+  });
+
+  it('loads its SSH code (ssh2, CommonJS inside the ESM bundle): a refused connection is a failure, not a bug', () => {
+    // Loopback addresses and a closed port: every connection is refused at once, after ssh2 has
+    // loaded and dialled. The bundle once failed here with "__dirname is not defined" (exit 70).
+    const key = join(work, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const inv = readFileSync(join(app, 'inventory.example.yaml'), 'utf8')
+      .replace(/192\.168\.80\./g, '127.0.80.')
+      .replace('  # port: 22', `  port: 1\n  identityFile: ${key}\n  hostKeyPolicy: accept-new\n  knownHostsFile: ${join(work, 'known_hosts')}`);
+    writeFileSync(join(work, 'loopback.yaml'), inv);
+    const r = spawnSync(join(app, 'kubesmith.mjs'), ['status', '-i', join(work, 'loopback.yaml')], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+    expect(r.stderr + r.stdout).toMatch(/etcd master01: root@127\.0\.80\.10:1: cannot connect: ECONNREFUSED/);
+    expect(r.stderr).not.toContain('bug in kubesmith');
+    expect(r.status).toBe(1);
   });
 
   it('leaves ssh2\'s optional native code out (a module that throws), and imports nothing but Node built-ins', () => {
