@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run dist`: the release artifacts of kubesmith for an offline (air-gapped) bastion, in
 // dist-release/ (or --out DIR):
-//   kubesmith-<version>.tar.gz             kubesmith.mjs (one file, runs on Node >= 20) + assets
+//   kubesmith-<version>.tar.gz             kubesmith.cjs (one file, runs on Node >= 20) + assets
 //   kubesmith-<version>-linux-<arch>.tar.gz  the same as a Node single executable (no Node needed)
 //   SHA256SUMS                             both tarballs, for `sha256sum -c`
 // Each tarball holds kubesmith-<...>/ with the program, units/, manifests/, pki/,
@@ -53,7 +53,7 @@ async function artifact(pkg, id, stage, layout) {
     mkdirSync(dir, { recursive: true });
     await buildSea(built.code, join(dir, 'kubesmith'));
   } else {
-    put(dir, 'kubesmith.mjs', built.code, true);
+    put(dir, 'kubesmith.cjs', built.code, true);
   }
   // What ships beside the program: package.json "files" (less dist/, now bundled) and the README.
   for (const entry of [...pkg.files.filter((f) => f !== 'dist'), 'README.md']) {
@@ -65,7 +65,7 @@ async function artifact(pkg, id, stage, layout) {
   put(dir, 'SHA256SUMS', sha256sums(dir, filesUnder(dir)));
   const file = `${name}.tar.gz`;
   const size = tarGz(stage, name, join(OUT, file), id.epoch);
-  process.stdout.write(`${file}: ${(size / 1e6).toFixed(2)} MB (${name}/${layout === 'sea' ? 'kubesmith' : 'kubesmith.mjs'} ${(built.code.length / 1e6).toFixed(2)} MB of JavaScript)\n`);
+  process.stdout.write(`${file}: ${(size / 1e6).toFixed(2)} MB (${name}/${layout === 'sea' ? 'kubesmith' : 'kubesmith.cjs'} ${(built.code.length / 1e6).toFixed(2)} MB of JavaScript)\n`);
   return file;
 }
 

@@ -1,9 +1,12 @@
 // One JavaScript file from src/cli/main.ts and every runtime dependency, with esbuild.
 //
-// - ESM for `kubesmith.mjs` (Node >= 20 runs it directly), CommonJS for the single executable
-//   (Node 20's SEA runs one CommonJS script and can load no module from disk).
-// - CommonJS dependencies (ssh2, handlebars, pino) call require() for Node built-ins; an ESM bundle
-//   has no require, so the banner makes one with createRequire.
+// - CommonJS, for both artifacts: `kubesmith.cjs` (Node >= 20 runs it directly) and the single
+//   executable (Node 20's SEA runs one CommonJS script and can load no module from disk). An ESM
+//   bundle (.mjs) worked too but started 3-10 % slower than the npm layout, the CommonJS one as
+//   fast or faster (bench/dist-startup, README): Node 20's ES module loader costs more than its
+//   CommonJS loader for one large file.
+// - src/ is ESM and uses import.meta.url (src/state/assets.ts): defined here as the URL of the
+//   file that holds the code, the bundle itself or, in the executable, the executable.
 // - ssh2 tries, each inside try/catch, its optional native addon (sshcrypto.node, built by its
 //   install script) and the cpu-features package (native too). A single file cannot carry native
 //   code, so both resolve to a module that throws MODULE_NOT_FOUND: ssh2 takes its pure-JavaScript
@@ -21,24 +24,19 @@ const ABSENT = new Map([
 ]);
 
 /**
- * What CommonJS dependencies expect of their scope. ssh2's agent.js computes a path from
- * __dirname when it loads (a Windows helper it never runs here): without one, every command that
- * loads ssh2 failed with "__dirname is not defined" (found by test/hosts/offline-bastion.test.ts).
- * They name the bundle's own file and directory, which is all they can mean in one file. `var`
- * in the executable: Node's SEA may pass these in as its script's parameters.
+ * The bundle's own URL, for import.meta.url. The executable also defines __filename and
+ * __dirname: Node 20's SEA runs its script without them, and ssh2's agent.js reads __dirname when
+ * it loads (a Windows helper it never runs here); without it every command that loads ssh2
+ * failed with "__dirname is not defined" (found by test/hosts/offline-bastion.test.ts).
+ * "use strict" first: src/ is ES modules (always strict), and esbuild's own directive comes after
+ * the banner, where it would be an ordinary string and the whole file sloppy.
  */
-const ESM_BANNER = [
-  "import { createRequire as __kubesmithCreateRequire } from 'node:module';",
-  "import { dirname as __kubesmithDirname } from 'node:path';",
-  "import { fileURLToPath as __kubesmithFileURLToPath } from 'node:url';",
-  'const require = __kubesmithCreateRequire(import.meta.url);',
-  'const __filename = __kubesmithFileURLToPath(import.meta.url);',
-  'const __dirname = __kubesmithDirname(__filename);',
-].join('\n');
+const FILE_BANNER = ['"use strict";', "var __kubesmithSelfUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n');
 const SEA_BANNER = [
-  "var __kubesmithSelfUrl = require('node:url').pathToFileURL(process.execPath).href;",
+  '"use strict";',
   'var __filename = process.execPath;',
   "var __dirname = require('node:path').dirname(process.execPath);",
+  "var __kubesmithSelfUrl = require('node:url').pathToFileURL(process.execPath).href;",
 ].join('\n');
 
 /** esbuild plugin: the ABSENT requires become a module that throws; any other .node fails the build. */
@@ -72,20 +70,20 @@ export async function bundle(root, build) {
     entryPoints: ['src/cli/main.ts'],
     bundle: true,
     write: false,
-    outfile: sea ? 'kubesmith.cjs' : 'kubesmith.mjs',
+    outfile: 'kubesmith.cjs',
     platform: 'node',
     target: 'node20',
-    format: sea ? 'cjs' : 'esm',
+    format: 'cjs',
     charset: 'utf8',
     legalComments: 'eof',
     metafile: true,
     logLevel: 'warning',
     define: {
       KUBESMITH_BUILD: JSON.stringify(build),
-      // The executable is the code's file: assets.ts then finds units/ etc. beside it.
-      ...(sea ? { 'import.meta.url': '__kubesmithSelfUrl' } : {}),
+      // assets.ts then finds units/ etc. beside the file that holds the code.
+      'import.meta.url': '__kubesmithSelfUrl',
     },
-    banner: { js: sea ? SEA_BANNER : ESM_BANNER },
+    banner: { js: sea ? SEA_BANNER : FILE_BANNER },
     plugins: [leaveOutNative(root)],
   });
   const [out] = result.outputFiles;

@@ -5,7 +5,7 @@
  * - npm or tsc (`<root>/dist/state/assets.js`) and the tests (`<root>/src/state/assets.ts`): the
  *   package root is two directories up from this module.
  * - the release artifact (`npm run dist`, scripts/dist/): all code is bundled into one file
- *   (`<root>/kubesmith.mjs`, or the single executable `<root>/kubesmith`) that sits in the root
+ *   (`<root>/kubesmith.cjs`, or the single executable `<root>/kubesmith`) that sits in the root
  *   beside those files. The bundler defines KUBESMITH_BUILD, and for the executable it points
  *   import.meta.url at the executable itself, so "the directory of the running code" is the root.
  */
@@ -20,7 +20,7 @@ export interface BuildInfo {
   readonly node: string;
   /** The git commit the artifact was built from ("unknown" outside a git checkout). */
   readonly commit: string;
-  /** `bundle`: kubesmith.mjs run by an installed Node; `sea`: a Node single executable application. */
+  /** `bundle`: kubesmith.cjs run by an installed Node; `sea`: a Node single executable application. */
   readonly layout: 'bundle' | 'sea';
 }
 

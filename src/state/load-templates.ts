@@ -17,7 +17,7 @@ export function loadTemplates(root: string = assetRoot()): TemplateSources {
       out.set(name, readFileSync(join(root, name), 'utf8'));
     } catch (err) {
       throw new StateError(`${join(root, name)}: cannot read template`, {
-        hint: 'the units/ and manifests/ directories ship with kubesmith, beside dist/ (npm) or beside kubesmith.mjs (release artifact): reinstall or unpack the artifact again',
+        hint: 'the units/ and manifests/ directories ship with kubesmith, beside dist/ (npm) or beside kubesmith.cjs (release artifact): reinstall or unpack the artifact again',
         cause: err,
       });
     }

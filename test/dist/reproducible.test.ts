@@ -1,6 +1,6 @@
 /**
  * `npm run dist` (scripts/dist/): two builds of the same tree give byte-identical artifacts, and the
- * artifact alone runs: unpacked where no node_modules exist, kubesmith.mjs validates the example
+ * artifact alone runs: unpacked where no node_modules exist, kubesmith.cjs validates the example
  * and renders it (templates and catalogue found beside the bundle), says what it is in
  * `version --json`, and never loads ssh2's optional native code. The single executable is slow to
  * build (a 100 MB copy of Node); it is built and run by test/hosts/offline-bastion.test.ts.
@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,9 +48,9 @@ describe('npm run dist', () => {
       const [mode, owner, , day, time, name] = l.split(/\s+/);
       expect(owner, name).toBe('0/0');
       expect(`${day} ${time}`, name).toBe(when);
-      expect(mode, name).toBe(name?.endsWith('/') || name?.endsWith('/kubesmith.mjs') ? (name.endsWith('/') ? 'drwxr-xr-x' : '-rwxr-xr-x') : '-rw-r--r--');
+      expect(mode, name).toBe(name?.endsWith('/') || name?.endsWith('/kubesmith.cjs') ? (name.endsWith('/') ? 'drwxr-xr-x' : '-rwxr-xr-x') : '-rw-r--r--');
     }
-    for (const f of ['kubesmith.mjs', 'units/etcd.service.hbs', 'manifests/kubeconfig.yaml.hbs', 'pki/profiles.yaml', 'THIRD-PARTY-LICENSES.txt', 'inventory.example.yaml']) {
+    for (const f of ['kubesmith.cjs', 'units/etcd.service.hbs', 'manifests/kubeconfig.yaml.hbs', 'pki/profiles.yaml', 'THIRD-PARTY-LICENSES.txt', 'inventory.example.yaml']) {
       expect(existsSync(join(app, f)), f).toBe(true);
     }
     const licenses = readFileSync(join(app, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
@@ -57,7 +58,7 @@ describe('npm run dist', () => {
   });
 
   it('runs from where it was unpacked, with no node_modules, and says what it is', () => {
-    const run = (...a: string[]): string => execFileSync(join(app, 'kubesmith.mjs'), a, { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+    const run = (...a: string[]): string => execFileSync(join(app, 'kubesmith.cjs'), a, { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
     expect(existsSync(join(work, 'node_modules'))).toBe(false);
     const info = JSON.parse(run('version', '--json')) as { version: string; build: { layout: string; commit: string }; kubernetes: { minors: string[] } };
     expect(info.version).toBe(first.version);
@@ -69,7 +70,7 @@ describe('npm run dist', () => {
     expect(readFileSync(join(work, 'rendered', 'PLAN.md'), 'utf8')).toContain('etcd.service');
   });
 
-  it('loads its SSH code (ssh2, CommonJS inside the ESM bundle): a refused connection is a failure, not a bug', () => {
+  it('loads its SSH code (ssh2): a refused connection is a failure, not a bug', () => {
     // Loopback addresses and a closed port: every connection is refused at once, after ssh2 has
     // loaded and dialled. The bundle once failed here with "__dirname is not defined" (exit 70).
     const key = join(work, 'id_ed25519');
@@ -78,17 +79,19 @@ describe('npm run dist', () => {
       .replace(/192\.168\.80\./g, '127.0.80.')
       .replace('  # port: 22', `  port: 1\n  identityFile: ${key}\n  hostKeyPolicy: accept-new\n  knownHostsFile: ${join(work, 'known_hosts')}`);
     writeFileSync(join(work, 'loopback.yaml'), inv);
-    const r = spawnSync(join(app, 'kubesmith.mjs'), ['status', '-i', join(work, 'loopback.yaml')], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+    const r = spawnSync(join(app, 'kubesmith.cjs'), ['status', '-i', join(work, 'loopback.yaml')], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
     expect(r.stderr + r.stdout).toMatch(/etcd master01: root@127\.0\.80\.10:1: cannot connect: ECONNREFUSED/);
     expect(r.stderr).not.toContain('bug in kubesmith');
     expect(r.status).toBe(1);
   });
 
-  it('leaves ssh2\'s optional native code out (a module that throws), and imports nothing but Node built-ins', () => {
-    const code = readFileSync(join(app, 'kubesmith.mjs'), 'utf8');
+  it('leaves ssh2\'s optional native code out (a module that throws), and requires nothing but Node built-ins', () => {
+    const code = readFileSync(join(app, 'kubesmith.cjs'), 'utf8');
     expect(code).toContain("Cannot find module 'cpu-features' (left out of the kubesmith bundle");
     expect(code).toContain("Cannot find module './crypto/build/Release/sshcrypto.node' (left out of the kubesmith bundle");
-    const imports = [...code.matchAll(/^import .* from ["']([^"']+)["'];?$/gm)].map((m) => m[1]);
-    expect(imports.filter((m) => !m?.startsWith('node:') && !['crypto', 'fs', 'path', 'os', 'url', 'util', 'stream', 'events', 'module'].includes(m ?? ''))).toEqual([]);
+    const builtin = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const required = [...code.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1] ?? '');
+    expect(required.length).toBeGreaterThan(10);
+    expect([...new Set(required.filter((m) => !builtin.has(m)))]).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
  * - it boots from the machine's root like every test host, but without what would make "no npm,
  *   no node_modules" untrue: npm, npx, corepack and /usr/lib/node_modules, the kubesmith
  *   checkouts under /work, npm's cache and the test-only etcd are whiteouts in its overlay
- *   (test-hosts-hide.ts). Node itself stays (/usr/bin/node, the machine's Node 20): kubesmith.mjs
+ *   (test-hosts-hide.ts). Node itself stays (/usr/bin/node, the machine's Node 20): kubesmith.cjs
  *   needs a Node; the single executable is run after /usr/bin/node is made unusable too.
  * - its default route is deleted after boot: it reaches the other test hosts on their link and
  *   nothing else.

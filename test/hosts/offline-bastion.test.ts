@@ -5,7 +5,7 @@
  * render and apply against three other test hosts: real sshd, systemd and etcd (Debian's, in
  * release layout; the Kubernetes binaries are the apply tests' stubs, test-bundle.ts). Then the
  * single executable does the same with /usr/bin/node made unusable, and renders byte for byte
- * what kubesmith.mjs rendered.
+ * what kubesmith.cjs rendered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canBootHosts } from '../support/test-hosts.js';
@@ -66,11 +66,11 @@ describe.skipIf(!can.ok)('kubesmith from its release artifact on an air-gapped b
     );
   });
 
-  it('kubesmith.mjs: checksums, version, validate, bundle check, pki generate, render, apply; etcd 3/3 healthy', async () => {
+  it('kubesmith.cjs: checksums, version, validate, bundle check, pki generate, render, apply; etcd 3/3 healthy', async () => {
     const v = env.dist.version;
     const unpack = await env.sh(`sha256sum -c SHA256SUMS && tar -xzf kubesmith-${v}.tar.gz && cd kubesmith-${v} && sha256sum -c --quiet SHA256SUMS`);
     expect(unpack.code, unpack.stdout + unpack.stderr).toBe(0);
-    const k = `${OFFLINE}/kubesmith-${v}/kubesmith.mjs`;
+    const k = `${OFFLINE}/kubesmith-${v}/kubesmith.cjs`;
     const info = await kubesmith(k, 'version --json');
     expect(JSON.parse(info.out)).toMatchObject({ version: v, build: { layout: 'bundle' } });
     expect((await kubesmith(k, 'validate -i inventory.yaml')).out).toMatch(/OK: cluster airgap/);

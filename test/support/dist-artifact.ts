@@ -12,7 +12,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export interface DistBuild {
   readonly outDir: string;
   readonly version: string;
-  /** kubesmith-<version>.tar.gz (kubesmith.mjs + assets). */
+  /** kubesmith-<version>.tar.gz (kubesmith.cjs + assets). */
   readonly tarball: string;
   /** kubesmith-<version>-linux-<arch>.tar.gz (the single executable), when built. */
   readonly seaTarball?: string;
