@@ -19,14 +19,16 @@ export async function buildSea(cjsCode, outFile, node = process.execPath) {
   const work = mkdtempSync(join(tmpdir(), 'kubesmith-sea-'));
   try {
     writeFileSync(join(work, 'kubesmith.cjs'), cjsCode);
-    const config = { main: join(work, 'kubesmith.cjs'), output: join(work, 'sea-prep.blob'), disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
+    // Relative paths, run from `work`: the blob records the main script's path as given, and a
+    // temporary directory's random name in it made every build's executable differ.
+    const config = { main: 'kubesmith.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
     writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config));
-    execFileSync(node, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: 'pipe' });
+    execFileSync(node, ['--experimental-sea-config', 'sea-config.json'], { cwd: work, stdio: 'pipe' });
     copyFileSync(node, outFile);
     chmodSync(outFile, 0o755);
     // postject warns "Can't find string offset for section name '.note.100'" on Linux: harmless
     // (it names the note it adds; Node finds the blob by the note's name, not the section's).
-    await inject(outFile, 'NODE_SEA_BLOB', readFileSync(config.output), { sentinelFuse: FUSE });
+    await inject(outFile, 'NODE_SEA_BLOB', readFileSync(join(work, config.output)), { sentinelFuse: FUSE });
     chmodSync(outFile, 0o755);
   } finally {
     rmSync(work, { recursive: true, force: true });
