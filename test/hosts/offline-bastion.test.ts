@@ -93,6 +93,8 @@ describe.skipIf(!can.ok)('kubesmith from its release artifact on an air-gapped b
     expect(noNode.stdout.trim()).toBe('no node');
     expect((await env.sh(`tar -xzf kubesmith-${v}-linux-x64.tar.gz && cd kubesmith-${v}-linux-x64 && sha256sum -c --quiet SHA256SUMS`)).code).toBe(0);
     const s = `${OFFLINE}/kubesmith-${v}-linux-x64/kubesmith`;
+    // Nothing of the build machine's temporary paths in it (they once made every build differ).
+    expect((await env.sh(`grep -ac kubesmith-sea- ${s}`)).stdout.trim()).toBe('0');
     expect(JSON.parse((await kubesmith(s, 'version --json')).out)).toMatchObject({ version: v, build: { layout: 'sea' } });
     expect((await kubesmith(s, 'validate -i inventory.yaml')).out).toMatch(/OK: cluster airgap/);
     const pki = await kubesmith(s, 'pki generate -i inventory.yaml');
