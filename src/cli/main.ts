@@ -50,18 +50,30 @@ for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.std
   });
 }
 
-const code = await runCli(process.argv.slice(2), {
+// No top-level await: the Node single executable of the release build runs CommonJS only
+// (Node 20's SEA), and top-level await has no CommonJS form (scripts/dist/sea.mjs). What a
+// top-level await gave for free is kept: a process whose event loop ran dry before the command
+// finished is a bug (Node said "unsettled top-level await", exit 13), never a silent exit 0.
+let finished = false;
+process.on('exit', () => {
+  if (finished || process.exitCode !== undefined) return;
+  process.stderr.write('error: kubesmith stopped before its command finished (nothing left to wait for)\nthis is a bug in kubesmith; please report it\n');
+  process.exitCode = 70;
+});
+void runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
+}).then((code) => {
+  finished = true;
+  // After a stop, work the command left behind (a key still generating in the thread pool, a timer)
+  // must not run on: nothing may complete, let alone save, after the run was stopped. Every save is
+  // synchronous, so none is half-done here; stdout/stderr writes are synchronous on Linux for files,
+  // pipes and terminals, so ending now loses no output.
+  const sig = signalOf(abortReason(controller.signal));
+  if (sig !== undefined) endBy(sig);
+  if (controller.signal.aborted) process.exit(code);
+  process.exitCode = code;
 });
-// After a stop, work the command left behind (a key still generating in the thread pool, a timer)
-// must not run on: nothing may complete, let alone save, after the run was stopped. Every save is
-// synchronous, so none is half-done here; stdout/stderr writes are synchronous on Linux for files,
-// pipes and terminals, so ending now loses no output.
-const sig = signalOf(abortReason(controller.signal));
-if (sig !== undefined) endBy(sig);
-if (controller.signal.aborted) process.exit(code);
-process.exitCode = code;

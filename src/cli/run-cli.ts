@@ -11,7 +11,8 @@ import { abortReason, isQuiet, untilAborted } from './abort.js';
 import { formatError } from './format-error.js';
 import { parseOptions } from './parse-options.js';
 import { resolveCommand } from './resolve-command.js';
-import { VERSION } from './version.js';
+import { NODE_RANGE, VERSION } from './version.js';
+import { BUILD } from '../state/assets.js';
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean };
@@ -40,8 +41,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (argv[0] === '--version' || argv[0] === 'version') {
       // --json: the supported component ranges too (loaded only then: it reads the version tables).
-      if (argv.includes('--json')) out(JSON.stringify((await import('./version-info.js')).versionInfo(VERSION), null, 2));
-      else out(VERSION);
+      if (argv.includes('--json')) {
+        const { versionInfo } = await import('./version-info.js');
+        out(JSON.stringify(versionInfo({ version: VERSION, node: NODE_RANGE, build: BUILD }), null, 2));
+      } else out(VERSION);
       return 0;
     }
     const resolved = resolveCommand(argv, COMMANDS, VERSION);

@@ -39,7 +39,7 @@ export interface ExpectedBundleFile {
  * - CNI plugins: `<file>.sha256` and `<file>.sha512` (https://github.com/containernetworking/plugins/releases)
  * - images: not release artifacts; `ctr images export` output listed in SHA256SUMS (README, "The offline bundle").
  */
-const CHECKSUM_FILES: Readonly<Record<BundleComponent, readonly string[]>> = {
+export const CHECKSUM_FILES: Readonly<Record<BundleComponent, readonly string[]>> = {
   kubernetes: ['<file>.sha512', '<file>.sha256'],
   etcd: ['SHA256SUMS'],
   containerd: ['<file>.sha256sum'],

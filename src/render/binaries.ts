@@ -71,6 +71,21 @@ const CONTAINERD_TARBALL = 'containerd-*-linux-amd64.tar.gz';
 const CNI_TARBALL = 'cni-plugins-linux-amd64-*.tgz';
 /** runc ships as a bare executable; member equal to bundleFile means "the file itself". */
 const RUNC_FILE = 'runc.amd64';
+/** etcd's release directory and tarball stem for a version ("v3.6.11"). */
+const etcdRelease = (version: string): string => `etcd-${version}-linux-amd64`;
+
+/**
+ * The release files the hosts' binaries come from, named as upstream publishes them ("*": any
+ * version, one file must match; the etcd name carries the inventory's etcdVersion). For
+ * `version --json`, so an operator can fetch them before knowing the inventory.
+ */
+export const RELEASE_FILES = {
+  kubernetes: K8S_TARBALL,
+  etcd: `${etcdRelease('<etcdVersion>')}.tar.gz`,
+  containerd: CONTAINERD_TARBALL,
+  runc: RUNC_FILE,
+  'cni-plugins': CNI_TARBALL,
+} as const;
 /** The CNI plugins flannel's delegate chain and containerd's CRI use (flannel's own plugin comes from its DaemonSet). */
 const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
 
@@ -83,7 +98,7 @@ export function binariesForHost(inv: Inventory, host: InventoryHost, layout: Rem
     void out.push({ source: { bundleFile: K8S_TARBALL, member: `kubernetes/server/bin/${name}`, version }, path: `${layout.k8sBin}/${name}`, restarts: unit ? [unit] : [] });
   if (roles.has('etcd')) {
     const v = inv.cluster.etcdVersion;
-    const dir = `etcd-${v}-linux-amd64`;
+    const dir = etcdRelease(v);
     out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcd`, version: v }, path: `${layout.etcdBin}/etcd`, restarts: ['etcd.service'] });
     out.push({ source: { bundleFile: `${dir}.tar.gz`, member: `${dir}/etcdctl`, version: v }, path: `${layout.etcdBin}/etcdctl`, restarts: [] });
     // etcdutl: snapshot status/restore left etcdctl in 3.6 (flags-by-version.ts ETCD_RULES.etcdutlInRelease).

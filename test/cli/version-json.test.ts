@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateInventory } from '../../src/inventory/validate.js';
+import { expectedBundleFiles } from '../../src/plan/bundle-expected.js';
 import { runCliCaptured } from '../support/cli-run.js';
 
 const EXAMPLE = new URL('../../inventory.example.yaml', import.meta.url).pathname;
@@ -16,6 +17,9 @@ interface Info {
   kubernetes: { minors: string[] };
   etcd: { minors: string[]; upgradeSourceOnly: string[]; defaults: Record<string, string>; upgradeFloors: Record<string, string> };
   containerd: { default: string; configFormats: { containerd: string; configVersion: number; link: string }[] };
+  node: { required: string; running: string };
+  build: { layout: string; commit?: string };
+  bundle: { files: { component: string; file: string; checksumFiles: string[] }[]; images: string };
 }
 
 function validates(k8s: string, etcd?: string): { ok: boolean; warnings: string[] } {
@@ -56,5 +60,27 @@ describe('kubesmith version --json', () => {
       expect(v.warnings.join(' ')).toMatch(/etcd/i);
     }
     expect(validates('v1.37.2', 'v3.4.30').ok).toBe(false);
+  });
+
+  it('names the Node.js it needs and the layout it runs from (npm here; the release artifact says bundle or sea)', async () => {
+    const info = JSON.parse((await runCliCaptured(['version', '--json'])).out) as Info;
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+    expect(info.node).toEqual({ required: pkg.engines.node, running: process.versions.node });
+    expect(info.build).toEqual({ layout: 'npm' });
+  });
+
+  it('lists the release files of an offline bundle, the same names and checksum files `bundle check` expects', async () => {
+    const info = JSON.parse((await runCliCaptured(['version', '--json'])).out) as Info;
+    expect(info.bundle.files.map((f) => f.component)).toEqual(['kubernetes', 'etcd', 'containerd', 'runc', 'cni-plugins']);
+    const inv = validateInventory(example, 'inventory.yaml', EXAMPLE).inventory;
+    if (!inv) throw new Error('the example inventory does not validate');
+    const listed = new Map(info.bundle.files.map((f) => [f.file.replace('<etcdVersion>', inv.cluster.etcdVersion), f]));
+    const expected = expectedBundleFiles(inv).filter((e) => e.component !== 'image');
+    expect(expected.length).toBe(5);
+    for (const e of expected) {
+      const f = listed.get(e.pattern);
+      expect(f, e.pattern).toBeDefined();
+      expect(f?.checksumFiles.map((c) => c.replace(f.file, e.pattern))).toEqual(e.checksumFiles.map((c) => c.replace('<file>', e.pattern)));
+    }
   });
 });

@@ -12,6 +12,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createHostCgroups, joinCgroupsScript } from './test-hosts-cgroups.js';
+import { hidePaths } from './test-hosts-hide.js';
 import { prepareRoot } from './test-hosts-root.js';
 import { type LocalResult, run, runOk, sleep } from './test-hosts-shell.js';
 import { claimSlot, releaseSlot, saveRecord, type Slot } from './test-hosts-slot.js';
@@ -27,6 +28,8 @@ export interface BootOptions {
   readonly withUser?: 'deploy';
   /** @default 60_000 */
   readonly timeoutMs?: number;
+  /** Per host name: machine paths that host must not see (test-hosts-hide.ts). */
+  readonly hide?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One running test host. */
@@ -121,6 +124,7 @@ async function bootGroup(rec: GroupRecord, slot: Slot, names: readonly string[],
     rec.hosts.map(async (h, i) => {
       const ip = peers[i]!.ip;
       for (const sub of ['upper', 'work', 'merged']) mkdirSync(join(h.dir, sub), { recursive: true });
+      await hidePaths(join(h.dir, 'upper'), opts.hide?.[h.name] ?? []);
       await runOk('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=/,upperdir=${h.dir}/upper,workdir=${h.dir}/work`, h.merged]);
       const keys = await prepareRoot({
         root: h.merged, name: h.name, ip, prefixLength: 24, gateway, peers, authorizedKey,
