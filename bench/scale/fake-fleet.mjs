@@ -6,7 +6,8 @@
 // kubesmith would have written for this fleet ({{HOSTS_BLOCK}}).
 //
 // What a connection costs the client besides the network is kept: the host key is checked against
-// the inventory's known_hosts exactly as dial() does (src/deploy/ssh/host-key.ts), with a key blob
+// the inventory's known_hosts exactly as dial() does (src/deploy/ssh/host-key.ts, with the
+// transport's one KnownHostsFiles), with a key blob
 // per host from that file. Not emulated: ssh2's handshake, ciphers and channels (no network), the
 // identity file read per connection.
 //
@@ -24,6 +25,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const DIST = process.env.SIM_DIST ?? join(ROOT, 'dist');
 const { hostKeyCheck } = await import(join(DIST, 'deploy/ssh/host-key.js'));
 const { etcHostsWith } = await import(join(DIST, 'deploy/phases/prepare-hosts.js'));
+// The run's known_hosts reading, shared by its connections as cli/ssh-transport.ts shares it (absent in older builds).
+const { KnownHostsFiles } = await import(join(DIST, 'deploy/ssh/known-hosts-files.js')).catch(() => ({}));
 
 const PLACEHOLDER = /\{\{(W|WIP|NOW|HOSTS_BLOCK)\}\}/g;
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -134,20 +137,23 @@ export function fakeFleet({ fixture, scenario, hosts, digests, knownHostsFile })
     async close() {}
   }
 
-  const transport = () => ({
+  const transport = () => {
+    const knownHosts = KnownHostsFiles ? new KnownHostsFiles() : undefined;
+    return {
     async connect(host, signal) {
       signal?.throwIfAborted();
       const t0 = performance.now();
       const blob = keyBlobs.get(host.address);
       counters.fakeMs += performance.now() - t0;
       // What dial() does before ssh2 connects, and on the key the host presents.
-      const check = hostKeyCheck({ label: host.name, address: host.address, port: host.ssh.port, knownHostsFile: host.ssh.knownHostsFile, policy: host.ssh.hostKeyPolicy });
+      const check = hostKeyCheck({ label: host.name, address: host.address, port: host.ssh.port, knownHostsFile: host.ssh.knownHostsFile, policy: host.ssh.hostKeyPolicy }, knownHosts);
       if (blob === undefined || !check.verify(blob)) throw check.failure() ?? new Error(`fake fleet: ${host.name}: no host key`);
       counters.connects += 1;
       return new FakeConnection(host);
     },
     lock: async () => ({ release: async () => undefined }),
-  });
+    };
+  };
   return { transport, stats: () => ({ misses: [...counters.misses], fakeMs: counters.fakeMs, connects: counters.connects }) };
 }
 
