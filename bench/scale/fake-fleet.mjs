@@ -3,7 +3,8 @@
 // (fixtures/recorded-fleet.json, recorded by record.bench-run.ts). cp1..cp3 replay their own
 // answers; every other host replays the recorded worker's, with its own name and address put in
 // ({{W}}, {{WIP}}), the current clock ({{NOW}}) and, on the converged fleet, the /etc/hosts block
-// kubesmith would have written for this fleet ({{HOSTS_BLOCK}}).
+// kubesmith would have written for this fleet (at {{HOSTS_BLOCK}} in older recordings, whose
+// gather-facts read /etc/hosts whole; in the file's digest in every recording).
 //
 // What a connection costs the client besides the network is kept: the host key is checked against
 // the inventory's known_hosts exactly as dial() does (src/deploy/ssh/host-key.ts, with the
@@ -118,7 +119,7 @@ export function fakeFleet({ fixture, scenario, hosts, digests, knownHostsFile })
         if (rec === undefined) miss(`stat ${p}`);
         if (!rec) continue;
         let sha256 = rec.sha256;
-        if (p === '/etc/hosts' && this.t.etcHosts) sha256 = (this.etcHostsSha ??= createHash('sha256').update(render(this.t.etcHosts, this.vals)).digest('hex'));
+        if (p === '/etc/hosts' && this.t.etcHosts) sha256 = (this.etcHostsSha ??= createHash('sha256').update(this.etcHostsFile()).digest('hex'));
         else if (table?.has(p)) sha256 = table.get(p);
         out.set(p, { ...rec, sha256 });
       }
@@ -135,6 +136,17 @@ export function fakeFleet({ fixture, scenario, hosts, digests, knownHostsFile })
       return Promise.reject(new Error(`fake fleet: ${this.name}: read ${path}: not recorded`));
     }
     async close() {}
+    /**
+     * The host's /etc/hosts: as recorded on a fresh host; on the converged fleet with kubesmith's
+     * block for this fleet at its end (recordings since gather-facts reads the file without the
+     * block hold none; older ones hold the {{HOSTS_BLOCK}} placeholder where it was).
+     */
+    etcHostsFile() {
+      const text = render(this.t.etcHosts, this.vals);
+      if (scenario !== 'applied' || this.t.etcHosts.some((p) => typeof p !== 'string' && p.k === 'HOSTS_BLOCK')) return text;
+      const body = text.replace(/\n+$/, '');
+      return `${body}${body ? '\n' : ''}${block}`;
+    }
   }
 
   const transport = () => {

@@ -16,7 +16,8 @@ const DIST = process.env.SIM_DIST ?? join(ROOT, 'dist');
 const [dir, scenario, mode] = process.argv.slice(2);
 const tty = mode === 'tty';
 const { runApply } = await import(join(DIST, 'cli/commands/apply.js'));
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/recorded-fleet.json', import.meta.url), 'utf8'));
+/** SIM_FIXTURE: the recording SIM_DIST's probes match (a build with other probe scripts needs its own). */
+const fixture = JSON.parse(readFileSync(process.env.SIM_FIXTURE ?? new URL('./fixtures/recorded-fleet.json', import.meta.url), 'utf8'));
 const sim = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8'));
 const digests = scenario === 'applied' ? JSON.parse(readFileSync(join(dir, 'digests.json'), 'utf8')) : undefined;
 const fleet = fakeFleet({ fixture, scenario, hosts: sim.hosts, digests, knownHostsFile: join(dir, 'known_hosts') });

@@ -10,6 +10,9 @@
  *   re-apply), non-interactive (CI) output; and the converged one on a terminal (live host lines).
  * Prints the curve (and a small plot) and saves it to bench/scale/last-sim.txt.
  * BENCH_SIM_N=100,500,1000,2500,5000  BENCH_SIM_RUNS=1 (median of that many)  BENCH_SIM_KEEP=1 keeps the dirs.
+ * Before/after in one session: BENCH_SIM_BASE=<other build's dist>:<the recording its probes match>
+ * measures that build too, interleaved, up to BENCH_SIM_BASE_MAX_N hosts (default 2500; on a
+ * terminal up to BENCH_SIM_BASE_TTY_MAX_N, default 1000: a quadratic build takes very long there).
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -22,11 +25,20 @@ import { hostTestContainerdDir } from '../../test/support/containerd-bin.js';
 import { FIXTURE } from './_fleet.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const MAIN = join(ROOT, 'dist/cli/main.js');
 const PROBE = join(ROOT, 'bench/render/rss-probe.mjs');
 const MEASURE = new URL('./sim-measure.mjs', import.meta.url).pathname;
 const SIZES = (process.env.BENCH_SIM_N ?? '100,500,1000,2500,5000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_SIM_RUNS ?? 1);
+const BASE_MAX_N = Number(process.env.BENCH_SIM_BASE_MAX_N ?? 2500);
+const BASE_TTY_MAX_N = Number(process.env.BENCH_SIM_BASE_TTY_MAX_N ?? 1000);
+
+/** A build to measure and the recording that answers its probes. */
+interface Build {
+  readonly dist: string;
+  readonly fixturePath: string;
+  readonly fixture: Fixture;
+}
+const buildOf = (dist: string, fixturePath: string): Build => ({ dist, fixturePath, fixture: JSON.parse(readFileSync(fixturePath, 'utf8')) as Fixture });
 
 interface Fixture {
   readonly inventory: string;
@@ -82,10 +94,10 @@ function writeSimDir(f: Fixture, n: number, bundleDir: string, keyFile: string):
 }
 
 /** Per host and path, the sha256 the simulated fleet's plan wants (`kubesmith plan --json`), compact. */
-function writeDigests(dir: string): void {
+function writeDigests(b: Build, dir: string): void {
   const out = join(dir, 'plan.json');
   const fd = openSync(out, 'w');
-  const r = spawnSync(process.execPath, [MAIN, 'plan', '-i', 'inventory.yaml', '--json'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(b.dist, 'cli/main.js'), 'plan', '-i', 'inventory.yaml', '--json'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
   closeSync(fd);
   expect(r.status, r.stderr).toBe(0);
   const plan = JSON.parse(readFileSync(out, 'utf8')) as { hosts: { name: string; files: { path: string; sha256?: string }[] }[] };
@@ -100,8 +112,8 @@ function writeDigests(dir: string): void {
 }
 
 /** One unmeasured dry-run on two hosts: the bundle is verified and extracted into the state's cache once, as before any re-apply. */
-function warmBundleCache(dir: string): void {
-  const r = spawnSync(process.execPath, [MEASURE, dir, 'fresh'], { encoding: 'utf8', env: { ...process.env, SIM_LIMIT: 'cp1,node-00001' } });
+function warmBundleCache(b: Build, dir: string): void {
+  const r = spawnSync(process.execPath, [MEASURE, dir, 'fresh'], { encoding: 'utf8', env: { ...envOf(b), SIM_LIMIT: 'cp1,node-00001' } });
   expect(r.status, r.stderr).toBe(0);
 }
 
@@ -117,18 +129,20 @@ function probeOf(stderr: string): { rssMB: number; cpuMs: number } {
   return { rssMB: Number(m?.[1] ?? NaN) / 1024, cpuMs: Number(m?.[2] ?? NaN) / 1000 };
 }
 
-function measurePlan(dir: string): Measured {
+const envOf = (b: Build): NodeJS.ProcessEnv => ({ ...process.env, SIM_DIST: b.dist, SIM_FIXTURE: b.fixturePath });
+
+function measurePlan(b: Build, dir: string): Measured {
   const fd = openSync(join(dir, 'plan.out'), 'w');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', PROBE, MAIN, 'plan', '-i', 'inventory.yaml'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', PROBE, join(b.dist, 'cli/main.js'), 'plan', '-i', 'inventory.yaml'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - t0;
   closeSync(fd);
   expect(r.status, r.stderr).toBe(0);
   return { ms, ...probeOf(r.stderr) };
 }
 
-function measureDryRun(dir: string, scenario: 'fresh' | 'applied', tty: boolean): Measured {
-  const r = spawnSync(process.execPath, ['--import', PROBE, MEASURE, dir, scenario, ...(tty ? ['tty'] : [])], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+function measureDryRun(b: Build, dir: string, scenario: 'fresh' | 'applied', tty: boolean): Measured {
+  const r = spawnSync(process.execPath, ['--import', PROBE, MEASURE, dir, scenario, ...(tty ? ['tty'] : [])], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: envOf(b) });
   expect(r.status, r.stderr).toBe(0);
   const line = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown> & { ms: number; code: number; error?: string; misses: unknown[] };
   expect(line.error, JSON.stringify(line, null, 1)).toBeUndefined();
@@ -140,24 +154,43 @@ function measureDryRun(dir: string, scenario: 'fresh' | 'applied', tty: boolean)
 const median = <T>(xs: readonly T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)] as T;
 const repeat = (f: () => Measured): Measured => median(Array.from({ length: RUNS }, f), (m) => m.ms);
 
+type Row = { n: number; plan: Measured; fresh: Measured; applied: Measured; tty: Measured };
+type BaseRow = { n: number; plan: Measured; fresh: Measured; applied: Measured; tty?: Measured };
+
 it('plan and dry-run over simulated fleets', () => {
   expect(existsSync(FIXTURE), 'no recording: run `sudo node bench/scale/run.mjs --record` first').toBe(true);
-  const f = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Fixture;
+  const cur = buildOf(join(ROOT, 'dist'), FIXTURE);
+  const baseSpec = process.env.BENCH_SIM_BASE?.split(':');
+  const base = baseSpec ? buildOf(baseSpec[0] ?? '', baseSpec[1] ?? '') : undefined;
+  const f = cur.fixture;
   const work = mkdtempSync(join(tmpdir(), 'kubesmith-scale-bundle-'));
   const bundle = buildTestBundle(join(work, 'bundle'), { containerdDir: hostTestContainerdDir() });
   const keyFile = join(work, 'id_ed25519');
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
-  const rows: { n: number; plan: Measured; fresh: Measured; applied: Measured; tty: Measured }[] = [];
+  const rows: Row[] = [];
+  const baseRows: BaseRow[] = [];
   const dirs: string[] = [];
+  const prepare = (b: Build, n: number): string => {
+    const dir = writeSimDir(b.fixture, n, bundle.dir, keyFile);
+    dirs.push(dir);
+    writeDigests(b, dir);
+    warmBundleCache(b, dir);
+    return dir;
+  };
   try {
     for (const n of SIZES) {
-      const dir = writeSimDir(f, n, bundle.dir, keyFile);
-      dirs.push(dir);
-      writeDigests(dir);
-      warmBundleCache(dir);
-      const row = { n, plan: repeat(() => measurePlan(dir)), fresh: repeat(() => measureDryRun(dir, 'fresh', false)), applied: repeat(() => measureDryRun(dir, 'applied', false)), tty: repeat(() => measureDryRun(dir, 'applied', true)) };
-      rows.push(row);
-      console.log(`n=${n}: ${JSON.stringify({ plan: row.plan, fresh: { ...row.fresh, extra: undefined }, applied: { ...row.applied, extra: undefined }, tty: { ...row.tty, extra: undefined } })}`);
+      const dir = prepare(cur, n);
+      const withBase = base !== undefined && n <= BASE_MAX_N;
+      const bdir = withBase ? prepare(base, n) : '';
+      // Interleaved, so that the machine's load falls on both builds alike.
+      const pair = (m: (b: Build, d: string) => Measured, baseToo = withBase): [Measured, Measured | undefined] => [repeat(() => m(cur, dir)), base && baseToo ? repeat(() => m(base, bdir)) : undefined];
+      const [plan, bplan] = pair(measurePlan);
+      const [fresh, bfresh] = pair((b, d) => measureDryRun(b, d, 'fresh', false));
+      const [applied, bapplied] = pair((b, d) => measureDryRun(b, d, 'applied', false));
+      const [tty, btty] = pair((b, d) => measureDryRun(b, d, 'applied', true), withBase && n <= BASE_TTY_MAX_N);
+      rows.push({ n, plan, fresh, applied, tty });
+      if (bplan && bfresh && bapplied) baseRows.push({ n, plan: bplan, fresh: bfresh, applied: bapplied, ...(btty ? { tty: btty } : {}) });
+      console.log(`n=${n}: ${JSON.stringify({ plan, fresh: { ...fresh, extra: undefined }, applied: { ...applied, extra: undefined }, tty: { ...tty, extra: undefined } })}`);
     }
   } finally {
     if (process.env.BENCH_SIM_KEEP) console.log(`kept ${[work, ...dirs].join(' ')}`);
@@ -180,6 +213,20 @@ it('plan and dry-run over simulated fleets', () => {
     ...growth(rows),
     'targets at 5,000 hosts: < 10 s and < 500 MB',
   ];
+  if (baseRows.length > 0) {
+    const ba = (b: Measured | undefined, a: Measured, f: (m: Measured) => string): string => `${b ? f(b) : '-'} -> ${f(a)}`;
+    const cpu = (m: Measured): string => (m.cpuMs / 1000).toFixed(2);
+    lines.push(
+      '',
+      `before (${base?.dist}) -> after (this build), same session, interleaved:`,
+      '| hosts | plan s | dry-run fresh s | dry-run converged s | converged cpu s | converged MB | on a terminal s |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...baseRows.map((b) => {
+        const a = rows.find((r) => r.n === b.n) as Row;
+        return `| ${b.n} | ${ba(b.plan, a.plan, s)} | ${ba(b.fresh, a.fresh, s)} | ${ba(b.applied, a.applied, s)} | ${ba(b.applied, a.applied, cpu)} | ${ba(b.applied, a.applied, mb)} | ${ba(b.tty, a.tty, s)} |`;
+      }),
+    );
+  }
   const unanswered = rows.flatMap((r) => [...(x(r.fresh, 'misses') as [string, number][]), ...(x(r.applied, 'misses') as [string, number][])]);
   const changed = rows.flatMap((r) => x(r.applied, 'changedKinds') as [string, number][]);
   if (changed.length > 0) lines.push(`would change on the converged fleet (recorded too: nspawn hosts cannot load ip_vs): ${[...new Map(changed).entries()].map(([k, c]) => `${k} x${c}`).join('; ')}`);

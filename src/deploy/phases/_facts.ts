@@ -5,6 +5,7 @@
 import type { HostFacts } from '../phase.js';
 import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
 import { certNotAfter } from '../../pki/x509-read.js';
+import { readWithoutBlock } from './_etc-hosts.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -42,7 +43,8 @@ export const FACTS_SCRIPT = [
   'echo @kernel; uname -r',
   // kube-proxy's nftables mode runs the nft binary (1.0.1+ required).
   'echo @nft; nft --version 2>/dev/null',
-  'echo @hosts; cat /etc/hosts',
+  // Without kubesmith's own block: on a converged fleet that is every host, for every host.
+  `echo @hosts; ${readWithoutBlock('/etc/hosts')}`,
   'echo @ifaces; ip -o addr show 2>/dev/null',
   `echo @osfiles; for f in ${Object.values(LB_EXECUTABLES).join(' ')}; do if [ -e "$f" ]; then echo "$f"; fi; done`,
   'true',
