@@ -87,7 +87,8 @@ export function fakeFleet({ fixture, scenario, hosts, digests, knownHostsFile })
       this.vals = { W: worker?.name ?? '', WIP: worker?.address ?? '', NOW: '', HOSTS_BLOCK: block };
       const nameRe = new RegExp(`(?<![\\w-])${escapeRe(this.vals.W)}(?![\\w-])`, 'g');
       const ipRe = new RegExp(`(?<![\\d.])${escapeRe(this.vals.WIP)}(?![\\d])`, 'g');
-      this.unsub = (s) => s.replace(nameRe, '{{W}}').replace(ipRe, '{{WIP}}');
+      const { W, WIP } = this.vals;
+      this.unsub = (s) => (s.includes(W) || s.includes(WIP) ? s.replace(nameRe, '{{W}}').replace(ipRe, '{{WIP}}') : s);
       this.seen = new Map();
     }
     async probe(argv, opts) {
