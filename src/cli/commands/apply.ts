@@ -97,7 +97,7 @@ export async function runApply(ctx: CommandContext, deps: ApplyDeps = {}): Promi
     const pkiDir = pkiStateDir(inv);
     const pki = await ensurePki(inv, loadCatalogue(), loadPkiState(pkiDir), { clock: NodeClock, entropy: NodeEntropy, keys: abortableKeys(NodeKeySource, ctx.signal) });
     const templates = loadTemplates();
-    // One engine for both plans below: each template compiles once, and equal views render once.
+    // One engine: each template compiles once, and equal views render once.
     const { createEngine } = await import('../../render/engine.js');
     const engine = createEngine(templates);
     // Keyless mode leaves the bundle incomplete: no plan can be built from it (blocked below).
@@ -117,7 +117,9 @@ export async function runApply(ctx: CommandContext, deps: ApplyDeps = {}): Promi
     // Image tarballs are required only with real Kubernetes binaries (a missing one fails here, before any host is touched).
     // Verifying a large bundle takes a while: a stop does not wait for it (its cache writes are atomic).
     const bundle = await untilAborted(loadBundleWithImages(inv, { dir: bundleDir(inv), cacheDir: join(stateDir(inv), 'cache', 'bundle'), needs }), ctx.signal);
-    const built = buildPlan({ inventory: inv, pki: pki.bundle, pkiDecisions: pki.decisions, templates, engine, binaries: bundle.binaries, bundle: listing });
+    // The draft with the bundle's binaries resolved: every other file is rendered once (with-binaries.ts).
+    const { withBinaries } = await import('../../plan/with-binaries.js');
+    const built = withBinaries(draft, bundle.binaries);
     const plan = bundle.imagesSkipped === undefined ? built : withoutImages(built);
     if (bundle.imagesSkipped !== undefined) ctx.stderr.write(`note: ${bundle.imagesSkipped}\n`);
 
