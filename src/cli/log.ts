@@ -1,6 +1,6 @@
 /**
  * The JSON log of a run that touches hosts: <state>/logs/<timestamp>.log, one pino record per
- * DeployEvent (child loggers per phase and host). Secrets never reach it: events carry no file
+ * DeployEvent (with its phase and host fields). Secrets never reach it: events carry no file
  * content by construction, pino's `redact` censors secret-looking keys, and every string is
  * scrubbed of the known secret values (the bootstrap token secret) before it is written.
  */
@@ -47,13 +47,13 @@ export function openRunLog(stateDir: string, now: Date, secrets: readonly string
   return {
     path,
     event(e) {
+      // The event's own phase and host fields say where it happened. A child logger per event
+      // wrote them twice in every record and cost a child's bindings per record (at 5,000 hosts,
+      // 265,000 records a dry-run).
       const { type, ...rest } = e;
-      const host = 'host' in e ? e.host : undefined;
-      const phase = 'phase' in e ? e.phase : undefined;
-      const log = host !== undefined || phase !== undefined ? root.child({ ...(phase ? { phase } : {}), ...(host ? { host } : {}) }) : root;
       const fields = e.type === 'host-failed' ? { ...rest, error: errorFields(e.error) } : rest;
       const level = e.type === 'host-failed' ? 'error' : e.type === 'warning' || (e.type === 'step' && e.status === 'warning') ? 'warn' : 'info';
-      log[level](clean(fields) as Record<string, unknown>, type);
+      root[level](clean(fields) as Record<string, unknown>, type);
     },
     error(err) {
       root.error(clean({ error: errorFields(err) }) as Record<string, unknown>, 'run failed');
