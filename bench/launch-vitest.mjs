@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('../', import.meta.url).pathname;
 
-/** `env`: environment variables the bench cannot run without, with what each must name. */
-export function launchVitestBench(name, env = {}) {
+/** `env`: environment variables the bench cannot run without, with what each must name; `files`: which of its bench-run files (default: all). */
+export function launchVitestBench(name, env = {}, files = []) {
   const needs = Object.entries(env).filter(([k]) => !process.env[k]).map(([k, what]) => `${k} (${what})`);
   if (process.getuid?.() !== 0) needs.unshift('root (systemd-nspawn test hosts; see /work/shared/reference/test-hosts.md)');
   if (needs.length > 0) {
@@ -14,6 +14,6 @@ export function launchVitestBench(name, env = {}) {
     process.exit(2);
   }
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  const r = spawnSync('npx', ['vitest', 'run', '--config', `bench/${name}/vitest.config.ts`, '--reporter=dot'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync('npx', ['vitest', 'run', '--config', `bench/${name}/vitest.config.ts`, '--reporter=dot', ...files], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

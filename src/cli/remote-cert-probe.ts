@@ -7,6 +7,7 @@
  */
 import type { HostReader } from '../deploy/ssh/connection.js';
 import { readOnlyView } from '../deploy/ssh/host-reader.js';
+import { KnownHostsFiles } from '../deploy/ssh/known-hosts-files.js';
 import { Ssh2Connection } from '../deploy/ssh/ssh2-connection.js';
 import type { InventoryHost } from '../inventory/types.js';
 import { parseProbe, probeArgv, TLS_TIMEOUT_SECONDS } from '../pki/remote/probe-script.js';
@@ -23,11 +24,13 @@ export interface OpenedReader {
 /** Opens one host for reading; tests and the bench pass fakes. */
 export type ReaderOpener = (host: InventoryHost, env: NodeJS.ProcessEnv, signal: AbortSignal) => Promise<OpenedReader>;
 
-/** The production opener: one ssh2 connection, one channel, read-only view. */
-export const openSshReader: ReaderOpener = async (host, env, signal) => {
-  const conn = await Ssh2Connection.connect(host, { env, signal, maxChannels: 1 });
-  return { reader: readOnlyView(conn), close: () => conn.close() };
-};
+/** The production opener of one check: one ssh2 connection per host, one channel, read-only view; known_hosts read once for all hosts. */
+export function sshReaderOpener(knownHosts = new KnownHostsFiles()): ReaderOpener {
+  return async (host, env, signal) => {
+    const conn = await Ssh2Connection.connect(host, { env, signal, maxChannels: 1, knownHosts });
+    return { reader: readOnlyView(conn), close: () => conn.close() };
+  };
+}
 
 /** What one host answered, or why it did not. */
 export type ProbeOutcome = { readonly host: string; readonly observation: HostObservation } | { readonly host: string; readonly error: string };

@@ -2,8 +2,9 @@
  * DeployEvent -> human output. Plain lines when not on a TTY (CI logs):
  *   ==> Install etcd (3 hosts)
  *     node01: 2 files changed, restarted etcd.service
- * On a TTY the same permanent lines scroll above a live block with one line per host (its phase
- * and last step), redrawn in place. Dry-run prints every step with new / changed / unchanged.
+ * On a TTY the same permanent lines scroll above a live block with one line per host being worked
+ * on (its phase and last step) and one counting the hosts still waiting, redrawn in place. Dry-run
+ * prints every step with new / changed / unchanged.
  */
 import type { Writable } from 'node:stream';
 import type { DeployEvent, HostSummary } from '../deploy/events.js';
@@ -57,14 +58,24 @@ export function createReporter(opts: ReporterOptions): Reporter {
   let drawn = 0;
   let quietHosts = 0;
   const live = new Map<string, string>();
+  // Hosts of the phase not started yet: counted in one line, not drawn one by one. A line per
+  // waiting host made the block as tall as the fleet, and every event redrew it all: quadratic
+  // in hosts (5,000 lines redrawn per event), and taller than any terminal.
+  const waiting = new Set<string>();
   const clear = (): void => {
     if (opts.live && drawn > 0) opts.out.write(`\x1b[${drawn}A\x1b[J`);
     drawn = 0;
   };
   const draw = (): void => {
-    if (!opts.live || live.size === 0) return;
-    const cols = Number((opts.out as { columns?: number }).columns ?? 100);
-    const lines = [...live].map(([h, s]) => `  ${paint(c, '2', `${h}: ${s}`)}`.slice(0, cols + (c ? 8 : 0)));
+    if (!opts.live || (live.size === 0 && waiting.size === 0)) return;
+    const { columns, rows } = opts.out as { columns?: number; rows?: number };
+    const cols = Number(columns ?? 100);
+    // Never taller than the terminal: the cursor cannot move up past its top line.
+    const room = Math.max(2, Number(rows ?? 24) - 2) - (waiting.size > 0 ? 1 : 0);
+    const shown = [...live].slice(0, live.size > room ? room - 1 : room).map(([h, s]) => `${h}: ${s}`);
+    if (live.size > shown.length) shown.push(`... ${live.size - shown.length} more hosts`);
+    if (waiting.size > 0) shown.push(`${waiting.size} host${waiting.size === 1 ? '' : 's'} waiting`);
+    const lines = shown.map((l) => `  ${paint(c, '2', l)}`.slice(0, cols + (c ? 8 : 0)));
     opts.out.write(`${lines.join('\n')}\n`);
     drawn = lines.length;
   };
@@ -75,6 +86,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   };
   const status = (host: string, text: string): void => {
     if (!opts.live) return;
+    waiting.delete(host);
     live.set(host, text);
     clear();
     draw();
@@ -89,8 +101,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'phase-start':
         live.clear();
+        waiting.clear();
         quietHosts = 0;
-        for (const h of e.hosts) live.set(h, 'waiting');
+        if (opts.live) for (const h of e.hosts) waiting.add(h);
         print(paint(c, '1', `==> ${e.title} (${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'})`));
         return;
       case 'step':
@@ -108,9 +121,11 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'host-done': {
         live.delete(e.host);
+        waiting.delete(e.host);
         // Hosts with nothing to say are summed up once at phase-done.
         if (e.changed === 0 && e.restarted.length === 0 && e.notes.length === 0) {
           quietHosts += 1;
+          if (opts.live) (clear(), draw()); // its line leaves the block now, not at the next event
           return;
         }
         const what = dryRun
@@ -122,6 +137,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
       }
       case 'host-failed': {
         live.delete(e.host);
+        waiting.delete(e.host);
         print(`  ${e.host}: ${paint(c, '31', 'FAILED')} at ${e.step}: ${e.error.message.split('\n')[0] ?? ''}`);
         if (e.error instanceof KubesmithError) for (const d of e.error.detail.slice(0, 10)) print(`    ${d}`);
         return;
@@ -135,6 +151,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         return;
       case 'phase-done':
         live.clear();
+        waiting.clear();
         if (quietHosts > 0) print(`  ${quietHosts} host${quietHosts === 1 ? '' : 's'}: ${dryRun ? 'nothing would change' : 'no changes'}`);
         quietHosts = 0;
         clear();
@@ -147,6 +164,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   }) as Reporter;
   reporter.finish = (): void => {
     live.clear();
+    waiting.clear();
     clear();
   };
   return reporter;

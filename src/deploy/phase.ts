@@ -35,7 +35,7 @@ export interface HostFacts {
   /** getenforce: "Enforcing" | "Permissive" | "Disabled"; absent without SELinux. */
   readonly selinux?: string;
   readonly hostname?: string;
-  /** Current /etc/hosts text. */
+  /** Current /etc/hosts text, without kubesmith's block (_etc-hosts.ts). */
   readonly etcHosts?: string;
   /** Interface -> its IPv4/IPv6 addresses (`ip -o addr`); absent when `ip` did not answer. */
   readonly interfaces?: ReadonlyMap<string, readonly string[]>;

@@ -76,30 +76,26 @@ export async function runPhases(req: RunRequest): Promise<RunResult> {
   const inv = req.plan.inventory;
   const hostQueue = new PQueue({ concurrency: inv.concurrency.hosts });
   const uploads = new PQueue({ concurrency: inv.concurrency.uploads });
-  const hostState = new Map(selected.map((h) => [h, newHostRunState()]));
+  const [hostState, inRun] = [new Map(selected.map((h) => [h, newHostRunState()])), new Set(selected)];
   const run: RunState = { conns: new Map(), locks: [], facts: new Map(), hostState, elapsed: new Map(), failures: [], failedIn: new Map() };
   const now = (): number => req.clock.now().getTime();
   const started = now();
   let stopped: PhaseError | undefined;
-  req.emit({
-    type: 'run-start',
-    hosts: selected,
-    phases: phases.map((p) => p.id),
-    dryRun: req.dryRun,
-    lock: req.dryRun ? 'none (dry-run writes nothing, not even a lock)' : 'flock /run/lock/kubesmith.lock on every host of the run',
-  });
+  const lock = req.dryRun ? 'none (dry-run writes nothing, not even a lock)' : 'flock /run/lock/kubesmith.lock on every host of the run';
+  req.emit({ type: 'run-start', hosts: selected, phases: phases.map((p) => p.id), dryRun: req.dryRun, lock });
   try {
     for (const phase of phases) {
       if (req.signal.aborted) throw interrupted(phase.id, req.command ?? 'apply');
-      const targets = phase.hosts(req.plan).filter((h) => selected.includes(h.host.name) && !run.failedIn.has(h.host.name));
+      // A Set, and one name list per phase (not per host): either made each phase quadratic in hosts.
+      const targets = phase.hosts(req.plan).filter((h) => inRun.has(h.host.name) && !run.failedIn.has(h.host.name));
       if (targets.length === 0) continue;
-      const phaseStart = now();
-      req.emit({ type: 'phase-start', phase: phase.id, title: phase.title, hosts: targets.map((h) => h.host.name) });
+      const [phaseStart, active] = [now(), targets.map((h) => h.host.name)];
+      req.emit({ type: 'phase-start', phase: phase.id, title: phase.title, hosts: active });
       const ctx: PhaseContext = { signal: req.signal, deadline: phaseStart + (req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000), clock: req.clock, dryRun: req.dryRun };
       const failedBefore = run.failures.length;
       await Promise.allSettled(
         targets.map((h) =>
-          hostQueue.add(async () => (req.signal.aborted ? undefined : runOne(req, run, phase, h, ctx, uploads, targets))),
+          hostQueue.add(async () => (req.signal.aborted ? undefined : runOne(req, run, phase, h, ctx, uploads, active))),
         ),
       );
       if (req.signal.aborted) throw interrupted(phase.id, req.command ?? 'apply');
@@ -139,12 +135,12 @@ async function runOne(
   planned: PlannedHost,
   ctx: PhaseContext,
   uploads: PQueue,
-  targets: readonly PlannedHost[],
+  activeHosts: readonly string[],
 ): Promise<void> {
   const name = planned.host.name;
   const t0 = req.clock.now().getTime();
   try {
-    await runHostPhase(req, run, phase, planned, ctx, targets.map((h) => h.host.name), stepRunner(req, phase, uploads), t0);
+    await runHostPhase(req, run, phase, planned, ctx, activeHosts, stepRunner(req, phase, uploads), t0);
   } catch (err) {
     if (req.signal.aborted) return;
     const error = err instanceof StepFailed ? err.error : err instanceof Error ? err : new Error(String(err));

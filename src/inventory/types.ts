@@ -214,12 +214,24 @@ export interface Inventory {
   readonly source: string;
 }
 
+// Filtered lists per host list (readonly, so a memo of a pure function): renderers ask for the
+// control-plane hosts once per host (API upstreams, the first control plane), which filtered every
+// host each time: quadratic in hosts (25 million role checks for a 5,000-host plan).
+const byRole = new WeakMap<readonly InventoryHost[], Map<string, readonly InventoryHost[]>>();
+function memoFilter(inv: Inventory, key: string, keep: (h: InventoryHost) => boolean): readonly InventoryHost[] {
+  let lists = byRole.get(inv.hosts);
+  if (lists === undefined) byRole.set(inv.hosts, (lists = new Map()));
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = Object.freeze(inv.hosts.filter(keep))));
+  return list;
+}
+
 /** Hosts with a role, in inventory order. */
 export function hostsWithRole(inv: Inventory, role: Role): readonly InventoryHost[] {
-  return inv.hosts.filter((h) => h.roles.includes(role));
+  return memoFilter(inv, role, (h) => h.roles.includes(role));
 }
 
 /** Hosts that run a kubelet (workers and control-plane hosts are both nodes). */
 export function nodeHosts(inv: Inventory): readonly InventoryHost[] {
-  return inv.hosts.filter((h) => h.roles.includes('worker') || h.roles.includes('control-plane'));
+  return memoFilter(inv, 'node', (h) => h.roles.includes('worker') || h.roles.includes('control-plane'));
 }

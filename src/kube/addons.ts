@@ -82,8 +82,9 @@ interface NodeObject extends KubeObject {
 
 /** Readiness of each named node from one Node list. */
 export function readiness(names: readonly string[], nodes: readonly NodeObject[]): readonly NodeReadiness[] {
+  const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
   return names.map((name) => {
-    const node = nodes.find((n) => n.metadata.name === name);
+    const node = byName.get(name);
     if (!node) return { name, ready: false, reason: 'not registered' };
     const c = node.status?.conditions?.find((x) => x.type === 'Ready');
     if (c?.status === 'True') return { name, ready: true };

@@ -4,7 +4,7 @@
  * Pure apart from the injected client, clock and sleep.
  */
 import { nodeHosts, type Inventory } from '../inventory/types.js';
-import { decideCsr } from '../pki/csr.js';
+import { decideCsr, nodesByName } from '../pki/csr.js';
 import type { Clock } from '../shared/clock.js';
 import { abortableSleep, type KubeClient } from './client.js';
 import { listCsrs, setCsrCondition, toCsrObject } from './csr-api.js';
@@ -59,6 +59,7 @@ export async function approveRound(o: ApproveOptions): Promise<ApproveRound> {
     inventory: o.inventory,
     maxExpirationSeconds: o.inventory.pki.csrMaxExpirationDays * 86_400,
     denyUnknown: o.denyUnknown,
+    nodes: nodesByName(o.inventory),
     ...(o.bootstrapTokenIds ? { bootstrapTokenIds: o.bootstrapTokenIds } : {}),
   };
   const rows: CsrRow[] = [];
@@ -85,8 +86,9 @@ export async function approveRound(o: ApproveOptions): Promise<ApproveRound> {
  * serving certificate once a serving CSR for it was issued.
  */
 export function nodeStatus(inventory: Inventory, rows: readonly CsrRow[], registered: ReadonlySet<string>): NodeCertStatus[] {
-  const issued = (node: string, kind: CsrRow['kind']): boolean =>
-    rows.some((r) => r.node === node && r.kind === kind && r.condition.split(',').includes('Issued'));
+  // One pass over the rows (two or more per node), not one per node: that was quadratic per round.
+  const done = new Set(rows.filter((r) => r.node !== undefined && r.condition.split(',').includes('Issued')).map((r) => `${r.kind} ${r.node}`));
+  const issued = (node: string, kind: CsrRow['kind']): boolean => done.has(`${kind} ${node}`);
   return nodeHosts(inventory).map((h) => ({
     node: h.name,
     client: issued(h.name, 'client') || registered.has(h.name),

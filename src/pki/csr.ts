@@ -51,6 +51,13 @@ export interface CsrContext {
   readonly bootstrapTokenIds?: readonly string[];
   /** Deny (instead of leaving pending) kubelet CSRs that fail a check. @default false */
   readonly denyUnknown?: boolean;
+  /** The inventory's nodes by name (nodesByName), built once for many CSRs. @default built per CSR */
+  readonly nodes?: ReadonlyMap<string, InventoryHost>;
+}
+
+/** Workers and control-plane hosts by name: a round judges a CSR or two per node, and a scan of every host per CSR was quadratic. */
+export function nodesByName(inv: Inventory): ReadonlyMap<string, InventoryHost> {
+  return new Map(nodeHosts(inv).map((h) => [h.name, h]));
 }
 
 /** Which kubelet certificate a CSR asks for; 'other' for any other signer. */
@@ -109,7 +116,7 @@ export function judgeCsr(csr: CsrObject, parsed: ParsedCsr | Error | undefined, 
   const cn = parsed.subject.commonName;
   if (cn === undefined || !cn.startsWith(NODE_PREFIX)) return reject(`subject CN ${cn ?? '(none)'} does not start with ${NODE_PREFIX}`);
   const name = cn.slice(NODE_PREFIX.length);
-  const host = nodeHosts(ctx.inventory).find((h) => h.name === name);
+  const host = (ctx.nodes ?? nodesByName(ctx.inventory)).get(name);
   if (!host) return reject(`node ${name} is not a worker or control-plane host of ${ctx.inventory.source}`);
   const problem =
     subjectProblem(parsed) ??

@@ -100,4 +100,39 @@ describe('reporter (live TTY view)', () => {
     r.finish();
     expect(screen.text()).toBe(['kubesmith apply: 3 hosts, phases: binaries', '==> Install binaries (3 hosts)'].join('\n'));
   });
+
+  it('a 5,000-host phase: a line per host at work and one for those waiting; a redraw does not grow with the fleet', () => {
+    const screen = new Screen(120);
+    Object.assign(screen.out, { rows: 40 });
+    let bytes = 0;
+    screen.out.on('pipe', () => undefined);
+    const write = screen.out.write.bind(screen.out);
+    screen.out.write = ((chunk: string, ...rest: never[]) => ((bytes += String(chunk).length), write(chunk, ...rest))) as typeof screen.out.write;
+    const r = createReporter({ out: screen.out, live: true, color: false });
+    const hosts = Array.from({ length: 5000 }, (_, i) => `node-${i}`);
+    r({ type: 'run-start', hosts, phases: ['nodes'], dryRun: false, lock: 'flock' });
+    r({ type: 'phase-start', phase: 'nodes', title: 'Install nodes', hosts });
+    for (const h of hosts.slice(0, 10)) r({ type: 'step', phase: 'nodes', host: h, step: 'put /etc/x', status: 'unchanged' });
+    expect(screen.text().split('\n')).toEqual([
+      'kubesmith apply: 5000 hosts, phases: nodes',
+      '==> Install nodes (5000 hosts)',
+      ...hosts.slice(0, 10).map((h) => `  ${h}: nodes: put /etc/x`),
+      '  4990 hosts waiting',
+    ]);
+    bytes = 0;
+    r({ type: 'step', phase: 'nodes', host: 'node-3', step: 'put /etc/y', status: 'unchanged' });
+    expect(bytes).toBeLessThan(1000); // the 11-line block, not 5,000 lines
+    for (const h of hosts.slice(0, 10)) r({ type: 'host-done', phase: 'nodes', host: h, changed: 0, restarted: [], durationMs: 1, notes: [] });
+    expect(screen.text().split('\n').slice(2)).toEqual(['  4990 hosts waiting']);
+  });
+
+  it('never draws a block taller than the terminal', () => {
+    const screen = new Screen(80);
+    Object.assign(screen.out, { rows: 8 });
+    const r = createReporter({ out: screen.out, live: true, color: false });
+    const hosts = Array.from({ length: 20 }, (_, i) => `h${i}`);
+    r({ type: 'phase-start', phase: 'nodes', title: 'Install nodes', hosts });
+    for (const h of hosts.slice(0, 12)) r({ type: 'step', phase: 'nodes', host: h, step: 'put /etc/x', status: 'unchanged' });
+    expect(screen.text().split('\n')).toEqual(['==> Install nodes (20 hosts)', ...hosts.slice(0, 4).map((h) => `  ${h}: nodes: put /etc/x`), '  ... 8 more hosts', '  8 hosts waiting']);
+  });
 });

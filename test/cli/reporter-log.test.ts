@@ -66,6 +66,8 @@ describe('run log', () => {
     const recs = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(recs.map((r) => r.msg)).toEqual(['run-start', 'phase-start', 'step', 'host-done', 'host-failed', 'report', 'phase-done', 'run-done', 'extra']);
     expect(recs[4]).toMatchObject({ level: 50, phase: 'etcd', host: 'node02', error: { code: 'E_REMOTE_EXIT' } });
+    // each key once (a child logger per event wrote phase and host twice)
+    for (const line of text.trim().split('\n').slice(0, 7)) for (const k of ['"phase":', '"host":']) expect(line.split(k).length, line).toBeLessThanOrEqual(2);
     expect(text).not.toContain('0123456789abcdef');
     expect(text).toContain('abcdef.[redacted]');
     expect(text).not.toContain('PRIVATE KEY');

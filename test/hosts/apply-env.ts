@@ -123,12 +123,13 @@ export interface InventoryExtra {
 }
 
 /**
- * Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big.
+ * Boots hosts, builds the bundle and the inventory. `padBytes` makes the kube stubs big. Booting
+ * is CPU-bound here (50 hosts took 116 s at load average 17-56), so the default budget grows with the count.
  * `inventory` may be a function of the booted group, for settings that depend on its network (a VIP).
  */
 export async function setupApplyEnv(
   specs: readonly HostSpec[],
-  opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra | ((group: TestHostGroup) => InventoryExtra); kubeTarball?: string } = {},
+  opts: { withUser?: 'deploy'; padBytes?: number; padOnly?: readonly string[]; inventory?: InventoryExtra | ((group: TestHostGroup) => InventoryExtra); kubeTarball?: string; bootTimeoutMs?: number } = {},
 ): Promise<ApplyEnv> {
   buildCli();
   const dir = mkdtempSync(join(tmpdir(), 'ks-apply-e2e-'));
@@ -144,7 +145,7 @@ export async function setupApplyEnv(
     ...(etcdTarball ? { etcdTarball } : {}),
     containerdDir: hostTestContainerdDir(),
   });
-  const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: 120_000 });
+  const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: opts.bootTimeoutMs ?? Math.max(120_000, specs.length * 5_000) });
   const invExtra = typeof opts.inventory === 'function' ? opts.inventory(group) : opts.inventory;
   const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {
     const user = over.user ?? opts.withUser ?? 'root';

@@ -59,28 +59,39 @@ export function mountedUnder(dir: string): boolean {
 
 /** Stops a host's nspawn (SIGTERM, then SIGKILL after `graceMs`) and removes its cgroups. Sync. */
 export function stopHostSync(h: HostRecord, graceMs = 15_000): string[] {
+  return stopHostsSync([h], graceMs);
+}
+
+/**
+ * Stops hosts together: SIGTERM to every nspawn first, then one wait for all of them (SIGKILL for
+ * those still up after `graceMs`), then their cgroups. One host after the other took 48 s for 50
+ * hosts (each shutdown ~1 s); together they overlap.
+ */
+export function stopHostsSync(hosts: readonly HostRecord[], graceMs = 15_000): string[] {
   const problems: string[] = [];
-  if (h.pid !== undefined && isAlive(h.pid, h.pidStart)) {
-    process.kill(h.pid, 'SIGTERM');
-    const until = Date.now() + graceMs;
-    while (isAlive(h.pid, h.pidStart) && Date.now() < until) sleepSync(50);
-    if (isAlive(h.pid, h.pidStart)) {
-      problems.push(`${h.name}: nspawn ${h.pid} ignored SIGTERM for ${graceMs} ms; killed`);
-      process.kill(h.pid, 'SIGKILL');
-      while (isAlive(h.pid, h.pidStart)) sleepSync(50);
-    }
+  const running = hosts.filter((h) => h.pid !== undefined && isAlive(h.pid, h.pidStart));
+  for (const h of running) process.kill(h.pid as number, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  const up = (): HostRecord[] => running.filter((h) => isAlive(h.pid as number, h.pidStart));
+  while (up().length > 0 && Date.now() < until) sleepSync(50);
+  for (const h of up()) {
+    problems.push(`${h.name}: nspawn ${h.pid} ignored SIGTERM for ${graceMs} ms; killed`);
+    process.kill(h.pid as number, 'SIGKILL');
   }
-  delete h.pid;
-  delete h.pidStart;
-  problems.push(...removeCgroupsSync(h.cgroups));
-  h.cgroups = [];
+  while (up().length > 0) sleepSync(50);
+  for (const h of hosts) {
+    delete h.pid;
+    delete h.pidStart;
+    problems.push(...removeCgroupsSync(h.cgroups));
+    h.cgroups = [];
+  }
   return problems;
 }
 
 /** Undoes everything in the record: hosts, mounts, work directories, bridge. Sync and idempotent. */
 export function teardownGroupSync(rec: GroupRecord): string[] {
   const problems: string[] = [];
-  for (const h of rec.hosts) problems.push(...stopHostSync(h));
+  problems.push(...stopHostsSync(rec.hosts));
   for (const h of rec.hosts) {
     if (mountedUnder(h.merged)) {
       const r = runSync('umount', [h.merged]);

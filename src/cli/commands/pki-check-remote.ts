@@ -18,7 +18,7 @@ import { publishTextFile } from '../../state/atomic-text-file.js';
 import { NodeClock } from '../../state/node-sources.js';
 import type { CommandContext } from '../command.js';
 import { remoteCertPlan } from '../remote-cert-plan.js';
-import { openSshReader, probeHosts, type ProbeTiming, type ReaderOpener } from '../remote-cert-probe.js';
+import { sshReaderOpener, probeHosts, type ProbeTiming, type ReaderOpener } from '../remote-cert-probe.js';
 
 /** What the command needs from the outside world; tests and the bench replace it. */
 export interface RemoteCheckDeps {
@@ -36,7 +36,8 @@ export interface RemoteCheckOptions {
   readonly warnText?: string;
 }
 
-const DEFAULT_DEPS: RemoteCheckDeps = { clock: NodeClock, open: openSshReader };
+/** The real clock and SSH, with one known_hosts reading for the whole check. */
+const defaultDeps = (): RemoteCheckDeps => ({ clock: NodeClock, open: sshReaderOpener() });
 
 /** Hosts asked at once without a bastion: each is one short read-only session, so more than apply's. */
 export const CHECK_CONCURRENCY = 64;
@@ -51,7 +52,7 @@ export function checkConcurrency(inv: Inventory): number {
 }
 
 /** Runs the check; exit 0 when every row is in order, 1 when a host or a row needs attention. */
-export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions, deps: RemoteCheckDeps = DEFAULT_DEPS): Promise<number> {
+export async function runRemoteCheck(ctx: CommandContext, o: RemoteCheckOptions, deps: RemoteCheckDeps = defaultDeps()): Promise<number> {
   const inv = o.inventory;
   checkHostNames(inv.hosts.map((h) => h.name), o.limit);
   const t0 = performance.now();

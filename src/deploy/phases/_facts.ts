@@ -5,6 +5,7 @@
 import type { HostFacts } from '../phase.js';
 import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
 import { certNotAfter } from '../../pki/x509-read.js';
+import { readWithoutBlock } from './_etc-hosts.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -42,7 +43,8 @@ export const FACTS_SCRIPT = [
   'echo @kernel; uname -r',
   // kube-proxy's nftables mode runs the nft binary (1.0.1+ required).
   'echo @nft; nft --version 2>/dev/null',
-  'echo @hosts; cat /etc/hosts',
+  // Without kubesmith's own block: on a converged fleet that is every host, for every host.
+  `echo @hosts; ${readWithoutBlock('/etc/hosts')}`,
   'echo @ifaces; ip -o addr show 2>/dev/null',
   `echo @osfiles; for f in ${Object.values(LB_EXECUTABLES).join(' ')}; do if [ -e "$f" ]; then echo "$f"; fi; done`,
   'true',
@@ -114,8 +116,12 @@ export function parseLeafCerts(out: string, localNowMs: number): ReadonlyMap<str
   return expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localNowMs).expiredCerts ?? new Map();
 }
 
-/** Parses the script output. `localMidMs` is the local clock at the round trip's midpoint. */
-export function parseFacts(out: string, localMidMs: number): HostFacts {
+/**
+ * Parses the script output. `localMidMs` is the local clock at the round trip's midpoint;
+ * `notAfterOf` reads a certificate's end (gather-facts passes one that remembers, per plan, the
+ * certificates every host holds alike).
+ */
+export function parseFacts(out: string, localMidMs: number, notAfterOf: (pem: string) => Date = certNotAfter): HostFacts {
   const sec = sections(out);
   const os = Object.fromEntries((sec.get('os') ?? []).map((l) => /^(\w+)="?([^"]*)"?$/.exec(l)).flatMap((m) => (m ? [[m[1], m[2]]] : [])));
   const remoteMs = Number((sec.get('time') ?? [])[0]);
@@ -149,7 +155,7 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
     ...interfacesOf(sec.get('ifaces') ?? []),
     osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),
     ...pkiFilesOf(sec.get('pkifiles')),
-    ...expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localMidMs),
+    ...expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localMidMs, notAfterOf),
   };
 }
 
@@ -158,13 +164,13 @@ export function parseFacts(out: string, localMidMs: number): HostFacts {
  * services judge expiry by). An unparsable file counts as not expired: it is replaced by the
  * certificates phase anyway, and only an expiry changes how units restart.
  */
-function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number): Pick<HostFacts, 'expiredCerts'> {
+function expiredCertsOf(lines: readonly string[] | undefined, nowMs: number, notAfterOf: (pem: string) => Date = certNotAfter): Pick<HostFacts, 'expiredCerts'> {
   const files = pkiFilesOf(lines, true).pkiFiles;
   if (files === undefined) return {};
   const expired = new Map<string, Date>();
   for (const [path, pem] of files) {
     try {
-      const notAfter = certNotAfter(pem);
+      const notAfter = notAfterOf(pem);
       if (notAfter.getTime() <= nowMs) expired.set(path, notAfter);
     } catch {
       // not a certificate: see above

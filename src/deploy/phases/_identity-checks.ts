@@ -78,10 +78,12 @@ export function identityProblems(input: PhaseInput): readonly Problem[] {
   const out: Problem[] = [];
   for (const { path, name } of trustPaths(plan)) {
     const text = files.get(path);
-    // The file is this state's own PEM, byte for byte (a re-apply): same fingerprint, nothing to parse.
-    if (text !== undefined && text.trim() !== '' && text.trim() === statePem(plan, name)?.trim()) continue;
+    // No such file (most of the paths on most hosts), or this state's own PEM byte for byte (a
+    // re-apply): nothing to parse. The state's fingerprint was computed first for every path of
+    // every host: 20 % of a 1,000-host dry-run's CPU.
+    if (text === undefined || (text.trim() !== '' && text.trim() === statePem(plan, name)?.trim())) continue;
     const ours = stateFingerprint(plan, name);
-    if (text === undefined || ours === undefined) continue;
+    if (ours === undefined) continue;
     let theirs: string;
     try {
       theirs = fingerprintOf(name, text);

@@ -45,6 +45,7 @@ export interface ApproveLoopOptions {
  */
 export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, nodes: readonly string[], ctx: PhaseContext, pollMs: number, onHost?: KubeletCertTracker): Promise<readonly NodeCertStatus[]> {
   await onHost?.start(nodes);
+  const wanted = new Set(nodes);
   for (;;) {
     const round = await approveRound({
       client,
@@ -57,7 +58,7 @@ export async function approveUntilIssued(client: KubeClient, plan: ClusterPlan, 
       signal: ctx.signal,
     });
     await onHost?.refresh();
-    const mine = round.nodes.filter((n) => nodes.includes(n.node)).map((n) => {
+    const mine = round.nodes.filter((n) => wanted.has(n.node)).map((n) => {
       const expired = onHost?.get(n.node);
       return expired ? { ...n, client: n.client && !expired.client, serving: n.serving && !expired.serving } : n;
     });
@@ -88,7 +89,8 @@ export async function approveReport(
 ): Promise<PhaseReport> {
   const title = 'Kubelet certificates and node readiness';
   const columns = ['NODE', 'CLIENT CERT', 'SERVING CERT', 'READY'];
-  const planned = (name: string): PlannedHost | undefined => plan.hosts.find((h) => h.host.name === name);
+  const byName = new Map(plan.hosts.map((h) => [h.host.name, h]));
+  const planned = (name: string): PlannedHost | undefined => byName.get(name);
   const skipped: string[][] = [];
   const wanted: string[] = [];
   const reasons = await Promise.all(

@@ -8,6 +8,9 @@
 import type { Phase, PhaseInput, Step } from '../phase.js';
 import { textFile } from './_text-file.js';
 import { BASE_MODULES, IPVS_MODULES, NFTABLES_MODULES } from './_facts.js';
+import { hostsBlock, withBlock } from './_etc-hosts.js';
+
+export { etcHostsWith } from './_etc-hosts.js';
 
 /** sysctl.d file; https://kubernetes.io/docs/setup/production-environment/container-runtimes/#prerequisite-ipv4-forwarding-optional */
 export const SYSCTL_PATH = '/etc/sysctl.d/99-kubernetes.conf';
@@ -15,19 +18,6 @@ export const SYSCTL_PATH = '/etc/sysctl.d/99-kubernetes.conf';
 export const SYSCTL_TEXT = 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n';
 /** Modules loaded at boot by systemd-modules-load. */
 export const MODULES_PATH = '/etc/modules-load.d/kubernetes.conf';
-const BEGIN = '# BEGIN kubesmith hosts';
-const END = '# END kubesmith hosts';
-
-/** /etc/hosts with kubesmith's block (re)placed at the end; other lines untouched. */
-export function etcHostsWith(current: string, entries: readonly (readonly [string, string])[]): string {
-  const lines = current.split('\n');
-  const b = lines.indexOf(BEGIN);
-  const e = lines.indexOf(END);
-  const kept = b >= 0 && e > b ? [...lines.slice(0, b), ...lines.slice(e + 1)] : lines;
-  const body = kept.join('\n').replace(/\n+$/, '');
-  return `${body}${body ? '\n' : ''}${BEGIN}\n${entries.map(([ip, name]) => `${ip} ${name}`).join('\n')}\n${END}\n`;
-}
-
 function prepareSteps(input: PhaseInput): readonly Step[] {
   const { host, facts, plan } = input;
   const name = host.host.name;
@@ -57,8 +47,7 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
     { kind: 'exec', argv: ['hostnamectl', 'set-hostname', name], why: 'node name == hostname', unless: ['sh', '-c', `[ "$(hostname)" = "${name}" ]`], ...tolerate },
   ];
   if (facts.etcHosts !== undefined) {
-    const entries = plan.hosts.map((h) => [h.host.internalIP, h.host.name] as const);
-    steps.push({ kind: 'put', artifact: textFile(name, '/etc/hosts', etcHostsWith(facts.etcHosts, entries)) });
+    steps.push({ kind: 'put', artifact: textFile(name, '/etc/hosts', withBlock(facts.etcHosts, hostsBlock(plan))) });
   }
   // Classic guide: firewalld off (flannel VXLAN, NodePorts and kubelet ports must pass).
   if (facts.firewalldActive) steps.push({ kind: 'exec', argv: ['systemctl', 'disable', '--now', 'firewalld'], why: 'cluster traffic must pass' });

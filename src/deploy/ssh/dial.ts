@@ -10,6 +10,7 @@ import { Client, parseKey } from './ssh2-lib.js';
 import type { HostKeyPolicy } from '../../inventory/types.js';
 import { Interrupted, SshError } from '../../shared/errors.js';
 import { hostKeyCheck } from './host-key.js';
+import type { KnownHostsFiles } from './known-hosts-files.js';
 import { expandHome } from './paths.js';
 
 /** Everything needed to reach one SSH server. */
@@ -30,6 +31,8 @@ export interface DialTarget {
   readonly keepaliveIntervalMs?: number;
   /** An already-open stream to the server (through a bastion). */
   readonly sock?: Duplex;
+  /** The run's known_hosts files (read once per run). @default read for this connection */
+  readonly knownHosts?: KnownHostsFiles;
 }
 
 /**
@@ -51,7 +54,7 @@ export function dial(t: DialTarget, signal?: AbortSignal): Promise<Client> {
     });
   }
   if (signal?.aborted) throw new Interrupted(`${t.label}: interrupted before connecting`);
-  const check = hostKeyCheck({ label: t.label, address: t.address, port: t.port, knownHostsFile: t.knownHostsFile, policy: t.hostKeyPolicy });
+  const check = hostKeyCheck({ label: t.label, address: t.address, port: t.port, knownHostsFile: t.knownHostsFile, policy: t.hostKeyPolicy }, t.knownHosts);
   const config: ConnectConfig = {
     host: t.address,
     port: t.port,

@@ -3,19 +3,10 @@
  * unknown keys, `accept-new` trusts on first use and appends the key once the handshake has
  * proven the host holds it; a changed or revoked key is refused under every policy.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { HostKeyPolicy } from '../../inventory/types.js';
 import { SshError } from '../../shared/errors.js';
-import {
-  blobType,
-  fingerprint,
-  judgeHostKey,
-  knownHostName,
-  knownHostsLine,
-  knownKeyTypes,
-  parseKnownHosts,
-} from './known-hosts.js';
+import { blobType, fingerprint, judgeHostKey, knownHostName, knownKeyTypes } from './known-hosts.js';
+import { KnownHostsFiles } from './known-hosts-files.js';
 import { expandHome } from './paths.js';
 
 /** What to verify against. */
@@ -41,20 +32,11 @@ export interface HostKeyCheck {
 const ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 const ALGS_OF_TYPE = (type: string): string[] => (type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type]);
 
-function readEntries(file: string): ReturnType<typeof parseKnownHosts> {
-  try {
-    return parseKnownHosts(readFileSync(file, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
-
-/** Builds the check; reads the known_hosts file now. */
-export function hostKeyCheck(t: HostKeyTarget): HostKeyCheck {
+/** Builds the check; reads the known_hosts file now, unless `files` (the run's) read it already. */
+export function hostKeyCheck(t: HostKeyTarget, files: KnownHostsFiles = new KnownHostsFiles()): HostKeyCheck {
   const file = expandHome(t.knownHostsFile);
   const name = knownHostName(t.address, t.port);
-  const entries = readEntries(file);
+  const entries = files.index(file);
   const preferred = knownKeyTypes(entries, name).flatMap(ALGS_OF_TYPE);
   const algorithms = [...new Set([...preferred.filter((a) => ALGORITHMS.includes(a)), ...ALGORITHMS])];
   let failure: SshError | undefined;
@@ -100,18 +82,7 @@ export function hostKeyCheck(t: HostKeyTarget): HostKeyCheck {
       if (pending === undefined) return;
       const blob = pending;
       pending = undefined;
-      // Re-read: a concurrent connection may have added it meanwhile.
-      if (judgeHostKey(readEntries(file), name, blob).kind !== 'unknown') return;
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      let needsNewline = false;
-      try {
-        const text = readFileSync(file, 'utf8');
-        needsNewline = text.length > 0 && !text.endsWith('\n');
-      } catch {
-        // new file
-      }
-      // One O_APPEND write: concurrent appenders cannot interleave within it.
-      appendFileSync(file, `${needsNewline ? '\n' : ''}${knownHostsLine(name, blob)}\n`, { mode: 0o600 });
+      files.append(file, name, blob);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { InventoryHost } from '../../inventory/types.js';
 import { SshError } from '../../shared/errors.js';
 import { dial, type DialTarget } from './dial.js';
+import type { KnownHostsFiles } from './known-hosts-files.js';
 import type { Client } from './ssh2-lib.js';
 
 /** The target client and, when used, the bastion client it runs over. */
@@ -21,6 +22,7 @@ export async function openClient(
   env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
   keepaliveIntervalMs?: number,
+  knownHosts?: KnownHostsFiles,
 ): Promise<OpenedClient> {
   const s = host.ssh;
   const agentSocket = s.agent ? env['SSH_AUTH_SOCK'] || undefined : undefined;
@@ -35,6 +37,7 @@ export async function openClient(
     hostKeyPolicy: s.hostKeyPolicy,
     connectTimeoutMs: s.connectTimeoutSeconds * 1000,
     ...(keepaliveIntervalMs === undefined ? {} : { keepaliveIntervalMs }),
+    ...(knownHosts === undefined ? {} : { knownHosts }),
   };
   if (s.bastion === undefined) return { client: await dial(target, signal), bastion: undefined };
   const b = s.bastion;

@@ -11,6 +11,7 @@ import { RemoteCommandError } from '../../shared/errors.js';
 import { ChannelLimit } from './channel-limit.js';
 import { execChannel } from './channel-open.js';
 import type { CommandResult, HostConnection, RemoteFileStat, RunOptions, StatOptions, WriteMeta } from './connection.js';
+import type { KnownHostsFiles } from './known-hosts-files.js';
 import { openClient } from './open-client.js';
 import { privilegeHint } from './privilege-hint.js';
 import { commandLine, quoteArgv } from './quote.js';
@@ -28,6 +29,8 @@ export interface ConnectOptions {
   readonly maxChannels?: number;
   /** SSH keepalive interval; the connection counts as dead after 3 unanswered. @default 10 s */
   readonly keepaliveIntervalMs?: number;
+  /** The run's known_hosts files, read once for all its connections. @default read for this connection */
+  readonly knownHosts?: KnownHostsFiles;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -61,7 +64,7 @@ export class Ssh2Connection implements HostConnection {
 
   /** Connects once (no retry; see connectWithRetry) and verifies the host key. */
   static async connect(host: InventoryHost, opts: ConnectOptions = {}): Promise<Ssh2Connection> {
-    const { client, bastion } = await openClient(host, opts.env ?? process.env, opts.signal, opts.keepaliveIntervalMs);
+    const { client, bastion } = await openClient(host, opts.env ?? process.env, opts.signal, opts.keepaliveIntervalMs, opts.knownHosts);
     return new Ssh2Connection(host, client, bastion, opts.maxChannels ?? 8);
   }
 

@@ -13,7 +13,9 @@ import {
   judgeHostKey,
   knownHostName,
   knownHostsLine,
+  indexKnownHosts,
   knownKeyTypes,
+  matchesHost,
   parseKnownHosts,
 } from '../../../src/deploy/ssh/known-hosts.js';
 
@@ -106,5 +108,30 @@ describe('known_hosts', () => {
     writeFileSync(file, `${knownHostsLine(knownHostName('10.2.2.2', 2022), ec.blob)}\n`);
     const found = execFileSync('ssh-keygen', ['-F', '[10.2.2.2]:2022', '-f', file], { encoding: 'utf8' });
     expect(found).toContain(ec.line.split(' ')[1]);
+  });
+});
+
+describe('indexKnownHosts', () => {
+  it('finds exactly what a scan of every line finds, in file order, also after an append', () => {
+    const hashed = execFileSync('sh', ['-c', `printf '%s\\n' "node7 ${ed2.line}" > "$0" && ssh-keygen -H -f "$0" >/dev/null 2>&1 && cat "$0"`, join(dir, 'hashed-index')], { encoding: 'utf8' }).trim();
+    const text = [
+      `10.0.0.1,Node1 ${ed.line}`,
+      `*.example.com,!bad.example.com ${rsa.line}`,
+      `@revoked 10.0.0.9 ${ec.line}`,
+      `node1 ${ec.line}`,
+      hashed,
+      `@cert-authority *.example.com ${ed2.line}`,
+      `[10.0.0.2]:2222,10.0.0.? ${ed2.line}`,
+    ].join('\n');
+    const entries = parseKnownHosts(text);
+    const index = indexKnownHosts(entries);
+    const names = ['10.0.0.1', 'NODE1', 'node1', 'a.example.com', 'bad.example.com', 'node7', '[10.0.0.2]:2222', '10.0.0.5', '10.0.0.10', 'nobody'];
+    for (const n of names) expect(index.matching(n), n).toEqual(entries.filter((e) => matchesHost(e, n)));
+    expect(index.revoked(ec.blob)?.line).toBe(3);
+    expect(index.revoked(ed.blob)).toBeUndefined();
+    const [added] = parseKnownHosts(`nobody ${ed.line}`);
+    index.add({ ...added!, line: index.lines + 1 });
+    expect(index.matching('nobody').map((e) => e.line)).toEqual([8]);
+    expect(judgeHostKey(index, 'nobody', ed.blob).kind).toBe('known');
   });
 });
