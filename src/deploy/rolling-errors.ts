@@ -54,7 +54,8 @@ export function stopped(phase: Phase, policy: RollingRestart, at: { hosts: reado
   const rest = remaining.length
     ? `${remaining.join(', ')} ${remaining.length === 1 ? 'was' : 'were'} not restarted and keep running on the files they started with (certificates from the same CA stay valid); their pending-restart markers (${PENDING_RESTART_DIR}) are kept. `
     : '';
-  const journals = [...new Set(at.hosts.flatMap((h) => units.get(h) ?? []))].map((u) => `journalctl -u ${u}`).join(', ');
+  // The journals help when a unit failed to restart or come back; a drain or hand-back failure says itself what failed.
+  const journals = what === 'restart' || what === 'gate' ? [...new Set(at.hosts.flatMap((h) => units.get(h) ?? []))].map((u) => `journalctl -u ${u}`).join(', ') : '';
   const fix = journals ? `Fix ${where} (${journals} there)` : `Fix ${where} (the error above says what failed there)`;
   return new PhaseError(phase.id, failures, {
     hint: `${rest}${fix}, then run \`kubesmith apply\` again: it resumes the rollout with the hosts not yet restarted${what === 'restore' ? ' and rewrites the load balancer configuration it left changed' : ''}`,

@@ -2,7 +2,8 @@
  * The etcd upgrade rules (pure): etcd upgrades one minor at a time, and each step has a patch floor
  * on the version it leaves (3.5 -> 3.6 needs v3.5.26+, 3.6 -> 3.7 needs v3.6.11+; ETCD_UPGRADE_FLOOR
  * in src/render/flags-by-version.ts, with the upgrade guides' words). validate applies them when the
- * inventory names a 3.5 release; plan applies them between the last render and the inventory.
+ * inventory names a 3.5 release; plan and apply apply them between the versions the last full apply
+ * recorded and the inventory (plan/upgrade-path.ts).
  */
 import { ETCD_UPGRADE_FLOOR } from '../render/flags-by-version.js';
 import { compareVersions, parseVersion, type Version } from '../shared/semver.js';

@@ -87,20 +87,40 @@ export type DrainOutcome =
 const NODES = '/api/v1/nodes';
 const podPath = (p: PodLike): string => `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace ?? 'default')}/pods/${encodeURIComponent(p.metadata.name)}`;
 
+/** A Node as the edits below read and write it (every other field goes back as it came). */
+export interface NodeDoc {
+  readonly metadata: { readonly annotations?: Readonly<Record<string, string>> } & Record<string, unknown>;
+  readonly spec?: { readonly unschedulable?: boolean } & Record<string, unknown>;
+}
+
 /**
- * Marks the node unschedulable, with `annotations` in the same write; false (and nothing written)
- * when it already was. Retries a conflicting write (the kubelet updates its Node too).
+ * Rewrites the Node with `edit` (undefined: nothing to change, false returned, nothing written).
+ * The write carries the read's resourceVersion; a conflicting one (the kubelet updates its Node
+ * too) is read and edited again, up to 5 times.
  */
-export async function cordon(client: KubeClient, node: string, annotations: Readonly<Record<string, string>> = {}): Promise<boolean> {
+export async function editNode(client: KubeClient, node: string, edit: (live: NodeDoc) => NodeDoc | undefined): Promise<boolean> {
   for (let attempt = 1; ; attempt += 1) {
-    const live = await client.get<{ metadata: Record<string, unknown>; spec?: Record<string, unknown> }>(`${NODES}/${encodeURIComponent(node)}`);
+    const live = await client.get<NodeDoc>(`${NODES}/${encodeURIComponent(node)}`);
     if (live === undefined) throw new Error(`node ${node} does not exist in the API`);
-    if (live.spec?.['unschedulable'] === true) return false;
-    const meta = Object.keys(annotations).length === 0 ? live.metadata : { ...live.metadata, annotations: { ...(live.metadata['annotations'] as Record<string, string> | undefined), ...annotations } };
-    const res = await client.attempt('PUT', `${NODES}/${encodeURIComponent(node)}`, { ...live, metadata: meta, spec: { ...live.spec, unschedulable: true } }, [409]);
+    const next = edit(live);
+    if (next === undefined) return false;
+    const res = await client.attempt('PUT', `${NODES}/${encodeURIComponent(node)}`, next, [409]);
     if (res.status !== 409) return true;
     if (attempt >= 5) throw new Error(`node ${node}: the write conflicted 5 times in a row`);
   }
+}
+
+/** Marks the node unschedulable, with `annotations` in the same write; false (and nothing written) when it already was. */
+export function cordon(client: KubeClient, node: string, annotations: Readonly<Record<string, string>> = {}): Promise<boolean> {
+  return editNode(client, node, (live) =>
+    live.spec?.unschedulable === true
+      ? undefined
+      : {
+          ...live,
+          metadata: Object.keys(annotations).length === 0 ? live.metadata : { ...live.metadata, annotations: { ...live.metadata.annotations, ...annotations } },
+          spec: { ...live.spec, unschedulable: true },
+        },
+  );
 }
 
 /** Cordon, then evict until every evictable pod is gone or the timeout passes. Nothing is evicted when a pod is refused. */

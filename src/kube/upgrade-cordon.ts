@@ -6,6 +6,7 @@
  * left cordoned by an interrupted upgrade is found and released by the next apply.
  */
 import type { KubeClient } from './client.js';
+import { editNode } from './drain.js';
 
 /** Annotation on a Node apply cordoned for an upgrade; its value is the version being installed. */
 export const UPGRADE_CORDON = 'kubesmith.io/upgrade-cordon';
@@ -32,16 +33,13 @@ export async function notReadyOn(client: KubeClient, node: string, version: stri
 }
 
 /** Uncordons `node` when apply's upgrade cordoned it (the annotation goes in the same write); false when it did not. */
-export async function releaseUpgradeCordon(client: KubeClient, node: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt += 1) {
-    const live = await client.get<NodeLike>(`${NODES}/${encodeURIComponent(node)}`);
-    if (live?.metadata.annotations?.[UPGRADE_CORDON] === undefined) return false;
-    const annotations = Object.fromEntries(Object.entries(live.metadata.annotations).filter(([k]) => k !== UPGRADE_CORDON));
-    const body = { ...live, metadata: { ...live.metadata, annotations }, spec: { ...live.spec, unschedulable: false } };
-    const res = await client.attempt('PUT', `${NODES}/${encodeURIComponent(node)}`, body, [409]);
-    if (res.status !== 409) return true;
-    if (attempt >= 5) throw new Error(`node ${node}: the write conflicted 5 times in a row`);
-  }
+export function releaseUpgradeCordon(client: KubeClient, node: string): Promise<boolean> {
+  return editNode(client, node, (live) => {
+    const annotations = live.metadata.annotations;
+    if (annotations?.[UPGRADE_CORDON] === undefined) return undefined;
+    const rest = Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== UPGRADE_CORDON));
+    return { ...live, metadata: { ...live.metadata, annotations: rest }, spec: { ...live.spec, unschedulable: false } };
+  });
 }
 
 /** The nodes apply's upgrade left cordoned (an interrupted run), with the version each was cordoned for. */

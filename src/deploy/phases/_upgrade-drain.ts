@@ -1,7 +1,8 @@
 /**
  * The nodes of a Kubernetes upgrade (#10 part 3), around each wave of the nodes phase's rolling
  * restart (RollingRestart.guard): before a node's kubelet is replaced it is cordoned and drained
- * through the API (kube/drain.ts: PodDisruptionBudgets hold, DaemonSet and static pods stay);
+ * through the API (kube/drain.ts: PodDisruptionBudgets hold, DaemonSet and static pods stay; the
+ * phase's parallel pass already put the new binary on disk, the running kubelet is the old one);
  * once the wave's gate held, apply waits for the Node to be Ready on the new kubelet version and
  * uncordons it. Only a cordon apply made is undone (kube/upgrade-cordon.ts marks it), and one an
  * interrupted run left is released at the start of the next rollout once that node is Ready on the
@@ -74,13 +75,15 @@ export function upgradeDrain(access: ApiAccess, o: UpgradeDrainOptions): WaveGua
       if (io.dryRun) return nodes.map((n) => `would cordon and drain ${n} before replacing its kubelet (${target})`);
       return session(io, async (client, ctx) => {
         const lines: string[] = [];
+        // A node an interrupted run of this upgrade cordoned is cordoned already, but by us: it is uncordoned after.
+        const ours = new Set((await upgradeCordoned(client)).map((c) => c.node));
         for (const node of nodes) {
           const out = await drainNode(client, node, { ...o, timeoutMs: o.drainTimeoutMs, clock: ctx.clock, signal: ctx.signal, cordonAnnotations: { [UPGRADE_CORDON]: target } });
           if (!out.ok) {
             throw new Error(`${out.error}. Its kubelet was not replaced; apply --force / --delete-emptydir-data evict such pods, --drain-timeout waits longer, --no-drain upgrades kubelets without draining (running pods survive a kubelet restart)`);
           }
           const refused = Object.values(out.refusals).reduce((a, b) => a + b, 0);
-          lines.push(`drained ${node}: ${out.evicted.length} pod(s) evicted${refused ? ` (${refused} eviction(s) refused by a PodDisruptionBudget first)` : ''}${out.cordoned ? '' : ' (it was cordoned already and stays so)'}`);
+          lines.push(`drained ${node}: ${out.evicted.length} pod(s) evicted${refused ? ` (${refused} eviction(s) refused by a PodDisruptionBudget first)` : ''}${out.cordoned ? '' : ours.has(node) ? ' (cordoned by an earlier run of this upgrade)' : ' (it was cordoned already and stays so)'}`);
         }
         return lines;
       });

@@ -134,6 +134,8 @@ describe('a Kubernetes upgrade drains each node around its kubelet restart', () 
     expect(spec('wk1').unschedulable).toBeUndefined();
     api.put('/api/v1/nodes', node('wk1', { version: TARGET, unschedulable: true, mark: TARGET }));
     api.put('/api/v1/nodes', node('wk2', { unschedulable: true, mark: TARGET }));
+    // wk2's earlier cordon is this upgrade's own: drained again, then released after its restart.
+    expect(await guard.before(['wk2'], io(upgrading, ['wk2']))).toEqual(['drained wk2: 0 pod(s) evicted (cordoned by an earlier run of this upgrade)']);
     expect(await guard.start(io(upgrading, []))).toEqual([`uncordoned wk1: Ready on ${TARGET} (left cordoned by an earlier, interrupted upgrade)`]);
     expect(spec('wk1').unschedulable).toBe(false);
     expect(spec('wk2').unschedulable).toBe(true); // still on the old kubelet: its restart in this rollout releases it
