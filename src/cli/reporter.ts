@@ -21,6 +21,11 @@ export interface ReporterOptions {
   readonly command?: string;
   /** Print every changed step, not only files in the host summary (etcd restore: stops, restores, starts). */
   readonly changedSteps?: boolean;
+  /**
+   * Redraw the live block at most this often (0: after every event). A 5,000-host run has some
+   * 265,000 events: redrawing the block for each wrote 160 MB to the terminal. @default 100
+   */
+  readonly redrawMs?: number;
 }
 
 /** A reporter: feed it every event. `finish()` clears the live block. */
@@ -79,17 +84,30 @@ export function createReporter(opts: ReporterOptions): Reporter {
     opts.out.write(`${lines.join('\n')}\n`);
     drawn = lines.length;
   };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Draws the block again now, or at the end of the current redraw period. */
+  const redraw = (): void => {
+    if (!opts.live) return;
+    const every = opts.redrawMs ?? 100;
+    if (every <= 0) return void (clear(), draw());
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      clear();
+      draw();
+    }, every);
+    timer.unref();
+  };
   const print = (line: string): void => {
     clear();
     opts.out.write(`${line}\n`);
-    draw();
+    redraw();
   };
   const status = (host: string, text: string): void => {
     if (!opts.live) return;
     waiting.delete(host);
     live.set(host, text);
-    clear();
-    draw();
+    redraw();
   };
 
   const reporter = ((e: DeployEvent): void => {
@@ -125,7 +143,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
         // Hosts with nothing to say are summed up once at phase-done.
         if (e.changed === 0 && e.restarted.length === 0 && e.notes.length === 0) {
           quietHosts += 1;
-          if (opts.live) (clear(), draw()); // its line leaves the block now, not at the next event
+          redraw(); // its line leaves the block (not only at the next event)
           return;
         }
         const what = dryRun
@@ -163,6 +181,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
     }
   }) as Reporter;
   reporter.finish = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     live.clear();
     waiting.clear();
     clear();

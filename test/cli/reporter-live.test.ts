@@ -60,7 +60,7 @@ function plain(events: readonly DeployEvent[]): string {
 describe('reporter (live TTY view)', () => {
   it('redraws one line per host below the permanent lines, cut to the terminal width', () => {
     const screen = new Screen(60);
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     for (const e of EVENTS) r(e);
     expect(screen.text().split('\n')).toEqual([
       'kubesmith apply: 3 hosts, phases: binaries',
@@ -73,7 +73,7 @@ describe('reporter (live TTY view)', () => {
 
   it('a permanent line lands above the block, which follows it; done hosts leave the block', () => {
     const screen = new Screen(200);
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     for (const e of [...EVENTS, ...REST.slice(0, 2)]) r(e);
     expect(screen.text().split('\n')).toEqual([
       'kubesmith apply: 3 hosts, phases: binaries',
@@ -87,7 +87,7 @@ describe('reporter (live TTY view)', () => {
 
   it('ends on exactly the plain output: no live line is left behind', () => {
     const screen = new Screen(80);
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     for (const e of [...EVENTS, ...REST]) r(e);
     r.finish();
     expect(screen.text()).toBe(plain([...EVENTS, ...REST]));
@@ -95,7 +95,7 @@ describe('reporter (live TTY view)', () => {
 
   it('finish() clears the block of an interrupted run', () => {
     const screen = new Screen(80);
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     for (const e of EVENTS) r(e);
     r.finish();
     expect(screen.text()).toBe(['kubesmith apply: 3 hosts, phases: binaries', '==> Install binaries (3 hosts)'].join('\n'));
@@ -108,7 +108,7 @@ describe('reporter (live TTY view)', () => {
     screen.out.on('pipe', () => undefined);
     const write = screen.out.write.bind(screen.out);
     screen.out.write = ((chunk: string, ...rest: never[]) => ((bytes += String(chunk).length), write(chunk, ...rest))) as typeof screen.out.write;
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     const hosts = Array.from({ length: 5000 }, (_, i) => `node-${i}`);
     r({ type: 'run-start', hosts, phases: ['nodes'], dryRun: false, lock: 'flock' });
     r({ type: 'phase-start', phase: 'nodes', title: 'Install nodes', hosts });
@@ -129,10 +129,27 @@ describe('reporter (live TTY view)', () => {
   it('never draws a block taller than the terminal', () => {
     const screen = new Screen(80);
     Object.assign(screen.out, { rows: 8 });
-    const r = createReporter({ out: screen.out, live: true, color: false });
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 0 });
     const hosts = Array.from({ length: 20 }, (_, i) => `h${i}`);
     r({ type: 'phase-start', phase: 'nodes', title: 'Install nodes', hosts });
     for (const h of hosts.slice(0, 12)) r({ type: 'step', phase: 'nodes', host: h, step: 'put /etc/x', status: 'unchanged' });
     expect(screen.text().split('\n')).toEqual(['==> Install nodes (20 hosts)', ...hosts.slice(0, 4).map((h) => `  ${h}: nodes: put /etc/x`), '  ... 8 more hosts', '  8 hosts waiting']);
+  });
+
+  it('redraws the block at most every redrawMs: a burst of events writes the permanent lines, the block once after', async () => {
+    const screen = new Screen(120);
+    let bytes = 0;
+    const write = screen.out.write.bind(screen.out);
+    screen.out.write = ((chunk: string, ...rest: never[]) => ((bytes += String(chunk).length), write(chunk, ...rest))) as typeof screen.out.write;
+    const r = createReporter({ out: screen.out, live: true, color: false, redrawMs: 30 });
+    const hosts = Array.from({ length: 10 }, (_, i) => `h${i}`);
+    r({ type: 'phase-start', phase: 'nodes', title: 'Install nodes', hosts });
+    bytes = 0;
+    for (let i = 0; i < 1000; i++) r({ type: 'step', phase: 'nodes', host: hosts[i % 10] ?? '', step: `put /etc/${i}`, status: 'unchanged' });
+    expect(bytes).toBeLessThan(2000); // one block (10 lines) at most, not 1,000
+    await new Promise((res) => setTimeout(res, 60));
+    expect(screen.text().split('\n')).toEqual(['==> Install nodes (10 hosts)', ...hosts.map((h, i) => `  ${h}: nodes: put /etc/${990 + i}`)]);
+    r.finish();
+    expect(screen.text()).toBe('==> Install nodes (10 hosts)');
   });
 });
