@@ -30,12 +30,16 @@ const sink = new Writable({
   write(chunk, _e, cb) {
     const s = chunk.toString();
     bytes += s.length;
-    for (const m of s.matchAll(/^ {2}\S+: would change: (.*)$/gm)) {
-      wouldChange += 1;
-      const k = m[1].slice(0, 100);
-      changedKinds.set(k, (changedKinds.get(k) ?? 0) + 1);
+    if (s.includes(': would change: ')) {
+      for (const m of s.matchAll(/^ {2}\S+: would change: (.*)$/gm)) {
+        wouldChange += 1;
+        const k = m[1].slice(0, 100);
+        changedKinds.set(k, (changedKinds.get(k) ?? 0) + 1);
+      }
     }
-    lastLines = [...lastLines, ...s.split('\n')].slice(-12);
+    // the output's tail, kept cheaply (shown when the run fails)
+    lastLines.push(s);
+    if (lastLines.length > 40) lastLines = lastLines.slice(-12);
     cb();
   },
 });
@@ -68,5 +72,5 @@ try {
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
 const s = fleet.stats();
-console.log(JSON.stringify({ scenario, tty, code, error, ms, cpuMs: (cpu.user + cpu.system) / 1000, fakeMs: s.fakeMs, connects: s.connects, misses: s.misses, outBytes: bytes, wouldChange, changedKinds: [...changedKinds].sort((a, b) => b[1] - a[1]).slice(0, 5), tail: error ? lastLines : undefined }));
+console.log(JSON.stringify({ scenario, tty, code, error, ms, cpuMs: (cpu.user + cpu.system) / 1000, fakeMs: s.fakeMs, connects: s.connects, misses: s.misses, outBytes: bytes, wouldChange, changedKinds: [...changedKinds].sort((a, b) => b[1] - a[1]).slice(0, 5), tail: error ? lastLines.join('').split('\n').slice(-12) : undefined }));
 process.exit(0);
