@@ -2,7 +2,8 @@
  * An air-gapped bastion among the test hosts, for the offline-artifact proof (issue #11):
  * - it boots from the machine's root like every test host, but without what would make "no npm,
  *   no node_modules" untrue: npm, npx, corepack and /usr/lib/node_modules, the kubesmith
- *   checkouts under /work, npm's cache and the test-only etcd are whiteouts in its overlay
+ *   checkout the tests run from (and those under /work), npm's cache, every node_modules of the
+ *   machine's root file system and the test-only etcd are whiteouts in its overlay
  *   (test-hosts-hide.ts). Node itself stays (/usr/bin/node, the machine's Node 20): kubesmith.cjs
  *   needs a Node; the single executable is run after /usr/bin/node is made unusable too.
  * - its default route is deleted after boot: it reaches the other test hosts on their link and
@@ -12,12 +13,13 @@
  */
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hostTestContainerdDir } from '../support/containerd-bin.js';
 import { buildDist, type DistBuild } from '../support/dist-artifact.js';
 import { buildTestBundle, type TestBundle } from '../support/test-bundle.js';
 import { bootHosts, type TestHost, type TestHostGroup } from '../support/test-hosts.js';
-import type { LocalResult } from '../support/test-hosts-shell.js';
+import { type LocalResult, run } from '../support/test-hosts-shell.js';
 
 /** What the bastion must not have (paths inside it). */
 export const HIDDEN_ON_BASTION = ['/usr/bin/npm', '/usr/bin/npx', '/usr/bin/corepack', '/usr/lib/node_modules', '/work', '/root/.npm', '/opt/kubesmith-test'];
@@ -38,6 +40,22 @@ export interface BastionEnv {
   close(): Promise<void>;
 }
 
+/**
+ * HIDDEN_ON_BASTION plus what this machine has that the fixed list cannot know: the checkout the
+ * tests run from (CI clones it anywhere, e.g. /check/work/main), npm's global root, and every
+ * node_modules directory on the root file system (the overlay's lower layer; other mounts do not
+ * show through it).
+ */
+async function hiddenOnBastion(): Promise<string[]> {
+  const checkout = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const npmRoot = await run('npm', ['root', '-g']);
+  const found = await run('find', ['/', '-xdev', '-name', 'node_modules', '-prune', '-print'], { timeoutMs: 120_000 });
+  const paths = [...HIDDEN_ON_BASTION, checkout, ...(npmRoot.code === 0 ? [npmRoot.stdout.trim()] : []), ...found.stdout.split('\n')];
+  const usable = paths.filter((p) => p.startsWith('/') && p !== '/' && !p.split('/').includes('..'));
+  // A path below one already hidden needs no whiteout of its own (and could not get one).
+  return [...new Set(usable)].sort().filter((p, i, all) => !all.slice(0, i).some((q) => p.startsWith(`${q}/`)));
+}
+
 /** Boots `bastion` + `targets`, builds the artifacts (with the single executable) and copies them in. */
 export async function setupBastion(targets: readonly { name: string; roles: readonly string[] }[]): Promise<BastionEnv> {
   const work = mkdtempSync(join(tmpdir(), 'ks-bastion-'));
@@ -45,7 +63,7 @@ export async function setupBastion(targets: readonly { name: string; roles: read
   // The artifacts build while the hosts boot; the Kubernetes bundle is the apply tests' (test-bundle.ts).
   const [dist, group] = await Promise.all([
     buildDist(join(work, 'release'), { sea: true }),
-    bootHosts({ count: names.length, names, hide: { bastion: HIDDEN_ON_BASTION }, timeoutMs: 120_000 }),
+    bootHosts({ count: names.length, names, hide: { bastion: await hiddenOnBastion() }, timeoutMs: 120_000 }),
   ]);
   const bundle = buildTestBundle(join(work, 'bundle'), { containerdDir: hostTestContainerdDir() });
   const bastion = group.host('bastion');

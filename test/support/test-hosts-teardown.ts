@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { removeCgroupsSync } from './test-hosts-cgroups.js';
-import { runSync, sleepSync } from './test-hosts-shell.js';
+import { run, runSync, sleep, sleepSync } from './test-hosts-shell.js';
 
 /** One booted (or booting) host's resources. */
 export interface HostRecord {
@@ -110,4 +110,19 @@ export function teardownGroupSync(rec: GroupRecord): string[] {
     rec.bridgeCreated = false;
   }
   return problems;
+}
+
+/**
+ * nspawn names the machine side of a host's veth `vb-MACHINE` and fails to boot ("Failed to add new
+ * veth interfaces: File exists") while one of that name is left from the slot's previous group:
+ * the kernel drops it only when the old network namespace is cleaned up, asynchronously, which
+ * took seconds under CI load. The slot is ours, so a leftover of that name is a stale one: wait a
+ * little for the kernel, then delete it. Names over 15 bytes are hashed by nspawn; ours are short.
+ */
+export async function removeStaleVeth(machine: string): Promise<void> {
+  const veth = `vb-${machine}`;
+  if (veth.length > 15) return;
+  const until = Date.now() + 5_000;
+  while (existsSync(`/sys/class/net/${veth}`) && Date.now() < until) await sleep(100);
+  if (existsSync(`/sys/class/net/${veth}`)) await run('ip', ['link', 'del', veth]);
 }

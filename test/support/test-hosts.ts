@@ -16,7 +16,7 @@ import { hidePaths } from './test-hosts-hide.js';
 import { prepareRoot } from './test-hosts-root.js';
 import { type LocalResult, run, runOk, sleep } from './test-hosts-shell.js';
 import { claimSlot, releaseSlot, saveRecord, type Slot } from './test-hosts-slot.js';
-import { type GroupRecord, type HostRecord, isAlive, processStart, stopHostSync, teardownGroupSync } from './test-hosts-teardown.js';
+import { type GroupRecord, type HostRecord, isAlive, processStart, removeStaleVeth, stopHostSync, teardownGroupSync } from './test-hosts-teardown.js';
 export { canBootHosts } from './test-hosts-check.js';
 
 /** Options of bootHosts(). */
@@ -189,6 +189,7 @@ async function startHost(ctx: GroupCtx, h: HostRecord, host: TestHost, deadline:
   if (h.pid !== undefined && isAlive(h.pid, h.pidStart)) return;
   h.cgroups = createHostCgroups(`ks-${ctx.slot.n}-${h.name}`);
   saveRecord(ctx.slot, ctx.rec);
+  await removeStaleVeth(`ks${ctx.slot.n}-${h.name}`);
   const log = openSync(join(h.dir, 'console.log'), 'a');
   const nspawn = [
     'systemd-nspawn', '-q', '-D', h.merged, '-M', `ks${ctx.slot.n}-${h.name}`, '--hostname', h.name,
