@@ -18,10 +18,17 @@ export function pendingMarker(unit: string): string {
   return `${PENDING_RESTART_DIR}/${unit}`;
 }
 
+/** Marker path of a pending reload (Artifact.reloads), beside the restart markers. */
+export function pendingReloadMarker(unit: string): string {
+  return `${PENDING_RESTART_DIR}/${unit}.reload`;
+}
+
 /** Per-host change tracking across the phases of one run. */
 export interface HostRunState {
   readonly changedPaths: Set<string>;
   readonly pendingRestarts: Set<string>;
+  /** Units a changed file of theirs asks to reload (Artifact.reloads). */
+  readonly pendingReloads: Set<string>;
   /** Running units whose restart waits for the phase's rolling restart (Step.rolling). */
   readonly deferredRestarts: Set<string>;
   readonly restarted: string[];
@@ -31,7 +38,7 @@ export interface HostRunState {
 
 /** A fresh state for one host. */
 export function newHostRunState(): HostRunState {
-  return { changedPaths: new Set(), pendingRestarts: new Set(), deferredRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
+  return { changedPaths: new Set(), pendingRestarts: new Set(), pendingReloads: new Set(), deferredRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
 }
 
 /** How a remote file differs from the artifact: "new", "content", "mode 644 -> 600", or undefined when equal. */
@@ -47,7 +54,7 @@ export function diffArtifact(artifact: Artifact, stat: RemoteFileStat | undefine
 /** Every path the steps need a stat of: put targets and pending-restart markers (one round trip). */
 export function pathsToStat(steps: readonly Step[]): readonly string[] {
   return steps.flatMap((s) =>
-    s.kind === 'put' ? [s.artifact.path] : s.kind === 'systemd' && s.action === 'restart' ? [pendingMarker(s.unit)] : [],
+    s.kind === 'put' ? [s.artifact.path] : s.kind === 'systemd' && s.action === 'restart' ? [pendingMarker(s.unit), pendingReloadMarker(s.unit)] : [],
   );
 }
 
@@ -55,6 +62,7 @@ export function pathsToStat(steps: readonly Step[]): readonly string[] {
 export function recordChange(state: HostRunState, artifact: Artifact): void {
   state.changedPaths.add(artifact.path);
   for (const u of artifact.restarts) state.pendingRestarts.add(u);
+  for (const u of artifact.reloads ?? []) state.pendingReloads.add(u);
   if (artifact.kind === 'unit') state.unitFilesChanged = true;
   state.changed += 1;
 }
@@ -75,6 +83,18 @@ export function deferRestart(step: Extract<Step, { kind: 'systemd' }>, state: Ho
   if (step.rolling !== true || pre?.stdout.trim() !== 'active') return false;
   state.deferredRestarts.add(step.unit);
   return true;
+}
+
+/**
+ * What a restart step does, for executor and dry-run alike: nothing; defer to the rolling restart;
+ * restart; or reload, when only files the unit reloads changed (in this run, or in an interrupted
+ * one: the markers). A pending restart wins over a reload, and takes the reload's marker with it.
+ */
+export function restartAction(step: Extract<Step, { kind: 'systemd' }>, state: HostRunState, stats: ReadonlyMap<string, RemoteFileStat>, pre: ProbeAnswer | undefined): 'none' | 'defer' | 'restart' | 'reload' {
+  const restart = step.when !== 'changed' || state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
+  const reload = state.pendingReloads.has(step.unit) || stats.has(pendingReloadMarker(step.unit));
+  if (restart) return deferRestart(step, state, pre) ? 'defer' : 'restart';
+  return reload ? 'reload' : 'none';
 }
 
 /** Options shared by executor and dry-run. */
@@ -146,12 +166,16 @@ function dryRunSystemd(
       state.unitFilesChanged = false;
       return;
     case 'restart': {
-      const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
-      if ((!conditional || pending) && deferRestart(step, state, pre)) emit(step, 'skipped', ROLLING_DETAIL);
-      else if (!conditional || pending) {
+      const action = restartAction(step, state, stats, pre);
+      if (action === 'defer') emit(step, 'skipped', ROLLING_DETAIL);
+      else if (action === 'restart') {
         state.pendingRestarts.delete(step.unit);
+        state.pendingReloads.delete(step.unit);
         state.restarted.push(step.unit);
         emit(step, 'changed', 'would restart');
+      } else if (action === 'reload') {
+        state.pendingReloads.delete(step.unit);
+        emit(step, 'changed', 'would reload (if running)');
       } else emit(step, 'unchanged');
       return;
     }

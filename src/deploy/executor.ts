@@ -15,12 +15,13 @@ import type { Step, StepStatus } from './phase.js';
 import { describeStep } from './steps.js';
 import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
 import {
-  deferRestart,
   diffArtifact,
   inputsChanged,
   PENDING_RESTART_DIR,
   pathsToStat,
   pendingMarker,
+  pendingReloadMarker,
+  restartAction,
   recordChange,
   ROLLING_DETAIL,
   type HostRunState,
@@ -101,13 +102,14 @@ async function putBatch(
   });
   if (changed.length === 0) return;
   const units = [...new Set(changed.flatMap((c) => c.step.artifact.restarts))];
-  // Mark restarts pending on the host first: if we die between the write and the restart, the
-  // next apply sees an unchanged file but still restarts the unit.
-  if (units.length > 0) {
+  const reloads = [...new Set(changed.flatMap((c) => c.step.artifact.reloads ?? []))];
+  // Mark restarts (and reloads) pending on the host first: if we die between the write and the
+  // restart, the next apply sees an unchanged file but still restarts the unit.
+  if (units.length + reloads.length > 0) {
     try {
-      await run(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && shift && touch "$@"', 'sh', PENDING_RESTART_DIR, ...units.map(pendingMarker)], opts);
+      await run(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && shift && touch "$@"', 'sh', PENDING_RESTART_DIR, ...units.map(pendingMarker), ...reloads.map(pendingReloadMarker)], opts);
     } catch (err) {
-      throw new StepFailed(`mark ${units.join(', ')} for restart`, err instanceof Error ? err : new Error(String(err)));
+      throw new StepFailed(`mark ${[...units, ...reloads.map((u) => `${u} (reload)`)].join(', ')} for restart`, err instanceof Error ? err : new Error(String(err)));
     }
   }
   const failures: StepFailed[] = [];
@@ -246,12 +248,20 @@ async function systemd(
       return ['changed', 'enabled'];
     }
     case 'restart': {
-      const pending = state.pendingRestarts.has(step.unit) || stats.has(pendingMarker(step.unit));
-      if (step.when === 'changed' && !pending) return ['unchanged'];
-      if (deferRestart(step, state, pre)) return ['skipped', ROLLING_DETAIL];
+      const action = restartAction(step, state, stats, pre);
+      if (action === 'none') return ['unchanged'];
+      if (action === 'defer') return ['skipped', ROLLING_DETAIL];
+      if (action === 'reload') {
+        // Not running: nothing to reload; the start step after this one starts it on the new file.
+        await run(host, ['systemctl', 'try-reload-or-restart', step.unit], opts);
+        await run(host, ['rm', '-f', pendingReloadMarker(step.unit)], opts);
+        state.pendingReloads.delete(step.unit);
+        return ['changed', 'reloaded'];
+      }
       await run(host, ['systemctl', 'restart', ...noBlock, step.unit], opts);
-      await run(host, ['rm', '-f', pendingMarker(step.unit)], opts);
+      await run(host, ['rm', '-f', pendingMarker(step.unit), pendingReloadMarker(step.unit)], opts);
       state.pendingRestarts.delete(step.unit);
+      state.pendingReloads.delete(step.unit);
       state.restarted.push(step.unit);
       return ['changed', 'restarted'];
     }

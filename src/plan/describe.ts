@@ -42,7 +42,7 @@ export function describePlan(v: PlanView, opts: { color: boolean; inventoryFile?
     lines.push('', `${h.name} [${h.roles.join(', ')}]: ${h.files.length} files (${counts(h.files)})`, `  units: ${h.units.join(' ') || '(none)'}`);
     for (const f of h.files) {
       const sha = f.sha256 ? f.sha256.slice(0, 12) : '(bundle)    ';
-      const extra = [f.secret ? 'secret' : '', f.restarts.length ? `restarts ${f.restarts.join(',')}` : '', f.source ? `from ${f.source}` : ''].filter(Boolean).join('; ');
+      const extra = [f.secret ? 'secret' : '', f.restarts.length ? `restarts ${f.restarts.join(',')}` : '', f.reloads?.length ? `reloads ${f.reloads.join(',')}` : '', f.source ? `from ${f.source}` : ''].filter(Boolean).join('; ');
       lines.push(`  ${status(f.status)} ${f.mode} ${shortSize(f.size).padStart(6)} ${sha} ${f.path}${extra ? `  (${extra})` : ''}`);
     }
   }

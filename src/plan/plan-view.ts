@@ -20,6 +20,8 @@ export interface PlanFileView {
   readonly sha256: string | undefined;
   readonly secret: boolean;
   readonly restarts: readonly string[];
+  /** Units that take a change of this file with `systemctl reload` (the nginx API proxies). */
+  readonly reloads?: readonly string[];
   readonly status: FileStatus;
   /**
    * Binaries: "<bundle file>:<member> (<version>, <published checksum>)", what identifies the binary
@@ -74,6 +76,7 @@ export function planView(plan: ClusterPlan, previous: RenderManifest | undefined
           sha256: a.sha256,
           secret: a.secret,
           restarts: a.restarts,
+          ...(a.reloads ? { reloads: a.reloads } : {}),
           status: fileStatus(previous, h.host.name, a),
           ...(typeof c === 'string' ? {} : { source: sourceOf(c) }),
         };

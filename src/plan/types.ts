@@ -39,6 +39,12 @@ export interface Artifact {
   readonly secret: boolean;
   /** systemd units to restart when this file changed. */
   readonly restarts: readonly string[];
+  /**
+   * systemd units that take a change of this file with `systemctl reload` (no restart): the nginx
+   * API proxies, whose restart would drop every connection through them while a reload keeps the
+   * established ones on the old workers. A restart pending for the same unit wins.
+   */
+  readonly reloads?: readonly string[];
 }
 
 export interface PlannedHost {

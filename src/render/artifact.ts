@@ -14,6 +14,8 @@ export interface ArtifactSpec {
   readonly path: string;
   readonly secret: boolean;
   readonly restarts: readonly string[];
+  /** Units that take a change of this file with a reload (Artifact.reloads). */
+  readonly reloads?: readonly string[];
   readonly mode?: number;
 }
 
@@ -44,6 +46,7 @@ export function textArtifact(spec: ArtifactSpec, content: string, hash: (content
     owner: 'root:root',
     secret: spec.secret,
     restarts: [...spec.restarts].sort(),
+    ...(spec.reloads && spec.reloads.length > 0 ? { reloads: [...spec.reloads].sort() } : {}),
   };
 }
 

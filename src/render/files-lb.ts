@@ -14,7 +14,7 @@ export function loadBalancerFiles(ctx: RenderContext, host: InventoryHost): Role
   const ka = ['kubesmith-keepalived.service'];
   return {
     files: [
-      { path: p.vipNginxConf, kind: 'config', phase: PHASE, template: 'manifests/nginx-stream.conf.hbs', view: vipNginxView(ctx.inv), secret: false, restarts: lb },
+      { path: p.vipNginxConf, kind: 'config', phase: PHASE, template: 'manifests/nginx-stream.conf.hbs', view: vipNginxView(ctx.inv), secret: false, restarts: [], reloads: lb },
       { path: `${ctx.layout.unitDir}/kubesmith-apiserver-lb.service`, kind: 'unit', phase: PHASE, template: 'units/kubesmith-apiserver-lb.service.hbs', view: nginxUnitView(p.vipNginxConf), secret: false, restarts: lb },
       { path: p.keepalivedConf, kind: 'config', phase: PHASE, template: 'manifests/keepalived.conf.hbs', view: keepalivedView(ctx.inv, host), secret: false, restarts: ka },
       { path: `${ctx.layout.unitDir}/kubesmith-keepalived.service`, kind: 'unit', phase: PHASE, template: 'units/kubesmith-keepalived.service.hbs', view: keepalivedUnitView(p.keepalivedConf), secret: false, restarts: ka },

@@ -66,7 +66,8 @@ export function nodeFiles(ctx: RenderContext, host: InventoryHost, creds: Creden
     const unit = ['kubesmith-apiserver-proxy.service'];
     const conf = lbPaths(layout).localProxyConf;
     files.push(
-      file(conf, 'config', 'manifests/nginx-stream.conf.hbs', localProxyView(inv), unit),
+      // A new upstream list is a reload: nginx keeps the connections in flight (Artifact.reloads).
+      { ...file(conf, 'config', 'manifests/nginx-stream.conf.hbs', localProxyView(inv), []), reloads: unit },
       file(`${layout.unitDir}/kubesmith-apiserver-proxy.service`, 'unit', 'units/kubesmith-apiserver-proxy.service.hbs', nginxUnitView(conf), unit),
     );
   }

@@ -63,7 +63,7 @@ export function planHost(ctx: RenderContext, host: InventoryHost): PlannedHost {
     ...roles.flatMap((r) =>
       r.files.map((f) =>
         textArtifact(
-          { host: host.name, kind: f.kind, phase: f.phase, path: f.path, secret: f.secret, restarts: f.restarts },
+          { host: host.name, kind: f.kind, phase: f.phase, path: f.path, secret: f.secret, restarts: f.restarts, ...(f.reloads ? { reloads: f.reloads } : {}) },
           ctx.engine.render(f.template, f.view),
           ctx.sha256,
         ),

@@ -27,7 +27,7 @@ export function planMarkdown(v: PlanView): string {
     out.push('| path | size | sha256 | mode | secret | restarts |', '|---|---|---|---|---|---|');
     for (const f of h.files) {
       const sha = f.sha256 ? `\`${f.sha256.slice(0, 12)}\`` : `bundle \`${f.source ?? ''}\``;
-      out.push(`| \`${f.path}\` | ${shortSize(f.size)} | ${sha} | ${f.mode} | ${f.secret ? 'yes' : 'no'} | ${f.restarts.join(', ')} |`);
+      out.push(`| \`${f.path}\` | ${shortSize(f.size)} | ${sha} | ${f.mode} | ${f.secret ? 'yes' : 'no'} | ${[...f.restarts, ...(f.reloads ?? []).map((u) => `${u} (reload)`)].join(', ')} |`);
     }
   }
   out.push('', '## Cluster objects (applied through the API)', '', '| id | size | secret |', '|---|---|---|');

@@ -33,6 +33,8 @@ export interface TextFile {
   readonly view: object;
   readonly secret: boolean;
   readonly restarts: readonly string[];
+  /** Units that take a change of this file with `systemctl reload` instead (Artifact.reloads). */
+  readonly reloads?: readonly string[];
 }
 
 /** A whole file copied from the bundle as data, not run (a container image tarball, mode 0644). */

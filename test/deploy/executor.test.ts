@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { describe, expect, it } from 'vitest';
 import { executeSteps, StepFailed } from '../../src/deploy/executor.js';
-import { newHostRunState, pendingMarker } from '../../src/deploy/dry-run.js';
+import { dryRunSteps, newHostRunState, pendingMarker, pendingReloadMarker } from '../../src/deploy/dry-run.js';
 import type { Step } from '../../src/deploy/phase.js';
 import type { DeployEvent } from '../../src/deploy/events.js';
 import { RemoteCommandError } from '../../src/shared/errors.js';
@@ -68,6 +68,54 @@ describe('executeSteps', () => {
     const { state } = await apply(host, [{ kind: 'put', artifact: conf }, { kind: 'systemd', unit: 'etcd.service', action: 'restart', when: 'changed' }]);
     expect(state.restarted).toEqual(['etcd.service']);
     expect(host.files.has(pendingMarker('etcd.service'))).toBe(false);
+  });
+
+  describe('a file whose unit reloads it (Artifact.reloads: the nginx API proxies)', () => {
+    const proxyUnit = anArtifact('h1', '/etc/systemd/system/proxy.service', '[Service]\nExecStart=/usr/sbin/nginx\n', { restarts: ['proxy.service'] });
+    const proxyConf = (body: string) => anArtifact('h1', '/opt/kubernetes/cfg/proxy.conf', body, { restarts: [], reloads: ['proxy.service'] });
+    const proxySteps = (c: ReturnType<typeof proxyConf>, u = proxyUnit): Step[] => [
+      { kind: 'put', artifact: u },
+      { kind: 'put', artifact: c },
+      { kind: 'systemd', unit: '', action: 'daemon-reload', when: 'changed' },
+      { kind: 'systemd', unit: 'proxy.service', action: 'restart', when: 'changed' },
+      { kind: 'systemd', unit: 'proxy.service', action: 'start' },
+    ];
+    const dryRun = async (host: FakeHost, s: readonly Step[]): Promise<string[]> => {
+      const events: DeployEvent[] = [];
+      await dryRunSteps(host, s, newHostRunState(), { phase: 'nodes', emit: (e) => void events.push(e), signal: new AbortController().signal });
+      return events.flatMap((e) => (e.type === 'step' && e.status === 'changed' && e.step.startsWith('restart') ? [`${e.step}: ${e.detail ?? ''}`] : []));
+    };
+
+    it('reloads when only that file changed (dry-run says so first), restarts when the unit file changed too, and a marker left by an interrupted run still reloads', async () => {
+      const host = new FakeHost('h1');
+      await apply(host, proxySteps(proxyConf('a\n')));
+      expect(host.log.filter((l) => l.includes('systemctl'))).toContain('exec systemctl restart proxy.service'); // new unit file: a restart
+      expect(await dryRun(host, proxySteps(proxyConf('b\n')))).toEqual(['restart proxy.service: would reload (if running)']);
+      host.log.length = 0;
+      const { state, events } = await apply(host, proxySteps(proxyConf('b\n')));
+      expect(host.log.filter((l) => l.startsWith('exec systemctl') && !l.includes('is-'))).toEqual(['exec systemctl try-reload-or-restart proxy.service']);
+      expect(state.restarted).toEqual([]);
+      expect(events.some((e) => e.type === 'step' && e.step === 'restart proxy.service' && e.detail === 'reloaded')).toBe(true);
+      expect(host.files.has(pendingReloadMarker('proxy.service'))).toBe(false);
+      // Unit file and config change together: one restart, both markers gone.
+      host.log.length = 0;
+      await apply(host, proxySteps(proxyConf('c\n'), { ...proxyUnit, content: 'x\n', sha256: anArtifact('h1', proxyUnit.path, 'x\n').sha256 }));
+      expect(host.log.filter((l) => l.startsWith('exec systemctl') && !l.includes('is-') && !l.includes('daemon-reload'))).toEqual(['exec systemctl restart proxy.service']);
+      expect([pendingMarker('proxy.service'), pendingReloadMarker('proxy.service')].some((m) => host.files.has(m))).toBe(false);
+      // The file was written, the run died before the reload: the next run reloads.
+      host.seed(pendingReloadMarker('proxy.service'), '');
+      host.log.length = 0;
+      await apply(host, proxySteps(proxyConf('c\n'), { ...proxyUnit, content: 'x\n', sha256: anArtifact('h1', proxyUnit.path, 'x\n').sha256 }));
+      expect(host.log.filter((l) => l.startsWith('exec systemctl') && !l.includes('is-'))).toEqual(['exec systemctl try-reload-or-restart proxy.service']);
+      expect(host.files.has(pendingReloadMarker('proxy.service'))).toBe(false);
+    });
+
+    it('leaves the reload marker when the write fails', async () => {
+      const host = new FakeHost('h1');
+      host.failWritesTo = /proxy\.conf$/;
+      await expect(apply(host, [{ kind: 'put', artifact: proxyConf('a\n') }])).rejects.toThrow(StepFailed);
+      expect(host.files.has(pendingReloadMarker('proxy.service'))).toBe(true);
+    });
   });
 
   it('leaves the marker when the write fails, so the restart is not lost', async () => {

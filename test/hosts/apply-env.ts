@@ -105,8 +105,8 @@ export interface ApplyEnv {
   readonly inventory: string;
   readonly stateDir: string;
   apply(extra?: readonly string[], inventory?: string): Promise<CliRun>;
-  /** Writes another inventory variant (same hosts) and returns its path. */
-  writeInventory(name: string, over?: { knownHostsFile?: string; user?: string }): string;
+  /** Writes another inventory variant (the same hosts, less `without`) and returns its path. */
+  writeInventory(name: string, over?: { knownHostsFile?: string; user?: string; without?: readonly string[] }): string;
   /** Shuts the hosts down and removes the work dir (bundle, state, logs). */
   close(): Promise<void>;
 }
@@ -147,7 +147,7 @@ export async function setupApplyEnv(
   });
   const group = await bootHosts({ count: specs.length, names: specs.map((s) => s.name), ...(opts.withUser ? { withUser: opts.withUser } : {}), timeoutMs: opts.bootTimeoutMs ?? Math.max(120_000, specs.length * 5_000) });
   const invExtra = typeof opts.inventory === 'function' ? opts.inventory(group) : opts.inventory;
-  const write = (name: string, over: { knownHostsFile?: string; user?: string } = {}): string => {
+  const write = (name: string, over: { knownHostsFile?: string; user?: string; without?: readonly string[] } = {}): string => {
     const user = over.user ?? opts.withUser ?? 'root';
     const yaml = [
       'apiVersion: kubesmith/v1alpha1',
@@ -172,7 +172,7 @@ export async function setupApplyEnv(
       ...(invExtra?.containerd ?? []).map((l) => `  ${l}`),
       ...(invExtra?.top ?? []),
       'hosts:',
-      ...group.hosts.map((h) => `  - { name: ${h.name}, address: ${h.ip}, roles: [${specs.find((s) => s.name === h.name)?.roles.join(', ')}] }`),
+      ...group.hosts.filter((h) => !(over.without ?? []).includes(h.name)).map((h) => `  - { name: ${h.name}, address: ${h.ip}, roles: [${specs.find((s) => s.name === h.name)?.roles.join(', ')}] }`),
       '',
     ].join('\n');
     const path = join(dir, name);

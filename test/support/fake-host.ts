@@ -234,6 +234,9 @@ export class FakeHost implements HostConnection {
       case 'restart':
         this.unit(unitName).active = true;
         return ok();
+      case 'try-reload-or-restart':
+        // Like systemctl: a unit that does not run stays stopped.
+        return ok();
       default:
         return fail(1, `systemctl ${args[0]}: not supported by FakeHost`);
     }

@@ -6,9 +6,13 @@
  * shutting down or still starting (its port is open while /readyz says 500), and clients see
  * failed requests during a rolling restart that the other apiservers could have served.
  *
- * The edit is made on the host from the file it holds, never from a copy in flight: the file is
- * changed only when, with our `down` markers taken out, it is exactly the config kubesmith
- * renders (sha256); anything else is left alone and reported. A reload keeps established
+ * The file written is this run's render with the markers. A host's file is replaced only when,
+ * with our `down` markers taken out, it is that render (sha256) or an earlier kubesmith render of
+ * it (kubesmith's header on the first line): the upstream list of a proxy that does not yet
+ * know a control plane this run adds (or still lists one it drops) is brought up to date here,
+ * before the restarts, so the other apiservers carry the traffic (the nodes phase would write the
+ * same render later, after the restarts: too late). Anything else is left alone and reported;
+ * a missing file is a host whose proxy is new and does not run yet. A reload keeps established
  * connections on the old workers until they end (the apiserver closes them as it stops), so the
  * step waits until the old workers stopped accepting and a new one runs. An interrupted run
  * leaves a marked file behind: the next run's drain or restore normalises it, and the nodes phase
@@ -41,17 +45,23 @@ $1 == "server" && ($2 in mark) { p = index($0, $2) + length($2) - 1; $0 = substr
 { print }`;
 
 /**
- * $1 config, $2 unit, $3 sha256 of the rendered config, $4... upstream words to mark down (none:
- * put every apiserver back). Exit 0: done (or nothing to do); 3: the file is not kubesmith's render.
+ * $1 config, $2 unit, $3 sha256 of the rendered config, $4 the rendered config, $5... upstream
+ * words to mark down (none: put every apiserver back). Exit 0: done (or nothing to do); 3: the
+ * file is not a kubesmith render.
  */
 export const PROXY_DRAIN_SH = `set -u
-conf=$1 unit=$2 want=$3; shift 3
+conf=$1 unit=$2 want=$3 render=$4; shift 4
 [ -f "$conf" ] || exit 0
-awk_mark() { awk -v down="$1" '${MARK_AWK}' "$conf"; }
-have=$(awk_mark '' | sha256sum | cut -c1-64)
-if [ "$have" != "$want" ]; then echo "$conf is not the config kubesmith renders (sha256 $have, rendered $want): left alone" >&2; exit 3; fi
+awk_mark() { awk -v down="$1" '${MARK_AWK}'; }
+have=$(awk_mark '' < "$conf" | sha256sum | cut -c1-64)
+if [ "$have" != "$want" ]; then
+  case "$(head -n 1 "$conf")" in
+  "# Rendered by kubesmith."*) ;;
+  *) echo "$conf is neither the config kubesmith renders (sha256 $have, rendered $want) nor one it rendered before (no kubesmith header): left alone" >&2; exit 3 ;;
+  esac
+fi
 tmp="$conf.kubesmith-drain"
-awk_mark "$*" > "$tmp" || { rm -f "$tmp"; exit 1; }
+printf '%s' "$render" | awk_mark "$*" > "$tmp" || { rm -f "$tmp"; exit 1; }
 if cmp -s "$tmp" "$conf"; then rm -f "$tmp"; exit 0; fi
 chmod 644 "$tmp" && mv -f "$tmp" "$conf" || { rm -f "$tmp"; exit 1; }
 pid=$(systemctl show -p MainPID --value "$unit" 2>/dev/null)
@@ -90,7 +100,8 @@ export function apiProxyDrainSteps(plan: ClusterPlan, drained: readonly string[]
       const label = drained.length ? `mark ${drained.join(', ')} down in ${a.path}, reload ${unit}` : `put every kube-apiserver back in ${a.path}, reload ${unit}`;
       // Not drained is what every restart was before this existed: a warning, not a stop. Not put back is a stop (rolling-drain.ts).
       const tolerate = drained.length ? `not drained: this host's API proxy keeps sending to ${drained.join(', ')} while ${drained.length > 1 ? 'they restart' : 'it restarts'}` : undefined;
-      const step: Step = { kind: 'exec', argv: ['sh', '-c', PROXY_DRAIN_SH, 'proxy-drain', a.path, unit, a.sha256, ...words], why, label, ...(tolerate ? { tolerate } : {}) };
+      if (typeof a.content !== 'string') continue;
+      const step: Step = { kind: 'exec', argv: ['sh', '-c', PROXY_DRAIN_SH, 'proxy-drain', a.path, unit, a.sha256, a.content, ...words], why, label, ...(tolerate ? { tolerate } : {}) };
       out.set(planned.host.name, [...(out.get(planned.host.name) ?? []), step]);
     }
   }

@@ -37,7 +37,7 @@ function pathWith(awk: 'mawk' | 'busybox'): string {
 
 /** Runs the script on `conf` the way the step would on the host. */
 function drain(awk: 'mawk' | 'busybox', conf: string, rendered: string, words: readonly string[]) {
-  const r = spawnSync('sh', ['-c', PROXY_DRAIN_SH, 'proxy-drain', conf, 'kubesmith-apiserver-proxy.service', sha(rendered), ...words], { env: { ...process.env, PATH: pathWith(awk) }, encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', PROXY_DRAIN_SH, 'proxy-drain', conf, 'kubesmith-apiserver-proxy.service', sha(rendered), rendered, ...words], { env: { ...process.env, PATH: pathWith(awk) }, encoding: 'utf8' });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -51,12 +51,12 @@ describe('apiProxyDrainSteps', () => {
     expect([...steps.keys()].sort()).toEqual(['master01', 'master02', 'node01', 'node02']);
     const step = stepsOf(steps, 'node01')[0];
     expect(argvOf(step).slice(4, 6)).toEqual(['/opt/kubernetes/cfg/apiserver-proxy.conf', 'kubesmith-apiserver-proxy.service']);
-    expect(argvOf(step).slice(7)).toEqual(['192.168.80.20:6443']);
+    expect(argvOf(step).slice(8)).toEqual(['192.168.80.20:6443']);
     expect(step?.kind === 'exec' && step.tolerate).toMatch(/keeps sending to master02/);
     // Output names the step, never the script.
     expect(describeStep(step as Step)).toBe('mark master02 down in /opt/kubernetes/cfg/apiserver-proxy.conf, reload kubesmith-apiserver-proxy.service');
     const back = stepsOf(apiProxyDrainSteps(plan, []), 'node01')[0];
-    expect(argvOf(back).slice(7)).toEqual([]);
+    expect(argvOf(back).slice(8)).toEqual([]);
     expect(back?.kind === 'exec' && back.tolerate).toBeUndefined(); // not put back must stop the rollout
     const single = await realPlan(exampleInventory({ hosts: [aHost('cp', '10.1.0.1', ['control-plane', 'etcd']), aHost('w', '10.1.0.2', ['worker'])], cluster: { ...exampleInventory().cluster, apiServer: { ...exampleInventory().cluster.apiServer, ha: 'none' } } }));
     expect(apiProxyDrainSteps(single, ['cp']).size).toBe(0);
@@ -96,6 +96,26 @@ describe.each(['mawk', 'busybox'] as const)('PROXY_DRAIN_SH with %s', (awk) => {
     expect(existsSync(`${conf}.kubesmith-drain`)).toBe(false);
   });
 
+  it('brings an earlier kubesmith render (a control plane added since) up to date with the marks; a file without kubesmith\'s header stays as it is', async () => {
+    const before = await realPlan(exampleInventory({ hosts: exampleInventory().hosts.filter((h) => h.name !== 'master02') }));
+    const after = await realPlan();
+    const proxyConf = (plan: typeof after): string => String(plan.hosts.find((h) => h.host.name === 'node01')?.artifacts.find((a) => a.path.endsWith('/apiserver-proxy.conf'))?.content);
+    const [old, rendered] = [proxyConf(before), proxyConf(after)];
+    expect(old).toMatch(/^# Rendered by kubesmith\./);
+    expect(old).not.toContain('192.168.80.20');
+    const conf = join(tmp, `${awk}-grown.conf`);
+    writeFileSync(conf, old);
+    // master01 restarts (its certificate gains master02's name): the proxy learns master02 and sends everything there.
+    expect(drain(awk, conf, rendered, ['192.168.80.10:6443'])).toEqual({ code: 0, stderr: '' });
+    expect(readFileSync(conf, 'utf8')).toBe(rendered.replace('192.168.80.10:6443 max_fails', '192.168.80.10:6443 down max_fails'));
+    expect(drain(awk, conf, rendered, []).code).toBe(0);
+    expect(readFileSync(conf, 'utf8')).toBe(rendered);
+    const foreign = old.replace(/^# Rendered by kubesmith\./, '# mine');
+    writeFileSync(conf, foreign);
+    expect(drain(awk, conf, rendered, ['192.168.80.10:6443']).code).toBe(3);
+    expect(readFileSync(conf, 'utf8')).toBe(foreign);
+  });
+
   it('leaves a file that is not the render alone (exit 3, named), and does nothing where there is no proxy yet', () => {
     const rendered = 'stream {\n  upstream kube_apiservers {\n    server [fd00::1]:6443 max_fails=3 fail_timeout=30s;\n    server [fd00::2]:6443 max_fails=3 fail_timeout=30s;\n  }\n}\n';
     const conf = join(tmp, `${awk}-v6.conf`);
@@ -106,7 +126,7 @@ describe.each(['mawk', 'busybox'] as const)('PROXY_DRAIN_SH with %s', (awk) => {
     writeFileSync(conf, edited);
     const r = drain(awk, conf, rendered, ['[fd00::1]:6443']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`${conf} is not the config kubesmith renders .*left alone`));
+    expect(r.stderr).toMatch(new RegExp(`${conf} is neither the config kubesmith renders .*nor one it rendered before \\(no kubesmith header\\): left alone`));
     expect(readFileSync(conf, 'utf8')).toBe(edited);
     const absent = join(tmp, `${awk}-absent.conf`);
     expect(drain(awk, absent, rendered, ['[fd00::1]:6443']).code).toBe(0);

@@ -75,7 +75,8 @@ export function goldenText(plan: ClusterPlan, host: PlannedHost): string {
   const lines = [`# host ${host.host.name} roles=[${host.host.roles.join(',')}]`, `# units: ${host.units.join(' ')}`, ''];
   for (const a of host.artifacts) {
     const restarts = a.restarts.length ? ` restarts=${a.restarts.join(',')}` : '';
-    lines.push(`=== ${a.path} kind=${a.kind} mode=0${a.mode.toString(8)} phase=${a.phase}${a.secret ? ' secret' : ''}${restarts}`);
+    const reloads = a.reloads?.length ? ` reloads=${a.reloads.join(',')}` : '';
+    lines.push(`=== ${a.path} kind=${a.kind} mode=0${a.mode.toString(8)} phase=${a.phase}${a.secret ? ' secret' : ''}${restarts}${reloads}`);
     if (typeof a.content !== 'string') lines.push(`<binary ${a.content.bundleFile} :: ${a.content.member}>`, '');
     else lines.push(redact(a.content, plan.pki));
   }

@@ -1,0 +1,142 @@
+/**
+ * Issue #10 part 2 with real Kubernetes binaries: a control plane added behind the local API proxy
+ * (ha: local-proxy) with no failed API request. The cluster starts as cp1 (etcd + control plane)
+ * and wk1; cp2 (control plane) is booted but left out of the inventory. Then cp2 enters the
+ * inventory and one `apply` runs while a client on wk1 polls /readyz every ~100 ms through wk1's
+ * proxy (readyz-poller.ts: a new connection and TLS handshake per poll). What that apply must do:
+ * start cp2's apiserver and wait until it is ready; bring every proxy's upstream list up to date
+ * before cp1's apiserver restarts for its new certificate (cp2's name and address join its SANs),
+ * with cp1 marked down there while it restarts; reload the proxies, never restart them (a restart
+ * drops every connection through the node's proxy); bootstrap cp2's kubelet. The next apply
+ * changes nothing. KUBESMITH_E2E_K8S_BUNDLE names the kubernetes-server tarball; skipped without it.
+ */
+import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, summaryOf } from './apply-env.js';
+import { hostSh, k8sSkipReason, setupK8sEnv, teardownK8sEnv, type K8sEnv } from './k8s-env.js';
+import { prioritize } from './measure-priority.js';
+import { pollOk, pollStats, pollWhy, startPoller, stopPoller } from './readyz-poller.js';
+
+const reason = k8sSkipReason('test/hosts/control-plane-add-k8s.e2e.test.ts');
+const HOSTS = [
+  { name: 'cp1', roles: ['etcd', 'control-plane'] },
+  { name: 'wk1', roles: ['worker'] },
+  { name: 'cp2', roles: ['control-plane'] },
+];
+const PROXY_UNIT = 'kubesmith-apiserver-proxy.service';
+const PROXY_CONF = '/opt/kubernetes/cfg/apiserver-proxy.conf';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+describe.skipIf(reason !== undefined)('a control plane added behind the local API proxy under a /readyz poller (real binaries)', () => {
+  let k: K8sEnv | undefined;
+  const get = (): K8sEnv => k as K8sEnv;
+  const numbers: string[] = [];
+  let undoPriority: (() => void) | undefined;
+  const readyNodes = (): string =>
+    get().kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']).trim().split(' ').sort().join(' ');
+  async function expectNodesReady(nodes: readonly string[], when: string): Promise<void> {
+    const want = nodes.map((n) => `${n}=True`).sort().join(' ');
+    let seen = '';
+    for (let i = 0; i < 60 && seen !== want; i += 1) {
+      seen = readyNodes();
+      if (seen !== want) await sleep(2000);
+    }
+    expect(seen, `nodes Ready ${when}`).toBe(want);
+  }
+  /** The admin client pair apply left in the state (what an operator's kubectl holds). */
+  const adminPair = (): { cert: string; key: string } => {
+    const kc = readFileSync(join(get().env.stateDir, 'admin.kubeconfig'), 'utf8');
+    const field = (f: string): string => Buffer.from(new RegExp(`${f}: (\\S+)`).exec(kc)?.[1] ?? '', 'base64').toString('utf8');
+    return { cert: field('client-certificate-data'), key: field('client-key-data') };
+  };
+  const nginxMaster = async (host: string): Promise<string> => (await hostSh(get().env.group.host(host), `systemctl show -p MainPID --value ${PROXY_UNIT}`)).trim();
+
+  beforeAll(async () => {
+    k = await setupK8sEnv(HOSTS, () => ({ cluster: ['apiServer:', '  ha: local-proxy'] }));
+    get().env.writeInventory('inventory.yaml', { without: ['cp2'] });
+  }, 300_000);
+  afterAll(async () => {
+    undoPriority?.();
+    if (numbers.length > 0) console.log(`control plane added with real Kubernetes ${k?.version} (cp1 + wk1, then cp2; /readyz through wk1's local proxy every ~100 ms):\n  ${numbers.join('\n  ')}`);
+    await teardownK8sEnv(k, 'control-plane add');
+  }, 300_000);
+
+  it('first apply without cp2: one control plane behind the local proxy, nodes Ready', async () => {
+    const { env, timings } = get();
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 900_000);
+    timings.push(`first apply (cp1, wk1) ${secs(Date.now() - t0)}`);
+    expect(run.code, run.stderr).toBe(0);
+    await expectNodesReady(['cp1', 'wk1'], 'after the first apply');
+    expect(env.group.host('wk1').readFile(PROXY_CONF)).not.toContain(env.group.host('cp2').ip);
+  }, 1_000_000);
+
+  it('cp2 added: plan names it, apply brings it up with no failed /readyz through the proxy, proxies reloaded not restarted', async () => {
+    const { env, timings } = get();
+    env.writeInventory('inventory.yaml');
+    const plan = await runCli(['apply', '-i', env.inventory, '--dry-run'], env.dir, 300_000);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout + plan.stderr).toMatch(/cp2/);
+    const masters = { cp1: await nginxMaster('cp1'), wk1: await nginxMaster('wk1') };
+    const wk1 = env.group.host('wk1');
+    await startPoller(wk1, { port: 6443, caFile: '/opt/kubernetes/ssl/ca.pem', ...adminPair() });
+    const priority = prioritize(env.group.hosts);
+    undoPriority = priority.undo;
+    const load0 = loadavg()[0] ?? 0;
+    await sleep(2000);
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 900_000);
+    const applyMs = Date.now() - t0;
+    await sleep(2000);
+    priority.undo();
+    undoPriority = undefined;
+    const polls = await stopPoller(wk1);
+    const stats = pollStats(polls);
+    const restarted = summaryOf(run).map((s) => `${s.host}: ${s.restarted.join(',') || 'nothing'}`);
+    const at = (ms: number): string => `+${((ms - t0) / 1000).toFixed(2)} s`;
+    const drains = run.log.filter((l) => l.msg === 'step' && /^(mark \S+ down in|put every kube-apiserver back in) /.test(String(l.step))).map((l) => `${at(Number(l.time))} ${String(l.host)} ${String(l.step).split(' in ')[0]} (${String(l.status)})`);
+    const reloads = run.log.filter((l) => l.msg === 'step' && l.step === `restart ${PROXY_UNIT}` && l.status === 'changed').map((l) => `${String(l.host)} ${String(l.detail)}`);
+    numbers.push([
+      `add cp2: apply ${secs(applyMs)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}, longest gap between answers ${stats.longestGapMs} ms, slowest answer ${stats.slowestMs} ms; load average ${load0.toFixed(1)} -> ${(loadavg()[0] ?? 0).toFixed(1)}; ${priority.said}`,
+      `    restarted: ${restarted.join('; ')}`,
+      `    proxy drain steps: ${drains.join('; ') || 'none'}`,
+      `    proxy config changes: ${reloads.join('; ') || 'none'}`,
+      ...run.log.filter((r) => r.msg === 'rollout').map((r) => `    rollout ${at(Number(r.time))} ${String(r.phase)}: ${String(r.host ?? '')} ${String(r.message)}`),
+      ...stats.failed.slice(0, 30).map((p) => `    FAILED poll ${at(p.at)} (${p.end - p.at} ms): ${pollWhy(p)}`),
+    ].join('\n'));
+    console.log(numbers.at(-1));
+    timings.push(`add cp2 ${secs(applyMs)}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect.soft(polls.length, 'polls made').toBeGreaterThan(50);
+    await expectNodesReady(['cp1', 'cp2', 'wk1'], 'after adding cp2');
+    // cp1's apiserver restarted for its new certificate, taken out of the proxies first; cp2's started.
+    const byHost = new Map(summaryOf(run).map((s) => [s.host, s.restarted]));
+    expect.soft(byHost.get('cp1'), 'cp1 restarts its apiserver (new SANs)').toContain('kube-apiserver.service');
+    expect.soft(drains.some((d) => / cp1 .*mark cp1 down/.test(d) || / wk1 mark cp1 down/.test(d)), 'cp1 drained from the proxies').toBe(true);
+    // The proxies already running took the new upstream list by a reload: same nginx master process.
+    for (const h of ['cp1', 'wk1'] as const) {
+      expect.soft(byHost.get(h) ?? [], `${h}'s proxy not restarted`).not.toContain(PROXY_UNIT);
+      expect.soft(await nginxMaster(h), `${h}'s nginx master process kept`).toBe(masters[h]);
+    }
+    for (const h of ['cp1', 'wk1', 'cp2']) {
+      const conf = env.group.host(h).readFile(PROXY_CONF);
+      expect.soft(conf, `${h}'s proxy lists cp2`).toContain(`${env.group.host('cp2').ip}:6443`);
+      expect.soft(conf, `${h}'s proxy has no apiserver marked down`).not.toMatch(/ down /);
+    }
+    expect.soft((await hostSh(env.group.host('cp2'), 'systemctl is-active kube-apiserver kube-controller-manager kube-scheduler kubelet')).trim().split('\n')).toEqual(['active', 'active', 'active', 'active']);
+    expect(stats.failed.map(pollWhy), 'failed /readyz polls through wk1\'s local proxy').toEqual([]);
+    expect(polls.every(pollOk)).toBe(true);
+  }, 1_200_000);
+
+  it('the next apply changes nothing and restarts nothing', async () => {
+    const { env, timings } = get();
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 600_000);
+    timings.push(`re-apply ${secs(Date.now() - t0)}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(summaryOf(run).map((s) => [s.host, s.changed, s.restarted])).toEqual(summaryOf(run).map((s) => [s.host, 0, []]));
+  }, 900_000);
+});
