@@ -58,6 +58,29 @@ export function joinCgroupsScript(dirs: readonly string[]): string {
 }
 
 /**
+ * SIGKILL to every process left in the host's cgroups (all levels). Killing nspawn does not end
+ * its container: the container's init and everything under it stay in these groups, and did
+ * for more than 10 s after a Kubernetes host ignored SIGTERM at load average 8.
+ */
+export function killCgroupProcsSync(dirs: readonly string[]): void {
+  const pids = (dir: string): string[] => {
+    try {
+      const own = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      return [...own, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => pids(join(dir, e.name)))];
+    } catch {
+      return [];
+    }
+  };
+  for (const pid of new Set(dirs.flatMap(pids))) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
  * Removes cgroup directories depth first; retries for up to 10 s while exiting processes drain (a
  * killed Kubernetes host's pods took longer than 2 s at load average 13).
  */
