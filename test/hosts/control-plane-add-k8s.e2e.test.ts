@@ -7,7 +7,9 @@
  * start cp2's apiserver and wait until it is ready; bring every proxy's upstream list up to date
  * before cp1's apiserver restarts for its new certificate (cp2's name and address join its SANs),
  * with cp1 marked down there while it restarts; reload the proxies, never restart them (a restart
- * drops every connection through the node's proxy); bootstrap cp2's kubelet. The next apply
+ * drops every connection through the node's proxy); bootstrap cp2's kubelet. Then wk2, a worker,
+ * is added with `apply --limit wk2` (issue #10's figure: only the new host's files written, under
+ * 10 s), and a full apply afterwards only adds wk2 to the other hosts' /etc/hosts block; the next
  * changes nothing. KUBESMITH_E2E_K8S_BUNDLE names the kubernetes-server tarball; skipped without it.
  */
 import { loadavg } from 'node:os';
@@ -24,6 +26,7 @@ const HOSTS = [
   { name: 'cp1', roles: ['etcd', 'control-plane'] },
   { name: 'wk1', roles: ['worker'] },
   { name: 'cp2', roles: ['control-plane'] },
+  { name: 'wk2', roles: ['worker'] },
 ];
 const PROXY_UNIT = 'kubesmith-apiserver-proxy.service';
 const PROXY_CONF = '/opt/kubernetes/cfg/apiserver-proxy.conf';
@@ -56,7 +59,7 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
 
   beforeAll(async () => {
     k = await setupK8sEnv(HOSTS, () => ({ cluster: ['apiServer:', '  ha: local-proxy'] }));
-    get().env.writeInventory('inventory.yaml', { without: ['cp2'] });
+    get().env.writeInventory('inventory.yaml', { without: ['cp2', 'wk2'] });
   }, 300_000);
   afterAll(async () => {
     undoPriority?.();
@@ -76,7 +79,7 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
 
   it('cp2 added: plan names it, apply brings it up with no failed /readyz through the proxy, proxies reloaded not restarted', async () => {
     const { env, timings } = get();
-    env.writeInventory('inventory.yaml');
+    env.writeInventory('inventory.yaml', { without: ['wk2'] });
     const plan = await runCli(['apply', '-i', env.inventory, '--dry-run'], env.dir, 300_000);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout + plan.stderr).toMatch(/cp2/);
@@ -130,6 +133,33 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     expect(stats.failed.map(pollWhy), 'failed /readyz polls through wk1\'s local proxy').toEqual([]);
     expect(polls.every(pollOk)).toBe(true);
   }, 1_200_000);
+
+  it('wk2 added with apply --limit wk2: only wk2 written, its kubelet approved, Ready', async () => {
+    const { env, timings } = get();
+    env.writeInventory('inventory.yaml');
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory, '--limit', 'wk2'], env.dir, 600_000);
+    const ms = Date.now() - t0;
+    const ready0 = Date.now();
+    await expectNodesReady(['cp1', 'cp2', 'wk1', 'wk2'], 'after adding wk2');
+    const phases = run.log.filter((r) => r.msg === 'phase-done').map((r) => `${String(r.phase)} ${Number(r.durationMs ?? 0) > 0 ? secs(Number(r.durationMs)) : ''}`.trim());
+    numbers.push(`add wk2 (apply --limit wk2): ${secs(ms)} (exit ${run.code}), Ready ${secs(Date.now() - ready0)} after it returned; phases: ${phases.join(', ')}`);
+    console.log(numbers.at(-1));
+    timings.push(`add wk2 ${secs(ms)}`);
+    expect(run.code, run.stderr).toBe(0);
+    const written = run.log.filter((l) => l.msg === 'step' && l.status === 'changed').map((l) => String(l.host));
+    expect([...new Set(written)]).toEqual(['wk2']);
+    expect(summaryOf(run).map((s) => s.host)).toEqual(['wk2']);
+  }, 900_000);
+
+  it('a full apply then adds wk2 to the other hosts\' /etc/hosts block and restarts nothing', async () => {
+    const { env } = get();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 600_000);
+    expect(run.code, run.stderr).toBe(0);
+    const changed = run.log.filter((l) => l.msg === 'step' && l.status === 'changed').map((l) => `${String(l.host)}: ${String(l.step)}`);
+    expect(changed.every((c) => /\/etc\/hosts/.test(c)), changed.join('\n')).toBe(true);
+    expect(summaryOf(run).flatMap((s) => s.restarted)).toEqual([]);
+  }, 900_000);
 
   it('the next apply changes nothing and restarts nothing', async () => {
     const { env, timings } = get();

@@ -63,21 +63,39 @@ export function joinCgroupsScript(dirs: readonly string[]): string {
  * for more than 10 s after a Kubernetes host ignored SIGTERM at load average 8.
  */
 export function killCgroupProcsSync(dirs: readonly string[]): void {
-  const pids = (dir: string): string[] => {
-    try {
-      const own = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
-      return [...own, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => pids(join(dir, e.name)))];
-    } catch {
-      return [];
-    }
-  };
-  for (const pid of new Set(dirs.flatMap(pids))) {
+  for (const pid of cgroupPidsSync(dirs)) {
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
       // gone already
     }
   }
+}
+
+/** What still runs in the host's cgroups: "comm (cgroup)" per process, for the report of a host that did not power off. */
+export function cgroupProcessesSync(dirs: readonly string[]): string[] {
+  // The named systemd hierarchy holds the container's own unit groups: where a process is says which unit.
+  const named = dirs.find((d) => d.includes('/systemd/')) ?? dirs[0];
+  return cgroupPidsSync(named === undefined ? [] : [named], true).flatMap((line) => {
+    const [pid, where] = line.split(' ');
+    try {
+      return [`${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (${where})`];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function cgroupPidsSync(dirs: readonly string[], withGroup = false): string[] {
+  const pids = (dir: string, rel = '.'): string[] => {
+    try {
+      const own = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map((p) => (withGroup ? `${p} ${rel}` : p));
+      return [...own, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => pids(join(dir, e.name), rel === '.' ? e.name : `${rel}/${e.name}`))];
+    } catch {
+      return [];
+    }
+  };
+  return [...new Set(dirs.flatMap((d) => pids(d)))];
 }
 
 /**

@@ -4,7 +4,7 @@
  * nspawn processes (by PID and start time), overlay mounts, cgroup directories, the bridge.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { killCgroupProcsSync, removeCgroupsSync } from './test-hosts-cgroups.js';
+import { cgroupProcessesSync, killCgroupProcsSync, removeCgroupsSync } from './test-hosts-cgroups.js';
 import { run, runSync, sleep, sleepSync } from './test-hosts-shell.js';
 
 /** One booted (or booting) host's resources. */
@@ -77,7 +77,8 @@ export function stopHostsSync(hosts: readonly HostRecord[], graceMs = 30_000): s
   const killed = up();
   for (const h of killed) {
     // Said, not failed: what is left of the container is killed below and its cgroups removed (a failure there is one).
-    console.warn(`test hosts: ${h.name}: nspawn ${h.pid} did not power off within ${graceMs} ms of SIGTERM; killed with its container's processes`);
+    const left = cgroupProcessesSync(h.cgroups);
+    console.warn(`test hosts: ${h.name}: nspawn ${h.pid} did not power off within ${graceMs} ms of SIGTERM; killed with its container's processes (${left.length} left: ${left.slice(0, 20).join(', ')})`);
     process.kill(h.pid as number, 'SIGKILL');
   }
   while (up().length > 0) sleepSync(50);
