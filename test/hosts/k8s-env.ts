@@ -155,7 +155,7 @@ export async function teardownK8sEnv(k: K8sEnv | undefined, label: string): Prom
   if (process.env.KUBESMITH_E2E_KEEP !== undefined && env) {
     await Promise.all(env.group.hosts.map(async (h) => writeFileSync(join(env.dir, `journal-${h.name}.txt`), (await h.ssh('journalctl -b --no-pager -o short-precise', { timeoutMs: 60_000 })).stdout)));
   }
-  await Promise.all((env?.group.hosts ?? []).map((h) => h.ssh('systemctl stop kubelet; systemctl stop kubepods.slice kube-proxy containerd; pkill -KILL -f containerd-shim; systemctl stop kube-apiserver kube-controller-manager kube-scheduler etcd; true')));
+  await Promise.all((env?.group.hosts ?? []).map((h) => h.ssh('systemctl stop kubelet; systemctl stop kubepods.slice kube-proxy containerd; pkill -KILL -f containerd-shim; systemctl stop kube-apiserver kube-controller-manager kube-scheduler; systemctl stop etcd; true')));
   await env?.close();
   rmSync(join('/tmp', `ks-k8s-${process.pid}`), { recursive: true, force: true });
 }
