@@ -10,7 +10,9 @@
  * drops every connection through the node's proxy); bootstrap cp2's kubelet. Then wk2, a worker,
  * is added with `apply --limit wk2` (issue #10's figure: only the new host's files written, under
  * 10 s), and a full apply afterwards only adds wk2 to the other hosts' /etc/hosts block; the next
- * changes nothing. KUBESMITH_E2E_K8S_BUNDLE names the kubernetes-server tarball; skipped without it.
+ * changes nothing. Last, `kubesmith remove cp2` under the same poller: cp2 leaves every proxy
+ * before its apiserver stops, with no failed poll; then the inventory without cp2 and an apply: the
+ * proxies reload without it, cp1's apiserver (now the only one) restarts for its certificate. KUBESMITH_E2E_K8S_BUNDLE names the kubernetes-server tarball; skipped without it.
  */
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -168,5 +170,54 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     timings.push(`re-apply ${secs(Date.now() - t0)}`);
     expect(run.code, run.stderr).toBe(0);
     expect(summaryOf(run).map((s) => [s.host, s.changed, s.restarted])).toEqual(summaryOf(run).map((s) => [s.host, 0, []]));
+  }, 900_000);
+
+  it('kubesmith remove cp2 under the poller: out of every proxy before its apiserver stops, no failed poll; the Node is gone', async () => {
+    const { env, timings } = get();
+    const wk1 = env.group.host('wk1');
+    const masters = { cp1: await nginxMaster('cp1'), wk1: await nginxMaster('wk1') };
+    await startPoller(wk1, { port: 6443, caFile: '/opt/kubernetes/ssl/ca.pem', ...adminPair() });
+    const priority = prioritize(env.group.hosts);
+    undoPriority = priority.undo;
+    await sleep(2000);
+    const t0 = Date.now();
+    const run = await runCli(['remove', '-i', env.inventory, 'cp2'], env.dir, 600_000);
+    const ms = Date.now() - t0;
+    await sleep(3000);
+    priority.undo();
+    undoPriority = undefined;
+    const polls = await stopPoller(wk1);
+    const stats = pollStats(polls);
+    numbers.push([
+      `remove cp2: ${secs(ms)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}, longest gap ${stats.longestGapMs} ms`,
+      ...stats.failed.slice(0, 20).map((p) => `    FAILED poll +${((p.at - t0) / 1000).toFixed(2)} s: ${pollWhy(p)}`),
+    ].join('\n'));
+    console.log(numbers.at(-1), `\n${run.stdout}\n${run.stderr}`);
+    timings.push(`remove cp2 ${secs(ms)}`);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/cp2 was taken out of every API proxy before its kube-apiserver/);
+    expect(get().kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').sort()).toEqual(['cp1', 'wk1', 'wk2']);
+    expect((await hostSh(env.group.host('cp2'), 'systemctl is-active kube-apiserver kubelet kubesmith-apiserver-proxy || true')).trim().split('\n')).toEqual(['inactive', 'inactive', 'inactive']);
+    for (const h of ['cp1', 'wk1'] as const) {
+      expect.soft(wk1.readFile(PROXY_CONF), 'cp2 marked down in the proxies').toContain(`${env.group.host('cp2').ip}:6443 down `);
+      expect.soft(await nginxMaster(h), `${h}'s nginx reloaded, not restarted`).toBe(masters[h]);
+    }
+    expect(stats.failed.map(pollWhy), "failed /readyz polls through wk1's local proxy").toEqual([]);
+    expect(polls.length).toBeGreaterThan(20);
+  }, 900_000);
+
+  it('cp2 deleted from the inventory, apply: the proxies reload without it; cp1 serves alone', async () => {
+    const { env, timings } = get();
+    const master = await nginxMaster('wk1');
+    env.writeInventory('inventory.yaml', { without: ['cp2'] });
+    const t0 = Date.now();
+    const run = await runCli(['apply', '-i', env.inventory], env.dir, 900_000);
+    timings.push(`apply without cp2 ${secs(Date.now() - t0)}`);
+    expect(run.code, run.stderr).toBe(0);
+    const conf = env.group.host('wk1').readFile(PROXY_CONF);
+    expect(conf).not.toContain(env.group.host('cp2').ip);
+    expect(conf).not.toMatch(/ down /);
+    expect(await nginxMaster('wk1'), "wk1's proxy reloaded").toBe(master);
+    await expectNodesReady(['cp1', 'wk1', 'wk2'], 'after the apply without cp2');
   }, 900_000);
 });

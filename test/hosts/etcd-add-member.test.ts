@@ -122,11 +122,11 @@ describe.skipIf(!can.ok)('adding an etcd member to a running cluster', () => {
     expect(summaryOf(again).filter((s) => s.changed > 0 || s.restarted.length > 0)).toEqual([]);
   }, 300_000);
 
-  it('remove: refused unchanged without a quorum or for a host with other roles; e3 (made leader) leaves under a write load', async () => {
+  it('remove: refused unchanged without a quorum or for the only control-plane host; e3 (made leader) leaves under a write load', async () => {
     const four = join(env.dir, 'four.yaml');
     const cp = await runCli(['remove', '-i', four, 'cp1'], env.dir);
     expect(cp.code).not.toBe(0);
-    expect(cp.stderr).toMatch(/cp1 has the role control-plane: only workers and etcd members can be removed for now/);
+    expect(cp.stderr).toMatch(/remove: cp1 is the only control-plane host: the cluster would have no API/);
     await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl stop etcd')));
     const noQuorum = await runCli(['remove', '-i', four, 'e3'], env.dir);
     await Promise.all(['e1', 'e2'].map((h) => env.group.host(h).ssh('systemctl start etcd')));

@@ -4,7 +4,7 @@ import { INVENTORY_OPTION, type Command } from '../command.js';
 
 export const removeCommand: Command = {
   name: 'remove',
-  summary: 'take a worker node or an etcd member out of the cluster and off its host (plan with --dry-run first)',
+  summary: 'take a worker, a control-plane host or an etcd member out of the cluster and off its host (plan with --dry-run first)',
   usage: '-i FILE HOST [--drain-timeout 5m] [--force] [--delete-emptydir-data] [--keep-data] [--dry-run] [--verbose]',
   allowPositionals: true,
   description: [
@@ -26,7 +26,10 @@ export const removeCommand: Command = {
     'else changed. Then on HOST: kubelet stopped, its containers killed, kube-proxy\'s rules removed, every',
     "kubesmith unit disabled, kubesmith's files removed, /var/lib/kubelet renamed to .removed (--keep-data",
     'leaves it); then the Node object is deleted. A worker that is also an etcd member then leaves etcd.',
-    'Control-plane and load-balancer hosts are refused for now.',
+    'A control-plane host is drained the same way, then marked down in every other API proxy (the local',
+    'proxies, the VIP balancers; a reload) before its apiserver, controller-manager and scheduler stop with',
+    'the node services; refused when it is the only one, or with apiServer.ha: none the first one (every',
+    'node reaches the API there). Load-balancer hosts are refused for now.',
   ].join('\n'),
   options: {
     inventory: INVENTORY_OPTION,

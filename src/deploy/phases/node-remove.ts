@@ -1,11 +1,13 @@
 /**
- * `kubesmith remove HOST` for a node (a worker, possibly also an etcd member), as phases for the one
- * runner and executor:
+ * `kubesmith remove HOST` for a node (a worker or a control-plane host, possibly also an etcd
+ * member), as phases for the one runner and executor:
  *   node-drain (API, through a control-plane host: cordon, evict every pod but DaemonSet and static
  *     ones, PodDisruptionBudgets respected, up to the timeout; a refusal or a timeout stops the whole
  *     removal with the node cordoned and nothing else changed) ->
+ *   api-proxy-out (a control-plane host only: marked `down` in every other host's API proxy) ->
  *   node-teardown (on HOST: kubelet stopped first so it cannot re-register the Node, its containers
- *     killed, kube-proxy's rules removed, every kubesmith unit but etcd disabled; kubesmith's files
+ *     killed, kube-proxy's rules removed, every kubesmith unit but etcd disabled (the control
+ *     plane's too); kubesmith's files
  *     removed and the kubelet's directory moved aside unless kept) ->
  *   node-delete (API: the Node object deleted; pods still bound to it are collected by the cluster) ->
  *   then, for an etcd member, the etcd removal (etcd-remove.ts), whose teardown removes the rest.
@@ -20,6 +22,7 @@ import { etcdRemovalGate } from './etcd-remove.js';
 import type { Phase, PhaseContext, PhaseReport, Step } from '../phase.js';
 import { apiHost, withApi, type ApiAccess } from './_api-access.js';
 import { dataDirStep, removeFilesSteps } from './_teardown.js';
+import { apiProxyDrainSteps } from './_api-proxy-drain.js';
 import type { KubeClient } from '../../kube/client.js';
 
 export interface NodeRemoval extends DrainRules {
@@ -38,7 +41,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 /** An API action through the first reachable control-plane host; a failure is every host's, so the removal stops there. */
 async function viaApi(access: ApiAccess, hosts: ReadonlyMap<string, unknown>, plan: ClusterPlan, target: string, title: string, ctx: PhaseContext, fn: (client: KubeClient) => Promise<PhaseReport>): Promise<PhaseReport> {
   const all = [...new Set([...hosts.keys(), target])];
-  const via = apiHost(plan, [...hosts.keys()]);
+  // Never through the host being removed: a control-plane target's apiserver stops on the way.
+  const via = apiHost(plan, [...hosts.keys()].filter((h) => h !== target));
   if (via === undefined) return { title, columns: [], rows: [], failures: all.map((host) => ({ host, message: `${title}: no control-plane host answers, so the API cannot be reached; nothing was changed` })) };
   try {
     return await withApi(access, plan, via, 'admin', ctx, fn);
@@ -139,10 +143,28 @@ function nodeDelete(access: ApiAccess, target: string, seen: Seen): Phase {
   };
 }
 
+/**
+ * A control-plane target leaves every API proxy (the other nodes' local proxies, the VIP balancers)
+ * before its apiserver stops: each marks it `down` and reloads (_api-proxy-drain.ts), so no new
+ * connection goes to it, and the connections it holds end as it shuts down. The next apply,
+ * without HOST in the inventory, renders the proxies without it.
+ */
+function apiProxyOut(target: string): Phase {
+  return {
+    id: 'api-proxy-out',
+    title: `Take ${target} out of every API proxy`,
+    hosts: (plan) => {
+      const steps = apiProxyDrainSteps(plan, [target]);
+      return plan.hosts.filter((h) => h.host.name !== target && steps.has(h.host.name));
+    },
+    plan: ({ plan, host }) => apiProxyDrainSteps(plan, [target]).get(host.host.name) ?? [],
+  };
+}
+
 /** The removal program of a node; an etcd member's removal follows (its teardown removes kubesmith's files). */
-export function nodeRemovePhases(access: ApiAccess, r: NodeRemoval, etcd: readonly Phase[]): readonly Phase[] {
+export function nodeRemovePhases(access: ApiAccess, r: NodeRemoval, etcd: readonly Phase[], controlPlane = false): readonly Phase[] {
   const seen: Seen = {};
   // An etcd removal that would be refused for the quorum is refused before the drain changes anything.
   const gate = etcd.length > 0 ? etcdRemovalGate(r.target) : [];
-  return [...gate, nodeDrain(access, r, seen), nodeTeardown(r, etcd.length > 0), nodeDelete(access, r.target, seen), ...etcd];
+  return [...gate, nodeDrain(access, r, seen), ...(controlPlane ? [apiProxyOut(r.target)] : []), nodeTeardown(r, etcd.length > 0), nodeDelete(access, r.target, seen), ...etcd];
 }

@@ -54,6 +54,23 @@ describe('node removal phases', async () => {
     expect(nodeRemovePhases(noApi, { ...rules, keepData: false }, []).map((p) => p.id)).toEqual(['node-drain', 'node-teardown', 'node-delete']);
   });
 
+  it('a control-plane host leaves every other API proxy (a reload, marked down) before its services stop, and the API is never reached through it', async () => {
+    const inv = exampleInventory({ hosts: [aHost('cp1', '10.0.0.1', ['etcd', 'control-plane']), aHost('cp2', '10.0.0.4', ['control-plane']), aHost('wk1', '10.0.0.2', ['etcd', 'worker']), aHost('wk2', '10.0.0.3', ['etcd', 'worker'])] });
+    const ha = await realPlan({ ...inv, cluster: { ...inv.cluster, apiServer: { ...inv.cluster.apiServer, ha: 'local-proxy' } } });
+    const phases = nodeRemovePhases(noApi, { ...rules, target: 'cp2', keepData: false }, [], true);
+    expect(phases.map((p) => p.id)).toEqual(['node-drain', 'api-proxy-out', 'node-teardown', 'node-delete']);
+    const out = phases.find((p) => p.id === 'api-proxy-out');
+    expect(out?.hosts(ha).map((h) => h.host.name)).toEqual(['cp1', 'wk1', 'wk2']);
+    const input = (name: string): PhaseInput => ({ plan: ha, host: ha.hosts.find((h) => h.host.name === name) as PhaseInput['host'], facts: {}, activeHosts: ['cp1', 'cp2', 'wk1', 'wk2'] });
+    expect((out?.plan(input('wk1')) ?? []).map(describeStep)).toEqual(['mark cp2 down in /opt/kubernetes/cfg/apiserver-proxy.conf, reload kubesmith-apiserver-proxy.service']);
+    const teardown = (phases.find((p) => p.id === 'node-teardown')?.plan(input('cp2')) ?? []).map(describeStep);
+    expect(teardown[2]).toMatch(/^systemctl disable --now .*kube-apiserver\.service/);
+    expect(teardown[2]).toContain('kube-controller-manager.service');
+    expect(teardown[2]).toContain('kubesmith-apiserver-proxy.service');
+    // The Node's deletion goes through cp1 even when cp2, the target, is the first to answer.
+    expect(phases.find((p) => p.id === 'node-delete')?.hosts(ha).map((h) => h.host.name)).toEqual(['cp1', 'cp2']);
+  });
+
   it('a worker only: its files removed, the kubelet directory kept with --keep-data, never rm -rf', () => {
     const phases = nodeRemovePhases(noApi, { ...rules, keepData: true }, []);
     const teardown = stepsOf(phases, 'node-teardown', 'wk2');
