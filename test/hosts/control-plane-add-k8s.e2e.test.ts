@@ -199,7 +199,7 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     expect(get().kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').sort()).toEqual(['cp1', 'wk1', 'wk2']);
     expect((await hostSh(env.group.host('cp2'), 'systemctl is-active kube-apiserver kubelet kubesmith-apiserver-proxy || true')).trim().split('\n')).toEqual(['inactive', 'inactive', 'inactive']);
     for (const h of ['cp1', 'wk1'] as const) {
-      expect.soft(wk1.readFile(PROXY_CONF), 'cp2 marked down in the proxies').toContain(`${env.group.host('cp2').ip}:6443 down `);
+      expect.soft(env.group.host(h).readFile(PROXY_CONF), `cp2 marked down in ${h}'s proxy`).toContain(`${env.group.host('cp2').ip}:6443 down `);
       expect.soft(await nginxMaster(h), `${h}'s nginx reloaded, not restarted`).toBe(masters[h]);
     }
     expect(stats.failed.map(pollWhy), "failed /readyz polls through wk1's local proxy").toEqual([]);
