@@ -157,7 +157,7 @@ export const STABLE_FLAGS: Readonly<Record<string, readonly string[]>> = {
     'kubelet-client-certificate', 'kubelet-client-key', 'kubelet-preferred-address-types', 'etcd-servers', 'etcd-cafile',
     'etcd-certfile', 'etcd-keyfile', 'service-account-issuer', 'service-account-key-file', 'service-account-signing-key-file',
     'requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers',
-    'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file', 'v',
+    'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file', 'shutdown-send-retry-after', 'v',
   ],
   'kube-controller-manager': [
     'bind-address', 'kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'leader-elect', 'client-ca-file',
