@@ -24,8 +24,8 @@ import type { TestHost } from '../support/test-hosts.js';
 import { etcdctlFromTest, runCli, summaryOf, type CliRun } from './apply-env.js';
 import { maxOverlap } from './etcd-sampler.js';
 import { BUSYBOX, hostSh, k8sSkipReason, setupK8sEnv, teardownK8sEnv, type K8sEnv } from './k8s-env.js';
-import { prioritize } from './measure-priority.js';
-import { pollOk, pollStats, pollWhy, startPoller, stopPoller, type Poll } from './readyz-poller.js';
+import { underPoller } from './poller-run.js';
+import { pollOk, pollStats, pollWhy, type Poll } from './readyz-poller.js';
 
 const reason = k8sSkipReason('test/hosts/cert-lifecycle-k8s.e2e.test.ts');
 const HOSTS = [
@@ -69,15 +69,8 @@ describe.skipIf(reason !== undefined)('certificate lifecycle on a real cluster u
   let podStarted = '';
   /** The kubernetes CA before the rotation (its fingerprint), set in stage 2. */
   let oldFp: string | undefined;
-  let undoPriority: (() => void) | undefined;
   const ksh = (args: readonly string[]): Promise<CliRun> => runCli([...args, '-i', get().env.inventory], get().env.dir);
   const stateCa = (): X509Certificate => new X509Certificate(readFileSync(join(get().env.stateDir, 'pki', 'kubernetes-ca.crt')));
-  /** The admin client pair in the state now (what an operator's client holds). */
-  const adminPair = (): { cert: string; key: string } => {
-    const kc = readFileSync(join(get().env.stateDir, 'admin.kubeconfig'), 'utf8');
-    const field = (f: string): string => Buffer.from(new RegExp(`${f}: (\\S+)`).exec(kc)?.[1] ?? '', 'base64').toString('utf8');
-    return { cert: field('client-certificate-data'), key: field('client-key-data') };
-  };
   const readyNodes = (): string[] =>
     get()
       .kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}'])
@@ -101,19 +94,7 @@ describe.skipIf(reason !== undefined)('certificate lifecycle on a real cluster u
    */
   async function applyUnderPoller(label: string): Promise<{ run: CliRun; polls: readonly Poll[]; apiserverDown: number; etcdDown: number; rollout: (phase: string) => Record<string, unknown>[] }> {
     const { env } = get();
-    const wk1 = env.group.host('wk1');
-    await startPoller(wk1, { port: 6443, caFile: CA_FILE, ...adminPair() });
-    const priority = prioritize(env.group.hosts);
-    undoPriority = priority.undo;
-    const load0 = loadavg()[0] ?? 0;
-    await sleep(2000);
-    const t0 = Date.now();
-    const run = await runCli(['apply', '-i', env.inventory], env.dir, 900_000);
-    const applyMs = Date.now() - t0;
-    await sleep(2000);
-    priority.undo();
-    undoPriority = undefined;
-    const polls = await stopPoller(wk1);
+    const { result: run, polls, t0, ms: applyMs, load0, said } = await underPoller(env.group.hosts, env.group.host('wk1'), { caFile: CA_FILE, stateDir: env.stateDir }, () => runCli(['apply', '-i', env.inventory], env.dir, 900_000));
     const stats = pollStats(polls);
     const apiserver = new Map<string, readonly (readonly [number, number])[]>();
     for (const cp of CONTROL_PLANES) apiserver.set(cp, await unitDowntime(env.group.host(cp), 'kube-apiserver', t0));
@@ -139,7 +120,7 @@ describe.skipIf(reason !== undefined)('certificate lifecycle on a real cluster u
       [...m].map(([h, iv]) => `${h} ${iv.map(([a, b]) => `${at(a)}..${b === Number.MAX_SAFE_INTEGER ? 'end' : at(b)}`).join(', ') || 'not restarted'}`).join('; ');
     numbers.push(
       [
-        `${label}: apply ${secs(applyMs)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}${classes.size ? ` (${[...classes].map(([c, n]) => `${n} while ${c}`).join(', ')})` : ''}, longest gap between answers ${stats.longestGapMs} ms, slowest answer ${stats.slowestMs} ms; rollouts: control-plane ${span('control-plane')}, etcd ${span('etcd')}, nodes ${span('nodes')}; load average ${load0.toFixed(1)} -> ${(loadavg()[0] ?? 0).toFixed(1)}; ${priority.said}`,
+        `${label}: apply ${secs(applyMs)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}${classes.size ? ` (${[...classes].map(([c, n]) => `${n} while ${c}`).join(', ')})` : ''}, longest gap between answers ${stats.longestGapMs} ms, slowest answer ${stats.slowestMs} ms; rollouts: control-plane ${span('control-plane')}, etcd ${span('etcd')}, nodes ${span('nodes')}; load average ${load0.toFixed(1)} -> ${(loadavg()[0] ?? 0).toFixed(1)}; ${said}`,
         ...['etcd', 'control-plane', 'nodes'].flatMap((p) => rollout(p).map((r) => `    ${p} ${at(Number(r.time))} s: ${String(r.host ?? '')} ${String(r.message)}`)),
         `    restarted: ${summaryOf(run).map((x) => `${x.host} ${x.restarted.join(',') || 'nothing'}`).join('; ')}`,
         `    kube-apiserver stop -> started (journal): ${intervals(apiserver)}`,
@@ -189,7 +170,6 @@ describe.skipIf(reason !== undefined)('certificate lifecycle on a real cluster u
     k = await setupK8sEnv(HOSTS, () => ({ cluster: ['apiServer:', '  ha: local-proxy'] }));
   }, 300_000);
   afterAll(async () => {
-    undoPriority?.();
     if (numbers.length > 0) console.log(`certificate lifecycle with real Kubernetes ${k?.version} (cp1, cp2 control planes + wk1; /readyz through wk1's local proxy every ~100 ms):\n  ${numbers.join('\n  ')}`);
     await teardownK8sEnv(k, 'certificate lifecycle');
   }, 300_000);

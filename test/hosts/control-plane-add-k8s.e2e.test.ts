@@ -15,13 +15,11 @@
  * proxies reload without it, cp1's apiserver (now the only one) restarts for its certificate. KUBESMITH_E2E_K8S_BUNDLE names the kubernetes-server tarball; skipped without it.
  */
 import { loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, summaryOf } from './apply-env.js';
 import { hostSh, k8sSkipReason, setupK8sEnv, teardownK8sEnv, type K8sEnv } from './k8s-env.js';
-import { prioritize } from './measure-priority.js';
-import { pollOk, pollStats, pollWhy, startPoller, stopPoller } from './readyz-poller.js';
+import { underPoller } from './poller-run.js';
+import { pollOk, pollStats, pollWhy } from './readyz-poller.js';
 
 const reason = k8sSkipReason('test/hosts/control-plane-add-k8s.e2e.test.ts');
 const HOSTS = [
@@ -39,7 +37,6 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
   let k: K8sEnv | undefined;
   const get = (): K8sEnv => k as K8sEnv;
   const numbers: string[] = [];
-  let undoPriority: (() => void) | undefined;
   const readyNodes = (): string =>
     get().kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']).trim().split(' ').sort().join(' ');
   async function expectNodesReady(nodes: readonly string[], when: string): Promise<void> {
@@ -51,12 +48,8 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     }
     expect(seen, `nodes Ready ${when}`).toBe(want);
   }
-  /** The admin client pair apply left in the state (what an operator's kubectl holds). */
-  const adminPair = (): { cert: string; key: string } => {
-    const kc = readFileSync(join(get().env.stateDir, 'admin.kubeconfig'), 'utf8');
-    const field = (f: string): string => Buffer.from(new RegExp(`${f}: (\\S+)`).exec(kc)?.[1] ?? '', 'base64').toString('utf8');
-    return { cert: field('client-certificate-data'), key: field('client-key-data') };
-  };
+  /** `action` while wk1 polls /readyz through its local proxy (poller-run.ts). */
+  const polled = <T>(action: () => Promise<T>) => underPoller(get().env.group.hosts, get().env.group.host('wk1'), { caFile: '/opt/kubernetes/ssl/ca.pem', stateDir: get().env.stateDir }, action);
   const nginxMaster = async (host: string): Promise<string> => (await hostSh(get().env.group.host(host), `systemctl show -p MainPID --value ${PROXY_UNIT}`)).trim();
 
   beforeAll(async () => {
@@ -64,7 +57,6 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     get().env.writeInventory('inventory.yaml', { without: ['cp2', 'wk2'] });
   }, 300_000);
   afterAll(async () => {
-    undoPriority?.();
     if (numbers.length > 0) console.log(`control plane added with real Kubernetes ${k?.version} (cp1 + wk1, then cp2; /readyz through wk1's local proxy every ~100 ms):\n  ${numbers.join('\n  ')}`);
     await teardownK8sEnv(k, 'control-plane add');
   }, 300_000);
@@ -86,26 +78,14 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.stdout + plan.stderr).toMatch(/cp2/);
     const masters = { cp1: await nginxMaster('cp1'), wk1: await nginxMaster('wk1') };
-    const wk1 = env.group.host('wk1');
-    await startPoller(wk1, { port: 6443, caFile: '/opt/kubernetes/ssl/ca.pem', ...adminPair() });
-    const priority = prioritize(env.group.hosts);
-    undoPriority = priority.undo;
-    const load0 = loadavg()[0] ?? 0;
-    await sleep(2000);
-    const t0 = Date.now();
-    const run = await runCli(['apply', '-i', env.inventory], env.dir, 900_000);
-    const applyMs = Date.now() - t0;
-    await sleep(2000);
-    priority.undo();
-    undoPriority = undefined;
-    const polls = await stopPoller(wk1);
+    const { result: run, polls, t0, ms: applyMs, load0, said } = await polled(() => runCli(['apply', '-i', env.inventory], env.dir, 900_000));
     const stats = pollStats(polls);
     const restarted = summaryOf(run).map((s) => `${s.host}: ${s.restarted.join(',') || 'nothing'}`);
     const at = (ms: number): string => `+${((ms - t0) / 1000).toFixed(2)} s`;
     const drains = run.log.filter((l) => l.msg === 'step' && /^(mark \S+ down in|put every kube-apiserver back in) /.test(String(l.step))).map((l) => `${at(Number(l.time))} ${String(l.host)} ${String(l.step).split(' in ')[0]} (${String(l.status)})`);
     const reloads = run.log.filter((l) => l.msg === 'step' && l.step === `restart ${PROXY_UNIT}` && l.status === 'changed').map((l) => `${String(l.host)} ${String(l.detail)}`);
     numbers.push([
-      `add cp2: apply ${secs(applyMs)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}, longest gap between answers ${stats.longestGapMs} ms, slowest answer ${stats.slowestMs} ms; load average ${load0.toFixed(1)} -> ${(loadavg()[0] ?? 0).toFixed(1)}; ${priority.said}`,
+      `add cp2: apply ${secs(applyMs)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}, longest gap between answers ${stats.longestGapMs} ms, slowest answer ${stats.slowestMs} ms; load average ${load0.toFixed(1)} -> ${(loadavg()[0] ?? 0).toFixed(1)}; ${said}`,
       `    restarted: ${restarted.join('; ')}`,
       `    proxy drain steps: ${drains.join('; ') || 'none'}`,
       `    proxy config changes: ${reloads.join('; ') || 'none'}`,
@@ -174,19 +154,8 @@ describe.skipIf(reason !== undefined)('a control plane added behind the local AP
 
   it('kubesmith remove cp2 under the poller: out of every proxy before its apiserver stops, no failed poll; the Node is gone', async () => {
     const { env, timings } = get();
-    const wk1 = env.group.host('wk1');
     const masters = { cp1: await nginxMaster('cp1'), wk1: await nginxMaster('wk1') };
-    await startPoller(wk1, { port: 6443, caFile: '/opt/kubernetes/ssl/ca.pem', ...adminPair() });
-    const priority = prioritize(env.group.hosts);
-    undoPriority = priority.undo;
-    await sleep(2000);
-    const t0 = Date.now();
-    const run = await runCli(['remove', '-i', env.inventory, 'cp2'], env.dir, 600_000);
-    const ms = Date.now() - t0;
-    await sleep(3000);
-    priority.undo();
-    undoPriority = undefined;
-    const polls = await stopPoller(wk1);
+    const { result: run, polls, t0, ms } = await polled(() => runCli(['remove', '-i', env.inventory, 'cp2'], env.dir, 600_000));
     const stats = pollStats(polls);
     numbers.push([
       `remove cp2: ${secs(ms)} (exit ${run.code}); /readyz polls ${stats.requests}, failed ${stats.failed.length}, longest gap ${stats.longestGapMs} ms`,

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, summaryOf } from './apply-env.js';
 import { BUSYBOX, bundleKubectl, hostSh, k8sSkipReason, setupK8sEnv, teardownK8sEnv, type K8sEnv } from './k8s-env.js';
-import { prioritize } from './measure-priority.js';
-import { pollOk, pollStats, pollWhy, startPoller, stopPoller } from './readyz-poller.js';
+import { underPoller } from './poller-run.js';
+import { pollOk, pollStats, pollWhy } from './readyz-poller.js';
 
 const FROM = process.env.KUBESMITH_E2E_K8S_BUNDLE_FROM;
 const reason = FROM ? k8sSkipReason('test/hosts/upgrade-k8s.e2e.test.ts') : 'KUBESMITH_E2E_K8S_BUNDLE_FROM not set: the upgrade needs a kubernetes-server tarball of the previous minor too';
@@ -93,19 +93,7 @@ describe.skipIf(reason !== undefined)('rolling upgrade of a real cluster under a
     expect(plan.stdout).toContain(`upgrade: Kubernetes ${from} -> ${to} (upgrade)`);
     expect(plan.stdout).toMatch(new RegExp(`nodes: rolling restart .*cordoned and drained before its kubelet is replaced and uncordoned once Ready on ${to.replace(/\./g, '\\.')}`));
 
-    const wk1 = env.group.host('wk1');
-    const kc = readFileSync(join(env.stateDir, 'admin.kubeconfig'), 'utf8');
-    const field = (f: string): string => Buffer.from(new RegExp(`${f}: (\\S+)`).exec(kc)?.[1] ?? '', 'base64').toString('utf8');
-    await startPoller(wk1, { port: 6443, caFile: CA_FILE, cert: field('client-certificate-data'), key: field('client-key-data') });
-    const priority = prioritize(env.group.hosts);
-    const load0 = loadavg()[0] ?? 0;
-    await sleep(2000);
-    const t0 = Date.now();
-    const run = await runCli(['apply', '-i', env.inventory], env.dir, 1_500_000);
-    const applyMs = Date.now() - t0;
-    await sleep(2000);
-    priority.undo();
-    const polls = await stopPoller(wk1);
+    const { result: run, polls, ms: applyMs, load0 } = await underPoller(env.group.hosts, env.group.host('wk1'), { caFile: CA_FILE, stateDir: env.stateDir }, () => runCli(['apply', '-i', env.inventory], env.dir, 1_500_000));
     const stats = pollStats(polls);
     timings.push(`upgrade apply ${secs(applyMs)}`);
     const rollout = (phase: string): string[] => run.log.filter((r) => r.msg === 'rollout' && r.phase === phase).map((r) => `${String(r.host ?? '')} ${String(r.message)}`.trim());
