@@ -7,7 +7,8 @@
  *   apiserver (the step waited for nginx's new workers), while a connection opened before the
  *   drain keeps working (a reload closes nothing).
  * - Put back: both answer again and the file is the render byte for byte.
- * - A proxy config that is not kubesmith's render is left alone, and nginx keeps it.
+ * - A proxy config without kubesmith's header is left alone, and nginx keeps it; an earlier
+ *   kubesmith render is replaced by this run's render with the marks.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,14 +127,22 @@ describe.skipIf(!can.ok)('API proxy drain with real nginx', () => {
     expect(await sh(`pgrep -P ${pid.trim()} | sort`)).toBe(kids); // no reload when nothing changes
   });
 
-  it('a proxy config that is not the render is left alone, named, and nginx keeps serving it', async () => {
-    const edited = conf.content.replace('worker_connections 4096', 'worker_connections 4000');
-    expect(edited).not.toBe(conf.content);
-    await sh(`cat > ${shQuote(conf.path)}`, edited);
+  it('a proxy config without kubesmith\'s header is left alone, named, and nginx keeps serving it; one with the header is brought back to the render', async () => {
+    const foreign = conf.content.replace(/^# Rendered by kubesmith\./, '# hand-written').replace('worker_connections 4096', 'worker_connections 4000');
+    expect(foreign).not.toBe(conf.content);
+    await sh(`cat > ${shQuote(conf.path)}`, foreign);
     const d = await drain(['cpa']);
     expect(d.code).toBe(3);
-    expect(d.stderr).toContain(`${conf.path} is not the config kubesmith renders (sha256 ${sha(edited)}, rendered ${sha(conf.content)}): left alone`);
-    expect(host.readFile(conf.path)).toBe(edited);
+    expect(d.stderr).toContain(`${conf.path} is neither the config kubesmith renders (sha256 ${sha(foreign)}, rendered ${sha(conf.content)}) nor one it rendered before (no kubesmith header): left alone`);
+    expect(host.readFile(conf.path)).toBe(foreign);
+    expect(Object.keys(await through(20)).sort()).toEqual(['cpa', 'cpb']);
+    // An earlier kubesmith render (here: another worker_connections) is what the nodes phase would overwrite anyway.
+    const earlier = conf.content.replace('worker_connections 4096', 'worker_connections 4000');
+    await sh(`cat > ${shQuote(conf.path)}`, earlier);
+    expect((await drain(['cpa'])).code).toBe(0);
+    expect(host.readFile(conf.path)).toBe(conf.content.replace('127.0.0.2:6443 max_fails', '127.0.0.2:6443 down max_fails'));
+    expect((await drain([])).code).toBe(0);
+    expect(host.readFile(conf.path)).toBe(conf.content);
     expect(Object.keys(await through(20)).sort()).toEqual(['cpa', 'cpb']);
   });
 });
