@@ -13,6 +13,7 @@ import type { HostConnection, HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import type { EmitEvent, HostSummary } from './events.js';
 import type { EtcdSnapshotTarget, HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
+import { addedSince, withoutStaleRunnable } from './stale-runnable.js';
 import { InternalError, Interrupted, KubesmithError, LockedError, PhaseError, type HostFailure } from '../shared/errors.js';
 import { executeSteps, StepFailed } from './executor.js';
 import { dryRunSteps, newHostRunState, type HostRunState } from './dry-run.js';
@@ -217,7 +218,9 @@ async function runHostPhase(
   const changed0 = state.changed;
   const restarted0 = state.restarted.length;
   const steps = phase.plan(input);
+  const written0 = state.changedPaths.size;
   await execute(conn, phase.rolling ? markRolling(steps) : steps, state);
+  if (!req.dryRun) run.facts.set(name, withoutStaleRunnable(run.facts.get(name) ?? facts, addedSince(state.changedPaths, written0)));
   const notes = !req.dryRun && phase.verify ? await verifyHost(phase.verify, readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
 }

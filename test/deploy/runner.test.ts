@@ -135,6 +135,21 @@ describe('runPhases', () => {
     expect(phaseOrder(h.events)).toContain('etcd');
   });
 
+  it('drops the runnable answer of a binary a phase wrote, so the next phase judges the new file (not in a dry-run)', async () => {
+    const judged = { runnable: new Map<string, string | undefined>([['/opt/bin/kubelet', 'running as pid 7'], ['/opt/bin/kube-proxy', 'running as pid 8']]) };
+    const facts: Phase = { ...gatherFacts, gather: async () => judged };
+    const binaries: Phase = all('binaries', { plan: ({ host }) => [{ kind: 'put', artifact: anArtifact(host.host.name, '/opt/bin/kubelet', 'new kubelet') }] });
+    const seen = new Map<string, readonly string[]>();
+    const nodes: Phase = all('nodes', { gather: async (_h, input) => (seen.set(input.host.host.name, [...(input.facts.runnable?.keys() ?? [])]), {}) });
+    const h = harness();
+    await h.run([connect, lock, facts, binaries, nodes]);
+    expect(seen.get('node01')).toEqual(['/opt/bin/kube-proxy']);
+    const d = harness();
+    seen.clear();
+    await d.run([connect, lock, facts, binaries, nodes], { dryRun: true });
+    expect(seen.get('node01')).toEqual(['/opt/bin/kubelet', '/opt/bin/kube-proxy']);
+  });
+
   it('labels a failed readiness check "verify", not "plan"', async () => {
     const h = harness();
     const unready = all('etcd', {

@@ -90,11 +90,41 @@ const CLIENT_CERT_DATA_AWK =
  * certificate (deploy/expired-certs.ts watchedCerts), read before any phase writes. Paths are
  * single-quoted; they come from the catalogue, the plan and inventory `paths:`.
  */
-export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = [], kubeconfigPaths: readonly string[] = []): string {
+export function factsScript(pkiPaths: readonly string[], leafPaths: readonly string[] = [], kubeconfigPaths: readonly string[] = [], unitBinaries: readonly string[] = []): string {
   const parts = [FACTS_SCRIPT];
   if (pkiPaths.length > 0) parts.push(`echo @pkifiles; ${eachFile(pkiPaths, WHOLE_FILES_AWK)}`);
   if (leafPaths.length + kubeconfigPaths.length > 0) parts.push(leafCertsSection(leafPaths, kubeconfigPaths));
+  if (unitBinaries.length > 0) parts.push(runnableSection(unitBinaries));
   return parts.length === 1 ? FACTS_SCRIPT : `${parts.join('\n')}\ntrue`;
+}
+
+/**
+ * The "@runnable" section: RUNNABLE_SH's answer for each unit binary, as "<exit code> <path>
+ * <first line>" (running as pid N, or `--version`'s first line; nginx: -v). In the facts round
+ * trip, the service phases need no round trip of their own to judge their binaries on a re-apply;
+ * one the run writes is judged again after the write (runner: staleRunnable). One walk of /proc for
+ * all binaries, in this shell (test -ef is a builtin): no process unless a binary is not running.
+ */
+function runnableSection(bins: readonly string[]): string {
+  // A path with white space (never one kubesmith renders) is left to the service phase's own probe.
+  const list = [...new Set(bins)].filter((b) => !/\s/.test(b)).map(quote).join(' ');
+  if (list === '') return 'echo @runnable';
+  return (
+    `echo @runnable; for b in ${list}; do r=; for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$b" ]; then r="running as pid \${p#/proc/}"; break; fi; done; ` +
+    'if [ -n "$r" ]; then echo "0 $b $r"; else case $b in */nginx) f=-v ;; *) f=--version ;; esac; ' +
+    'v=$("$b" "$f" 2>&1 </dev/null); c=$?; echo "$c $b $(printf \'%s\\n\' "$v" | head -n1)"; fi; done'
+  );
+}
+
+/** Parses "@runnable" lines: binary -> first line when it runs (exit 0), undefined when not. */
+function runnableOf(lines: readonly string[] | undefined): Partial<HostFacts> {
+  if (lines === undefined) return {};
+  const runnable = new Map<string, string | undefined>();
+  for (const l of lines) {
+    const m = /^(\d+) (\S+) ?(.*)$/.exec(l);
+    if (m?.[2]) runnable.set(m[2], m[1] === '0' ? (m[3] ?? '') : undefined);
+  }
+  return { runnable };
 }
 
 /** The "@leafcerts" section: the first certificate of each file (or kubeconfig client certificate) that exists, nothing else. */
@@ -156,6 +186,7 @@ export function parseFacts(out: string, localMidMs: number, notAfterOf: (pem: st
     osFiles: new Set((sec.get('osfiles') ?? []).map((l) => l.trim()).filter(Boolean)),
     ...pkiFilesOf(sec.get('pkifiles')),
     ...expiredCertsOf(sec.get('leafcerts'), Number.isFinite(remoteMs) && remoteMs > 0 ? remoteMs : localMidMs, notAfterOf),
+    ...runnableOf(sec.get('runnable')),
   };
 }
 

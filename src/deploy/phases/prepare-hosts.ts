@@ -34,21 +34,23 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
       why: 'keep swap off after reboot',
       unless: ['sh', '-c', "! grep -Eq '^[^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab"],
     },
+    // The files first, one after the other in the plan so the executor writes them at once (a new
+    // host paid a round trip per file between the commands); the commands that use them follow.
     { kind: 'put', artifact: textFile(name, MODULES_PATH, `${modules.join('\n')}\n`) },
+    { kind: 'put', artifact: textFile(name, SYSCTL_PATH, SYSCTL_TEXT) },
+    ...(facts.etcHosts !== undefined ? [{ kind: 'put', artifact: textFile(name, '/etc/hosts', withBlock(facts.etcHosts, hostsBlock(plan))) } as const] : []),
     {
       kind: 'exec',
       argv: ['modprobe', '-a', ...modules],
       why: 'load the modules now (modules-load.d covers reboots)',
-      unless: ['sh', '-c', modules.map((m) => `test -d /sys/module/${m}`).join(' && ')],
+      // Loaded, or built into the kernel: a built-in module without parameters (nf_tables=y on
+      // Debian's kernels) has no /sys/module entry, and modprobe ran on every apply for it.
+      unless: ['sh', '-c', `for m in ${modules.join(' ')}; do [ -d "/sys/module/$m" ] || grep -qs "/$m\\.ko" "/lib/modules/$(uname -r)/modules.builtin" || exit 1; done`],
       ...tolerate,
     },
-    { kind: 'put', artifact: textFile(name, SYSCTL_PATH, SYSCTL_TEXT) },
     { kind: 'exec', argv: ['sysctl', '-p', SYSCTL_PATH], why: 'apply bridge netfilter and IP forwarding now', unless: ['sh', '-c', sysctlOk], ...tolerate },
     { kind: 'exec', argv: ['hostnamectl', 'set-hostname', name], why: 'node name == hostname', unless: ['sh', '-c', `[ "$(hostname)" = "${name}" ]`], ...tolerate },
   ];
-  if (facts.etcHosts !== undefined) {
-    steps.push({ kind: 'put', artifact: textFile(name, '/etc/hosts', withBlock(facts.etcHosts, hostsBlock(plan))) });
-  }
   // Classic guide: firewalld off (flannel VXLAN, NodePorts and kubelet ports must pass).
   if (facts.firewalldActive) steps.push({ kind: 'exec', argv: ['systemctl', 'disable', '--now', 'firewalld'], why: 'cluster traffic must pass' });
   if (facts.selinux === 'Enforcing') {

@@ -19,6 +19,7 @@ import { runChannel } from './run-channel.js';
 import type { Client } from './ssh2-lib.js';
 import { parseStat, statArgv } from './stat-script.js';
 import { SHA_MISMATCH_EXIT, writeArgv } from './write-script.js';
+import { DIGEST_CACHE } from './digest-cache.js';
 
 /** Options of Ssh2Connection.connect(). */
 export interface ConnectOptions {
@@ -89,7 +90,7 @@ export class Ssh2Connection implements HostConnection {
   }
 
   async writeFile(path: string, content: Uint8Array | Readable, meta: WriteMeta, opts: RunOptions = {}): Promise<void> {
-    const argv = writeArgv(path, randomBytes(6).toString('hex'), meta);
+    const argv = writeArgv(path, randomBytes(6).toString('hex'), meta, DIGEST_CACHE, content instanceof Uint8Array ? content.byteLength : undefined);
     const display = `write ${path}`;
     const r = await this.run(argv, { timeoutMs: WRITE_TIMEOUT_MS, ...opts }, display, content);
     if (r.exitCode === SHA_MISMATCH_EXIT) {

@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,30 @@ describe('write script', () => {
     expect(r.stderr).toContain(`expected ${sha('expected')}`);
     expect(readFileSync(target, 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['unit.service']);
+  });
+
+  it('small content (below the cache size, length known): the short script, same checks, half the processes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ks-write-small-'));
+    const target = join(dir, 'a/b/kubelet.conf');
+    const cache: DigestCache = { dir: join(dir, 'cache'), minSize: 1 << 20 };
+    const small = (body: string, want = sha(body), tmp = 'r1', mode = 0o640) => run(writeArgv(target, tmp, { mode, owner: me, sha256: want }, cache, Buffer.byteLength(body)), body);
+    const argv = writeArgv(target, 'r0', { mode: 0o600, owner: me, sha256: sha('x') }, cache, 1);
+    expect(argv.join(' ')).not.toContain('dpick');
+    expect(argv.join(' ')).not.toContain('sleep 0.25');
+    writeFileSync(join(dir, 'a.kubesmith-tmp-dead01'), 'not ours'); // another target's leftover
+    expect(small('one').code).toBe(0);
+    expect(small('two', sha('two'), 'r2', 0o600).code).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('two');
+    expect(statSync(target).mode & 0o7777).toBe(0o600);
+    const bad = small('truncated', sha('expected'), 'r3');
+    expect(bad.code).toBe(SHA_MISMATCH_EXIT);
+    expect(bad.stderr).toContain(`expected ${sha('expected')}`);
+    expect(readFileSync(target, 'utf8')).toBe('two');
+    expect(readdirSync(join(dir, 'a/b'))).toEqual(['kubelet.conf']);
+    expect(readdirSync(dir).sort()).toEqual(['a', 'a.kubesmith-tmp-dead01']);
+    expect(existsSync(cache.dir)).toBe(false); // small files get no cache entry
+    // a file at the root of the file system keeps "/" as its directory
+    expect(writeArgv('/kubesmith-test-never-written', 'r', { mode: 0o644, owner: me, sha256: sha('') }, cache, 0).join(' ')).toContain('dir=${dir:-/}');
   });
 
   it('removes stale temp files of the same target only', () => {
