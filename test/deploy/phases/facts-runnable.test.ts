@@ -87,7 +87,7 @@ describe('stale runnable answers', () => {
     const bin = realBinary('upgraded');
     const other = realBinary('other');
     await startLive(bin);
-    const facts = { runnable: await factsRunnable([bin, other]) };
+    const facts = { runnable: (await factsRunnable([bin, other])) ?? new Map<string, string | undefined>() };
     expect(facts.runnable?.get(bin)).toMatch(/^running as pid /);
     // the binaries phase writes a stub over it
     writeFileSync(`${bin}.new`, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
