@@ -6,6 +6,7 @@ import type { HostFacts } from '../phase.js';
 import { LB_EXECUTABLES } from '../../render/views/apiserver-lb.js';
 import { certNotAfter } from '../../pki/x509-read.js';
 import { readWithoutBlock } from './_etc-hosts.js';
+import { RUNNABLE_FN, versionFlag } from './_units.js';
 
 /** Kernel modules every node needs: overlay (containerd snapshots), br_netfilter (bridged pod traffic). */
 export const BASE_MODULES = ['overlay', 'br_netfilter'] as const;
@@ -102,18 +103,13 @@ export function factsScript(pkiPaths: readonly string[], leafPaths: readonly str
  * The "@runnable" section: RUNNABLE_SH's answer for each unit binary, as "<exit code> <path>
  * <first line>" (running as pid N, or `--version`'s first line; nginx: -v). In the facts round
  * trip, the service phases need no round trip of their own to judge their binaries on a re-apply;
- * one the run writes is judged again after the write (runner: staleRunnable). One walk of /proc for
- * all binaries, in this shell (test -ef is a builtin): no process unless a binary is not running.
+ * one the run writes is judged again after the write (stale-runnable.ts). RUNNABLE_FN in this shell
+ * (test -ef is a builtin): a process per binary only for the head of a version line.
  */
 function runnableSection(bins: readonly string[]): string {
   // A path with white space (never one kubesmith renders) is left to the service phase's own probe.
-  const list = [...new Set(bins)].filter((b) => !/\s/.test(b)).map(quote).join(' ');
-  if (list === '') return 'echo @runnable';
-  return (
-    `echo @runnable; for b in ${list}; do r=; for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$b" ]; then r="running as pid \${p#/proc/}"; break; fi; done; ` +
-    'if [ -n "$r" ]; then echo "0 $b $r"; else case $b in */nginx) f=-v ;; *) f=--version ;; esac; ' +
-    'v=$("$b" "$f" 2>&1 </dev/null); c=$?; echo "$c $b $(printf \'%s\\n\' "$v" | head -n1)"; fi; done'
-  );
+  const calls = [...new Set(bins)].filter((b) => !/\s/.test(b)).map((b) => `b=${quote(b)}; v=$(runnable "$b" ${versionFlag(b)}); c=$?; echo "$c $b $(printf '%s\\n' "$v" | head -n1)"`);
+  return ['echo @runnable', RUNNABLE_FN, ...calls].join('\n');
 }
 
 /** Parses "@runnable" lines: binary -> first line when it runs (exit 0), undefined when not. */

@@ -12,7 +12,8 @@ import { batchProbe } from '../pre-probe.js';
 import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_artifacts.js';
 
 /**
- * The runnable test of one binary, run as `sh -c RUNNABLE_SH <binary> <flag>`. A live process
+ * The runnable test of one binary, a shell function `runnable <binary> <flag>` (RUNNABLE_SH runs it
+ * alone; gather-facts runs it for every unit binary in its own shell). A live process
  * executed from this very file proves it runs here: `test -ef` compares device and inode through
  * /proc/<pid>/exe, which keeps naming the old inode once the file was replaced, so a binary the
  * binaries phase just installed is never vouched for by its predecessor's process. Only when no
@@ -21,7 +22,12 @@ import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_arti
  * as /bin/sh (its exe is the interpreter) and a foreign-arch file never runs, so both still reach
  * `--version` and fail it.
  */
-export const RUNNABLE_SH = 'for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$0" ]; then echo "running as pid ${p#/proc/}"; exit 0; fi; done; exec "$0" "$1" 2>&1';
+export const RUNNABLE_FN = 'runnable() { for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$1" ]; then echo "running as pid ${p#/proc/}"; return 0; fi; done; "$1" "$2" 2>&1 </dev/null; }';
+/** RUNNABLE_FN as one `sh -c` command: `sh -c RUNNABLE_SH <binary> <flag>`. */
+export const RUNNABLE_SH = `${RUNNABLE_FN}; runnable "$0" "$1"`;
+
+/** The flag that makes a unit binary print its version (nginx: -v). */
+export const versionFlag = (bin: string): string => (bin.endsWith('/nginx') ? '-v' : '--version');
 
 /**
  * Whether each unit binary runs, in one round trip: "running as pid N" or `<binary> --version`'s
@@ -29,7 +35,7 @@ export const RUNNABLE_SH = 'for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$0" ]; 
  */
 export async function probeRunnable(host: HostReader, binaries: readonly string[], ctx: PhaseContext): Promise<Partial<HostFacts>> {
   const bins = [...new Set(binaries)];
-  const answers = await batchProbe(host, bins.map((b) => ['sh', '-c', RUNNABLE_SH, b, b.endsWith('/nginx') ? '-v' : '--version']), ctx.signal);
+  const answers = await batchProbe(host, bins.map((b) => ['sh', '-c', RUNNABLE_SH, b, versionFlag(b)]), ctx.signal);
   const runnable = new Map<string, string | undefined>();
   bins.forEach((b, i) => {
     const a = answers.get(i);

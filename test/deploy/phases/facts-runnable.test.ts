@@ -5,38 +5,16 @@
  * not run). The runner drops an answer once a phase wrote that file (stale-runnable.ts), so the next
  * service phase judges the new binary; the service phases ask nothing on a run that wrote none.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { factsScript, parseFacts } from '../../../src/deploy/phases/_facts.js';
 import { probeRunnable, gatherRunnable } from '../../../src/deploy/phases/_units.js';
 import { addedSince, withoutStaleRunnable } from '../../../src/deploy/stale-runnable.js';
-import type { PhaseContext } from '../../../src/deploy/phase.js';
 import { localReader } from '../../status/support/local-reader.js';
+import { runnableFixture } from './_runnable-fixture.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ks-facts-runnable-'));
-const ctx: PhaseContext = { signal: new AbortController().signal, deadline: Date.now() + 60_000, clock: { now: () => new Date() }, dryRun: false };
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function realBinary(name: string): string {
-  const p = join(dir, name);
-  copyFileSync('/bin/sleep', p);
-  chmodSync(p, 0o755);
-  return p;
-}
-
-async function startLive(bin: string): Promise<number> {
-  const child = spawn(bin, ['300'], { stdio: 'ignore' });
-  children.push(child);
-  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
-  return child.pid as number;
-}
+const { dir, ctx, children, realBinary, startLive } = runnableFixture('ks-facts-runnable-');
 
 /** What the facts round trip finds for `bins` (the whole script, as it runs on a host). */
 async function factsRunnable(bins: readonly string[]): Promise<ReadonlyMap<string, string | undefined> | undefined> {

@@ -5,43 +5,20 @@
  * still refused; stubs and missing files never run. The API phases reuse what the service phases
  * of the same run found (gatherRunnable).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { copyFileSync, chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probeRunnable } from '../../../src/deploy/phases/_units.js';
 import { gatherRunnable } from '../../../src/deploy/phases/_api-access.js';
-import type { PhaseContext } from '../../../src/deploy/phase.js';
 import { localReader } from '../../status/support/local-reader.js';
+import { runnableFixture } from './_runnable-fixture.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ks-runnable-'));
-const ctx: PhaseContext = { signal: new AbortController().signal, deadline: Date.now() + 60_000, clock: { now: () => new Date() }, dryRun: false };
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill('SIGKILL');
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A private copy of coreutils' sleep (a real ELF binary that answers --version). */
-function realBinary(name: string): string {
-  const p = join(dir, name);
-  copyFileSync('/bin/sleep', p);
-  chmodSync(p, 0o755);
-  return p;
-}
+const { dir, ctx, children, realBinary, startLive } = runnableFixture('ks-runnable-');
 
 /** The test bundle's kind of stub: a script that fails whatever it is asked. */
 function stubScript(path: string): void {
   writeFileSync(path, '#!/bin/sh\necho "kubesmith test stub" >&2\nexit 1\n', { mode: 0o755 });
-}
-
-/** Starts `bin` and waits until /proc shows it executing that file. */
-async function startLive(bin: string): Promise<number> {
-  const child = spawn(bin, ['300'], { stdio: 'ignore' });
-  children.push(child);
-  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
-  return child.pid as number;
 }
 
 describe('probeRunnable', () => {
