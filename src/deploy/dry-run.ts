@@ -8,7 +8,9 @@ import type { Artifact } from '../plan/types.js';
 import type { HostReader, RemoteFileStat } from './ssh/connection.js';
 import { stepEvent, type EmitEvent } from './events.js';
 import type { Step, StepStatus } from './phase.js';
-import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
+import { runPreProbes, type FirstLook, type ProbeAnswer, type StepExtras } from './pre-probe.js';
+import { statOnce, type GatheredStats } from './gathered-stats.js';
+import type { PlannedHost } from '../plan/types.js';
 
 /** Where a unit's "restart pending" marker lives, so an interrupted run still restarts it next time. */
 export const PENDING_RESTART_DIR = '/var/lib/kubesmith/pending-restart';
@@ -34,11 +36,15 @@ export interface HostRunState {
   readonly restarted: string[];
   unitFilesChanged: boolean;
   changed: number;
+  /** Calls that may have changed the host in this run (executor: gathered-stats.ts countingWriter). */
+  writes: number;
+  /** The run's first stat of this host, of every path its plan may need (gathered-stats.ts). */
+  gathered?: GatheredStats;
 }
 
 /** A fresh state for one host. */
 export function newHostRunState(): HostRunState {
-  return { changedPaths: new Set(), pendingRestarts: new Set(), pendingReloads: new Set(), deferredRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0 };
+  return { changedPaths: new Set(), pendingRestarts: new Set(), pendingReloads: new Set(), deferredRestarts: new Set(), restarted: [], unitFilesChanged: false, changed: 0, writes: 0 };
 }
 
 /** How a remote file differs from the artifact: "new", "content", "mode 644 -> 600", or undefined when equal. */
@@ -56,6 +62,18 @@ export function pathsToStat(steps: readonly Step[]): readonly string[] {
   return steps.flatMap((s) =>
     s.kind === 'put' ? [s.artifact.path] : s.kind === 'systemd' && s.action === 'restart' ? [pendingMarker(s.unit), pendingReloadMarker(s.unit)] : [],
   );
+}
+
+const memo = new WeakMap<PlannedHost, readonly string[]>();
+
+/** Every path a host's phases may stat: each planned file and each unit's pending-restart/reload marker. */
+export function hostStatPaths(planned: PlannedHost): readonly string[] {
+  const known = memo.get(planned);
+  if (known) return known;
+  const units = new Set([...planned.units, ...planned.artifacts.flatMap((a) => [...a.restarts, ...(a.reloads ?? [])])]);
+  const paths = [...new Set([...planned.artifacts.map((a) => a.path), ...[...units].flatMap((u) => [pendingMarker(u), pendingReloadMarker(u)])])];
+  memo.set(planned, paths);
+  return paths;
 }
 
 /** Records a changed put in the host state. */
@@ -110,8 +128,10 @@ export async function dryRunSteps(
   steps: readonly Step[],
   state: HostRunState,
   opts: StepRunOptions,
-): Promise<void> {
-  const [stats, answers] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal }), runPreProbes(host, steps, opts.signal)]);
+  more: StepExtras = {},
+): Promise<FirstLook> {
+  // verify does not run in a dry-run: no first look is asked for it.
+  const [stats, answers] = await Promise.all([statOnce((paths) => host.stat(paths, { signal: opts.signal }), pathsToStat(steps), state, more.hostPaths), runPreProbes(host, steps, opts.signal).then((a) => a.steps)]);
   const emit = (step: Step, status: StepStatus, detail?: string): void => opts.emit(stepEvent(opts.phase, host.name, step, status, detail));
   for (const [i, step] of steps.entries()) {
     if (opts.signal.aborted) return;

@@ -13,7 +13,9 @@ import type { Clock } from '../shared/clock.js';
 import { InternalError, RemoteCommandError, StateError } from '../shared/errors.js';
 import type { Step, StepStatus } from './phase.js';
 import { describeStep } from './steps.js';
-import { runPreProbes, type ProbeAnswer } from './pre-probe.js';
+import { runPreProbes, type FirstLook, type ProbeAnswer, type StepExtras } from './pre-probe.js';
+import { statOnce } from './gathered-stats.js';
+import { countingWriter } from './ssh/counting-writer.js';
 import {
   diffArtifact,
   inputsChanged,
@@ -47,14 +49,15 @@ export class StepFailed extends Error {
   }
 }
 
-/** Runs the steps in order; throws StepFailed on the first failing step of this host. */
-export async function executeSteps(
-  host: HostWriter,
-  steps: readonly Step[],
-  state: HostRunState,
-  opts: ExecutorOptions,
-): Promise<void> {
-  const [stats, pre] = await Promise.all([host.stat(pathsToStat(steps), { signal: opts.signal, recordDigests: true }), runPreProbes(host, steps, opts.signal)]);
+/**
+ * Runs the steps in order; throws StepFailed on the first failing step. Returns the first-look
+ * answers (Phase.firstLook) when the steps wrote nothing on the host; `hostPaths`: gathered-stats.ts.
+ */
+export async function executeSteps(target: HostWriter, steps: readonly Step[], state: HostRunState, opts: ExecutorOptions, more: StepExtras = {}): Promise<FirstLook> {
+  const host = countingWriter(target, state);
+  const writes = state.writes;
+  const [stats, probed] = await Promise.all([statOnce((paths) => host.stat(paths, { signal: opts.signal, recordDigests: true }), pathsToStat(steps), state, more.hostPaths), runPreProbes(host, steps, opts.signal, more.looks)]);
+  const pre = probed.steps;
   const emit = (step: Step, status: StepStatus, detail: string | undefined): void => opts.emit(stepEvent(opts.phase, host.name, step, status, detail));
   for (let i = 0; i < steps.length; ) {
     opts.signal.throwIfAborted();
@@ -75,6 +78,7 @@ export async function executeSteps(
     }
     i += 1;
   }
+  return state.writes === writes ? probed.looks : undefined;
 }
 
 type PutStep = Extract<Step, { kind: 'put' }>;

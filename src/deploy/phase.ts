@@ -137,6 +137,11 @@ export interface PhaseInput {
   /** Remote paths changed on this host so far in this run (for verify: skip re-checking unchanged units). */
   readonly changedPaths?: ReadonlySet<string>;
   /**
+   * For verify: Phase.firstLook's answers by position, asked in the pre-probe round trip, present
+   * only when the steps then wrote nothing on the host (its state is the one they saw).
+   */
+  readonly firstLook?: ReadonlyMap<number, { readonly exitCode: number; readonly stdout: string }>;
+  /**
    * Every host's facts as the earlier phases of the run left them: for a decision that needs the
    * whole group (which etcd member takes the snapshot), made alike on each host.
    */
@@ -279,6 +284,8 @@ export interface Phase {
   /** Pure checks; errors fail the host before any step runs. */
   check?(input: PhaseInput): readonly Problem[];
   plan(input: PhaseInput): readonly Step[];
+  /** verify's first probes (readiness), asked with the pre-probes; see PhaseInput.firstLook. */
+  firstLook?(input: PhaseInput): readonly (readonly string[] | undefined)[];
   /** Per-host readiness after the steps; throws to fail the host. Skipped in dry-run. */
   verify?(host: HostReader, input: PhaseInput, ctx: PhaseContext): Promise<readonly string[]>;
   /** Restarts of running units whose inputs changed, rolled host batch by batch behind a health gate. */

@@ -47,11 +47,11 @@ function unitQueryOf(step: Step): { readonly query: UnitQuery; readonly unit: st
 }
 
 /**
- * Runs every step's probe at once; answers are keyed by step index and are what each step's own
- * probe (preProbeOf) answers. Unit questions are asked for all units together; units that many-unit
+ * Runs every step's probe at once, and the phase's first-look probes with them; step answers are
+ * keyed by step index and are what each step's own probe (preProbeOf) answers. Unit questions are asked for all units together; units that many-unit
  * command could not answer line by line are asked one by one in a second round trip (unit-states.ts).
  */
-export async function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal): Promise<ReadonlyMap<number, ProbeAnswer>> {
+export async function runPreProbes(host: HostReader, steps: readonly Step[], signal: AbortSignal, looks: readonly (readonly string[] | undefined)[] = []): Promise<PreAnswers> {
   const units = new Map<UnitQuery, string[]>();
   const own = steps.map((step) => {
     const q = unitQueryOf(step);
@@ -61,7 +61,8 @@ export async function runPreProbes(host: HostReader, steps: readonly Step[], sig
     return undefined;
   });
   const groups = [...units];
-  const answers = await batchProbe(host, [...own, ...groups.map(([query, list]) => unitStatesArgv(query, list))], signal);
+  const lookAt = steps.length + groups.length;
+  const answers = await batchProbe(host, [...own, ...groups.map(([query, list]) => unitStatesArgv(query, list)), ...looks], signal);
   const states = new Map<string, ProbeAnswer>();
   groups.forEach(([query, list], g) => {
     for (const [unit, a] of splitUnitStates(query, list, answers.get(steps.length + g))) states.set(`${query} ${unit}`, a);
@@ -83,7 +84,23 @@ export async function runPreProbes(host: HostReader, steps: readonly Step[], sig
     const a = q ? states.get(`${q.query} ${q.unit}`) : answers.get(i);
     if (a) out.set(i, a);
   });
-  return out;
+  const looked = new Map(looks.flatMap((_, k) => { const a = answers.get(lookAt + k); return a ? [[k, a] as const] : []; }));
+  return { steps: out, looks: looked };
+}
+
+/** What a phase's step run may also do: the host's first stat (deploy/gathered-stats.ts), the first look (Phase.firstLook). */
+export interface StepExtras {
+  readonly hostPaths?: readonly string[];
+  readonly looks?: readonly (readonly string[] | undefined)[];
+}
+
+/** Phase.firstLook's answers by position; undefined when the steps wrote on the host (verify looks itself). */
+export type FirstLook = ReadonlyMap<number, ProbeAnswer> | undefined;
+
+/** The pre-probes' answers by step index, and the phase's first-look answers by position (Phase.firstLook). */
+export interface PreAnswers {
+  readonly steps: ReadonlyMap<number, ProbeAnswer>;
+  readonly looks: ReadonlyMap<number, ProbeAnswer>;
 }
 
 /** Runs several read-only commands in one remote shell; answers keyed by position (undefined entries skipped). */

@@ -13,10 +13,12 @@ import type { HostConnection, HostReader } from './ssh/connection.js';
 import type { Clock } from '../shared/clock.js';
 import type { EmitEvent, HostSummary } from './events.js';
 import type { EtcdSnapshotTarget, HostFacts, Phase, PhaseContext, PhaseInput, Step } from './phase.js';
+import type { FirstLook, StepExtras } from './pre-probe.js';
 import { addedSince, withoutStaleRunnable } from './stale-runnable.js';
-import { InternalError, Interrupted, KubesmithError, LockedError, PhaseError, type HostFailure } from '../shared/errors.js';
+import { InternalError, KubesmithError, LockedError, PhaseError, type HostFailure } from '../shared/errors.js';
+import { gateStop, interrupted } from './run-stops.js';
 import { executeSteps, StepFailed } from './executor.js';
-import { dryRunSteps, newHostRunState, type HostRunState } from './dry-run.js';
+import { dryRunSteps, hostStatPaths, newHostRunState, type HostRunState } from './dry-run.js';
 import { selectHosts, selectPhases } from './phases/select.js';
 import { rollRestarts, type RolloutIo } from './rolling.js';
 import { markRolling } from './rollout-plan.js';
@@ -152,12 +154,13 @@ async function runOne(
   }
 }
 
+type StepRunner = (conn: HostConnection, steps: readonly Step[], state: HostRunState, more?: StepExtras) => Promise<FirstLook>;
 /** The executor (apply) or the dry-run printer for one phase's steps. */
-function stepRunner(req: RunRequest, phase: Phase, uploads: PQueue): (conn: HostConnection, steps: readonly Step[], state: HostRunState) => Promise<void> {
-  return (conn, steps, state) =>
+function stepRunner(req: RunRequest, phase: Phase, uploads: PQueue): StepRunner {
+  return (conn, steps, state, more) =>
     req.dryRun
-      ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal })
-      : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock });
+      ? dryRunSteps(readOnly(conn), steps, state, { phase: phase.id, emit: req.emit, signal: req.signal }, more)
+      : executeSteps(conn, steps, state, { phase: phase.id, emit: req.emit, signal: req.signal, uploads, clock: req.clock }, more);
 }
 
 /** What the rolling restart stage gets: readers of the phase's live hosts, the step runner for every live host (RollingRestart.drain). */
@@ -167,13 +170,12 @@ function rolloutIo(req: RunRequest, run: RunState, phase: Phase, targets: readon
   const { plan, dryRun, emit, signal, clock } = req;
   const readers = new Map(targets.flatMap((h) => { const c = live.get(h.host.name); return c ? [[h.host.name, readOnly(c)] as const] : []; }));
   const snapshot = req.etcdSnapshot ? { etcdSnapshot: req.etcdSnapshot } : {};
-  const runOn = async (h: string, steps: readonly Step[]): Promise<void> => execute(live.get(h) ?? unreachable(h), steps, run.hostState.get(h) ?? newHostRunState());
+  const runOn = async (h: string, steps: readonly Step[]): Promise<void> => void (await execute(live.get(h) ?? unreachable(h), steps, run.hostState.get(h) ?? newHostRunState()));
+  // No first stat and no first look: a rollout writes, and stats what it needs itself.
   return { plan, dryRun, emit, signal, clock, timeoutMs: req.verifyTimeoutMs ?? phase.deadlineMs ?? 120_000, readers, states: run.hostState, facts: run.facts, run: runOn, reachable: new Set(live.keys()), ...snapshot };
 }
 
-const unreachable = (h: string): never => {
-  throw new InternalError(`${h}: not connected in this run`);
-};
+const unreachable = (h: string): never => { throw new InternalError(`${h}: not connected in this run`); };
 
 /** One phase on one host: builtin connect/lock, or gather -> check -> plan -> execute|dry-run -> verify. */
 async function runHostPhase(
@@ -183,7 +185,7 @@ async function runHostPhase(
   planned: PlannedHost,
   ctx: PhaseContext,
   activeHosts: readonly string[],
-  execute: (conn: HostConnection, steps: readonly Step[], state: HostRunState) => Promise<void>,
+  execute: StepRunner,
   startedAt: number,
 ): Promise<void> {
   const name = planned.host.name;
@@ -219,9 +221,11 @@ async function runHostPhase(
   const restarted0 = state.restarted.length;
   const steps = phase.plan(input);
   const written0 = state.changedPaths.size;
-  await execute(conn, phase.rolling ? markRolling(steps) : steps, state);
+  const looks = (!req.dryRun && phase.verify && phase.firstLook?.(input)) || [];
+  const firstLook = await execute(conn, phase.rolling ? markRolling(steps) : steps, state, { hostPaths: hostStatPaths(planned), looks });
   if (!req.dryRun) run.facts.set(name, withoutStaleRunnable(run.facts.get(name) ?? facts, addedSince(state.changedPaths, written0)));
-  const notes = !req.dryRun && phase.verify ? await verifyHost(phase.verify, readOnly(conn), { ...input, changedPaths: state.changedPaths }, ctx) : [];
+  const verifyInput = { ...input, changedPaths: state.changedPaths, ...(firstLook ? { firstLook } : {}) };
+  const notes = !req.dryRun && phase.verify ? await verifyHost(phase.verify, readOnly(conn), verifyInput, ctx) : [];
   done(state.changed - changed0, state.restarted.slice(restarted0), notes);
 }
 
@@ -276,23 +280,4 @@ function summarize(selected: readonly string[], run: RunState): HostSummary[] {
 /** Phases and dry-run get only the read methods: no cast can reach writeFile/exec. */
 function readOnly(conn: HostConnection): HostReader {
   return { name: conn.name, probe: (argv, opts) => conn.probe(argv, opts), stat: (paths, opts) => conn.stat(paths, opts) };
-}
-
-/**
- * A gate phase failed on some host of the run: stop before anything is written. Going on with the
- * others would start etcd with two of three members (a cluster that later needs surgery to join
- * the third) and leave hosts half installed (#13 item 15).
- */
-function gateStop(phase: Phase, failures: readonly HostFailure[], command: string): PhaseError {
-  const hosts = failures.map((f) => f.host).join(', ');
-  const limit = command === 'apply' ? `, or leave ${failures.length === 1 ? 'it' : 'them'} out with --limit` : '';
-  return new PhaseError(phase.id, failures, {
-    hint:
-      `nothing was written to any host: a host of the run that fails ${phase.id} stops the whole run, so no etcd member starts without the others. ` +
-      `Fix ${hosts} and run \`kubesmith ${command}\` again${limit}`,
-  });
-}
-
-function interrupted(phase: string, command: string): Interrupted {
-  return new Interrupted(`${command} interrupted during ${phase}`, { hint: `files are written atomically, so none is half-written; run \`kubesmith ${command}\` again to finish` });
 }

@@ -29,7 +29,7 @@ describe('batched pre-probes', () => {
     ];
     const calls: string[][] = [];
     const reader: HostReader = { ...localShell, probe: (argv, o) => (calls.push([...argv]), localShell.probe(argv, o)) };
-    const answers = await runPreProbes(reader, steps, new AbortController().signal);
+    const answers = (await runPreProbes(reader, steps, new AbortController().signal)).steps;
     expect(calls).toHaveLength(1);
     expect(answers.get(0)).toBeUndefined();
     expect(answers.get(1)).toEqual({ exitCode: 0, stdout: tricky });

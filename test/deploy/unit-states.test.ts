@@ -109,7 +109,7 @@ describe('runPreProbes with many units', () => {
       log,
     );
     const steps = serviceSteps(['containerd.service', 'kubelet.service', 'kube-proxy.service']);
-    const answers = await runPreProbes(host, steps, new AbortController().signal);
+    const answers = (await runPreProbes(host, steps, new AbortController().signal)).steps;
     expect(log).toHaveLength(1);
     expect(log[0]?.match(/systemctl/g)).toHaveLength(2);
     expect(answers.get(0)).toEqual({ exitCode: 0, stdout: 'enabled' });
@@ -125,7 +125,7 @@ describe('runPreProbes with many units', () => {
     const log: string[] = [];
     const host = systemdHost(new Map([['containerd.service', { enabled: 'enabled', active: 'active' }], ['kube-proxy.service', { enabled: 'disabled', active: 'inactive' }]]), log);
     const steps = serviceSteps(['containerd.service', 'kubelet.service', 'kube-proxy.service']);
-    const answers = await runPreProbes(host, steps, new AbortController().signal);
+    const answers = (await runPreProbes(host, steps, new AbortController().signal)).steps;
     expect(log).toHaveLength(2);
     expect(answers.get(0)).toEqual({ exitCode: 0, stdout: 'enabled' });
     // kubelet.service has no file: is-enabled prints nothing (exit 1); is-active says inactive.

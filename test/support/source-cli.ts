@@ -26,13 +26,15 @@ function* tsFiles(dir: string): Generator<string> {
 
 /**
  * Transpiles src/ into a temp package and returns the path of its cli/main.js. The package is
- * named by a hash of the sources, so the test files of one run (separate workers) share one build.
+ * named by a hash of the checkout's path and sources, so the test files of one run (separate workers) share one build.
  */
 export function sourceCli(): string {
   if (built !== undefined) return built;
   const src = join(ROOT, 'src');
   const files = [...tsFiles(src)].sort();
-  const hash = createHash('sha256');
+  // The checkout is part of the name: the package links to its node_modules, and a package built
+  // from another checkout with the same sources (a clone since deleted) would not resolve them.
+  const hash = createHash('sha256').update(`${ROOT}\0`);
   for (const f of files) hash.update(`${relative(src, f)}\0`).update(readFileSync(f)).update('\0');
   const target = join(tmpdir(), `kubesmith-cli-${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(target, 'dist', 'cli', 'main.js'))) {

@@ -6,7 +6,7 @@
 import type { PlannedHost } from '../../plan/types.js';
 import { hostPart } from '../../render/endpoints.js';
 import type { HostReader } from '../ssh/connection.js';
-import type { HostFacts, PhaseContext } from '../phase.js';
+import type { PhaseContext, PhaseInput } from '../phase.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
 import { waitFor } from './_units.js';
 import { batchProbe, type ProbeAnswer } from '../pre-probe.js';
@@ -22,21 +22,23 @@ export function readinessProbe(unit: string, planned: PlannedHost, apiPort: numb
       // there in every HA mode, while 127.0.0.1 is the local proxy with ha: local-proxy (endpoints.ts).
       // curl with the apiserver's own kubelet-client pair (files beside the CA it trusts) answers
       // what `kubectl get --raw /readyz` did, without a 100 MB Go binary's start (~0.2 s of CPU).
+      // Every probe has a time limit: the first look runs in the pre-probe round trip, which a
+      // hung probe must not hold up.
       const cert = path('/apiserver-kubelet-client.pem');
       const key = path('/apiserver-kubelet-client-key.pem');
       const ca = cert ? `${cert.slice(0, cert.lastIndexOf('/'))}/ca.pem` : undefined;
-      return cert && key && ca ? ['curl', '-fsS', '--cacert', ca, '--cert', cert, '--key', key, `https://${hostPart(planned.host.internalIP)}:${apiPort}/readyz`] : undefined;
+      return cert && key && ca ? ['curl', '-fsS', '-m', '10', '--cacert', ca, '--cert', cert, '--key', key, `https://${hostPart(planned.host.internalIP)}:${apiPort}/readyz`] : undefined;
     }
     case 'kube-controller-manager.service':
-      return ['curl', '-fsk', 'https://127.0.0.1:10257/healthz'];
+      return ['curl', '-fsk', '-m', '10', 'https://127.0.0.1:10257/healthz'];
     case 'kube-scheduler.service':
-      return ['curl', '-fsk', 'https://127.0.0.1:10259/healthz'];
+      return ['curl', '-fsk', '-m', '10', 'https://127.0.0.1:10259/healthz'];
     case 'kubelet.service':
-      return ['curl', '-fs', 'http://127.0.0.1:10248/healthz'];
+      return ['curl', '-fs', '-m', '10', 'http://127.0.0.1:10248/healthz'];
     case 'kube-proxy.service':
-      return ['curl', '-fs', 'http://127.0.0.1:10256/healthz'];
+      return ['curl', '-fs', '-m', '10', 'http://127.0.0.1:10256/healthz'];
     case 'containerd.service':
-      return ctr ? [ctr, '--address', '/run/containerd/containerd.sock', 'version'] : undefined;
+      return ctr ? [ctr, '--address', '/run/containerd/containerd.sock', '--timeout', '10s', 'version'] : undefined;
     default:
       return ['systemctl', 'is-active', unit];
   }
@@ -49,13 +51,24 @@ export function readinessLabel(unit: string, probe: readonly string[]): string {
   return last === 'version' ? 'ctr version' : last;
 }
 
-/** Checks every started unit of the phase; throws when one is not ready by the deadline. */
-export async function checkReadiness(host: HostReader, planned: PlannedHost, facts: HostFacts, phase: ShippingPhase, apiPort: number, ctx: PhaseContext): Promise<readonly string[]> {
+/** The readiness probe of each of the phase's units, in unitBinaries order; none for a unit whose binary does not run. */
+export function readinessProbes(input: PhaseInput, phase: ShippingPhase): readonly (readonly string[] | undefined)[] {
+  const { host: planned, facts } = input;
+  const apiPort = input.plan.inventory.cluster.apiServer.port;
+  return [...unitBinaries(planned, phase)].map(([unit, bin]) => (facts.runnable?.get(bin) === undefined ? undefined : readinessProbe(unit, planned, apiPort)));
+}
+
+/**
+ * Checks every started unit of the phase; throws when one is not ready by the deadline. The first
+ * look is every probe in one round trip, or the answers the pre-probe round trip brought when the
+ * steps wrote nothing (input.firstLook, Phase.firstLook = readinessProbes): usually all ready on a
+ * re-apply. Only the units not ready yet are then waited for, each on its own.
+ */
+export async function checkReadiness(host: HostReader, input: PhaseInput, phase: ShippingPhase, ctx: PhaseContext): Promise<readonly string[]> {
+  const { host: planned, facts } = input;
   const units = [...unitBinaries(planned, phase)];
-  const probes = units.map(([unit, bin]) => (facts.runnable?.get(bin) === undefined ? undefined : readinessProbe(unit, planned, apiPort)));
-  // First look: every probe in one round trip (usually all ready: a re-apply); only the units not
-  // ready yet are then waited for, each on its own.
-  const firstLook = await batchProbe(host, probes, ctx.signal, 20_000).catch((): ReadonlyMap<number, ProbeAnswer> => new Map());
+  const probes = readinessProbes(input, phase);
+  const firstLook = input.firstLook ?? (await batchProbe(host, probes, ctx.signal, 20_000).catch((): ReadonlyMap<number, ProbeAnswer> => new Map()));
   // All units are checked at once; notes keep the unit order.
   const results = await Promise.all(
     units.map(async ([unit, bin], i): Promise<string | undefined> => {

@@ -6,7 +6,7 @@
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
-import { checkReadiness } from './_readiness.js';
+import { checkReadiness, readinessProbes } from './_readiness.js';
 import { CONTROL_PLANE_ROLLING } from './_rolling.js';
 import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
 
@@ -19,8 +19,9 @@ export const controlPlane: Phase = {
   gather: (host, { host: planned, facts }, ctx) => gatherRunnable(host, facts, [...unitBinaries(planned, 'control-plane').values()], ctx),
   check: (input) => expiryWarnings(phaseExpiry(input, 'control-plane')),
   plan: (input) => restartForExpiry(serviceSteps(input.host, 'control-plane', input.facts), phaseExpiry(input, 'control-plane')),
+  firstLook: (input) => readinessProbes(input, 'control-plane'),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx, input.changedPaths ?? new Set())),
-    ...(await checkReadiness(host, input.host, input.facts, 'control-plane', input.plan.inventory.cluster.apiServer.port, ctx)),
+    ...(await checkReadiness(host, input, 'control-plane', ctx)),
   ],
 };

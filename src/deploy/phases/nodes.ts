@@ -9,7 +9,7 @@
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
 import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
-import { checkReadiness } from './_readiness.js';
+import { checkReadiness, readinessProbes } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
 import { NODES_ROLLING } from './_rolling.js';
 import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
@@ -24,8 +24,9 @@ export const nodes: Phase = {
   gather: async (host, { host: planned, plan, facts }, ctx) => ({ ...(await gatherRunnable(host, facts, [...unitBinaries(planned, 'nodes').values()], ctx)), ...(await kubeletTrustFacts(host, plan, ctx)) }),
   check: (input) => expiryWarnings(phaseExpiry(input, 'nodes')),
   plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), phaseExpiry(input, 'nodes')), kubeletRotation(input)), input),
+  firstLook: (input) => readinessProbes(input, 'nodes'),
   verify: async (host, input, ctx) => [
     ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
-    ...(await checkReadiness(host, input.host, input.facts, 'nodes', input.plan.inventory.cluster.apiServer.port, ctx)),
+    ...(await checkReadiness(host, input, 'nodes', ctx)),
   ],
 };

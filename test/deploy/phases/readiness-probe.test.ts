@@ -25,7 +25,7 @@ describe('kube-apiserver readiness probe', () => {
     const probe = await apiserverProbe('local-proxy', 'master02');
     // curl with the apiserver's own client pair and the CA beside it (no kubectl process: ~0.2 s of CPU each).
     expect(probe).toEqual([
-      'curl', '-fsS',
+      'curl', '-fsS', '-m', '10',
       '--cacert', '/opt/kubernetes/ssl/ca.pem',
       '--cert', '/opt/kubernetes/ssl/apiserver-kubelet-client.pem',
       '--key', '/opt/kubernetes/ssl/apiserver-kubelet-client-key.pem',
