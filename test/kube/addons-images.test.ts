@@ -1,16 +1,17 @@
 /**
- * imageImportSteps' argv run against a REAL containerd (Debian's 1.6, a private instance on its own
- * socket and root, CRI plugin off): an OCI image-layout tarball built here (gzip layer, config with
- * rootfs.diff_ids, manifest, index.json with the io.containerd.image.name annotation) is absent,
- * imported into k8s.io with --snapshotter native, then present and unpacked for that snapshotter;
- * importing again succeeds (idempotent). Only ctr's path, the socket and the tarball's location are
+ * The image import's commands (imagesArgv `check` / `import`) run against a REAL containerd (Debian's
+ * 1.6, a private instance on its own socket and root, CRI plugin off): OCI image-layout tarballs
+ * built here (gzip layer, config with rootfs.diff_ids, manifest, index.json with the
+ * io.containerd.image.name annotation) are absent, only the missing one is imported into k8s.io with
+ * --snapshotter native, then all are present and unpacked for that snapshotter; importing again
+ * does nothing (idempotent). Only ctr's path, the socket and the tarball's location are
  * swapped for this machine's. Needs root (containerd); skipped with the reason otherwise.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageImportSteps, type ImageImportStep } from '../../src/kube/addons.js';
+import { imageImportSteps, imagesArgv, type ImageImportStep } from '../../src/kube/addons.js';
 import { exampleInventory } from '../support/inventory-builder.js';
 import { buildBusyboxImage, buildPauseImage, ociArchive, ociToolsMissing } from '../support/oci-image.js';
 
@@ -35,8 +36,8 @@ let containerd: ChildProcess | undefined;
 let log = '';
 
 /** The step's argv with this machine's ctr, socket and tarball location. */
-function local(argv: readonly string[], step: ImageImportStep, file: string): string[] {
-  return argv.map((a, i) => (a === '/usr/local/bin/ctr' ? CTR : argv[i - 1] === '--address' ? sock : a === step.remotePath ? file : a));
+function local(argv: readonly string[], files: ReadonlyMap<string, string>): string[] {
+  return argv.map((a) => (a === '/usr/local/bin/ctr' ? CTR : a === '/run/containerd/containerd.sock' ? sock : files.get(a) ?? a));
 }
 
 function run(argv: readonly string[]): { code: number; out: string; err: string } {
@@ -69,26 +70,31 @@ describe.skipIf(reason !== '')('image import steps against a real containerd', (
     spawnSync('rm', ['-rf', dir]);
   });
 
-  it('is absent, imports into k8s.io unpacked for the native snapshotter, then present; a second import is harmless', () => {
+  it('absent: check fails and import imports only what containerd lacks, unpacked for the native snapshotter; then check passes and a second import does nothing', () => {
     const inv = exampleInventory();
     const node01 = inv.hosts.find((h) => h.name === 'node01')!;
-    const steps = imageImportSteps({ inventory: { ...inv, containerd: { ...inv.containerd, snapshotter: 'native' } } }, node01);
-    const step = steps.find((s) => s.image.includes('/coredns'))!;
-    const file = join(dir, step.source.bundleFile);
-    ociTarball(dir, step.image, file);
+    const native = { ...inv, containerd: { ...inv.containerd, snapshotter: 'native' as const } };
+    const steps = imageImportSteps({ inventory: native }, node01).filter((s) => s.image.includes('/coredns') || s.image.includes('/pause'));
+    expect(steps).toHaveLength(2);
+    const files = new Map(steps.map((s) => [s.remotePath, join(dir, s.source.bundleFile)] as const));
+    for (const s of steps) ociTarball(dir, s.image, files.get(s.remotePath)!);
+    const [first, second] = steps as [ImageImportStep, ImageImportStep];
+    const ls = (): string[] => run([CTR, '--address', sock, '-n', 'k8s.io', 'images', 'ls', '-q']).out.trim().split('\n').filter(Boolean).sort();
 
-    expect(run(local(step.presentArgv, step, file)).code).toBe(1); // absent: the import step runs
-    const imported = run(local(step.importArgv, step, file));
-    expect(imported.code, `${imported.err}\n${log}`).toBe(0);
-    expect(run(local(step.presentArgv, step, file)).code).toBe(0); // present: the step is unchanged next time
-    const listed = run([CTR, '--address', sock, '-n', 'k8s.io', 'images', 'ls', '-q']);
-    expect(listed.out.trim().split('\n')).toEqual([step.image]);
+    expect(run(local(imagesArgv(native, steps, 'check'), files)).code).toBe(1); // absent: the import step runs
+    const one = run(local(imagesArgv(native, [first], 'import'), files)); // containerd gets one of the two by other means
+    expect(one.code, `${one.err}\n${log}`).toBe(0);
+    expect(run(local(imagesArgv(native, steps, 'check'), files)).code).toBe(1); // one still missing
+    const rest = run(local(imagesArgv(native, steps, 'import'), files));
+    expect(rest.code, `${rest.err}\n${log}`).toBe(0);
+    expect(rest.err).toBe(`importing ${second.image} from ${files.get(second.remotePath)}\n`); // only the missing one
+    expect(ls()).toEqual([first.image, second.image].sort());
+    expect(run(local(imagesArgv(native, steps, 'check'), files)).code).toBe(0); // present: the step is unchanged next time
     const snaps = run([CTR, '--address', sock, '-n', 'k8s.io', 'snapshots', '--snapshotter', 'native', 'ls']);
     expect(snaps.out.split('\n').filter((l) => l.startsWith('sha256:')).length).toBeGreaterThan(0); // unpacked where the CRI will look
-    const again = run(local(step.importArgv, step, file));
-    expect(again.code, again.err).toBe(0);
-    expect(run([CTR, '--address', sock, '-n', 'k8s.io', 'images', 'ls', '-q']).out.trim().split('\n')).toEqual([step.image]);
-    expect(readFileSync(file).length).toBeGreaterThan(0);
+    const again = run(local(imagesArgv(native, steps, 'import'), files));
+    expect(again, again.err).toMatchObject({ code: 0, err: '' });
+    expect(ls()).toEqual([first.image, second.image].sort());
   }, 60_000);
 
   it.skipIf(ociToolsMissing() !== undefined)('the e2e pause and busybox images (built here from C and busybox-static) import and run', () => {

@@ -9,7 +9,7 @@
  * addons-images.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addonManifests, applyAddons, imageImportSteps, imageTarball, waitForNodesReady } from '../../src/kube/addons.js';
+import { addonManifests, applyAddons, imageImportSteps, imagesArgv, imageTarball, waitForNodesReady } from '../../src/kube/addons.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { createHttpsTransport } from '../../src/kube/https-transport.js';
 import type { BootstrapToken } from '../../src/pki/types.js';
@@ -144,8 +144,9 @@ describe('imageImportSteps', () => {
     expect(imageTarball('localhost:5000/busybox')).toBe('busybox_latest.tar');
     const coredns = steps[3]!;
     expect(coredns.remotePath).toBe('/opt/kubernetes/images/coredns_v1.11.3.tar');
-    expect(coredns.importArgv).toEqual(['/usr/local/bin/ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'import', '--snapshotter', 'native', '/opt/kubernetes/images/coredns_v1.11.3.tar']);
-    expect(coredns.presentArgv).toEqual(['sh', '-c', 'test -n "$("$@")"', 'sh', '/usr/local/bin/ctr', '--address', '/run/containerd/containerd.sock', '-n', 'k8s.io', 'images', 'ls', '-q', 'name==registry.k8s.io/coredns/coredns:v1.11.3']);
+    // One command for all images: mode, ctr, socket, snapshotter, then image/tarball pairs.
+    expect(imagesArgv(inv, steps, 'import').slice(3, 8)).toEqual(['sh', 'import', '/usr/local/bin/ctr', '/run/containerd/containerd.sock', 'native']);
+    expect(imagesArgv(inv, steps, 'check').slice(-2)).toEqual(['registry.k8s.io/coredns/coredns:v1.11.3', '/opt/kubernetes/images/coredns_v1.11.3.tar']);
     expect(coredns.source.member).toBe(coredns.source.bundleFile); // the whole file, as runc
   });
 

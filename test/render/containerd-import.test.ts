@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageImportSteps } from '../../src/kube/addons.js';
+import { imageImportSteps, imagesArgv } from '../../src/kube/addons.js';
 import { ociArchive, ociToolsMissing } from '../support/oci-image.js';
 import { CONTAINERD2_BIN, HAS_CONTAINERD2, inventoryWith, renderConfig } from './support/containerd.js';
 
@@ -70,12 +70,13 @@ describe.skipIf(skip !== '')('image import into a containerd 2.1 daemon running 
   });
 
   it('imports and unpacks the image for the native snapshotter with the step apply runs', async () => {
-    const argv = local(step.importArgv).map((a) => (a === step.remotePath ? join(dir, step.remotePath) : a));
-    expect(argv.slice(-3, -1)).toEqual(['--snapshotter', 'native']);
+    const argv = local(imagesArgv(inv, [step], 'import')).map((a) => (a === step.remotePath ? join(dir, step.remotePath) : a));
+    expect(argv[7]).toBe('native');
     const r = await run(argv[0]!, argv.slice(1), { encoding: 'utf8' }).catch((e: { stderr?: string; message: string }) => ({ stdout: '', stderr: e.stderr ?? e.message, failed: true }));
     expect('failed' in r ? r.stderr : '', 'import').toBe('');
+    expect(r.stderr).toBe(`importing ${step.image} from ${join(dir, step.remotePath)}\n`);
     // The step's own "already present" probe now says present, and a native snapshot exists.
-    const present = local(step.presentArgv);
+    const present = local(imagesArgv(inv, [step], 'check'));
     await expect(run(present[0]!, present.slice(1))).resolves.toBeDefined();
     const snaps = await run(CTR, ['--address', socket, '-n', 'k8s.io', 'snapshots', '--snapshotter', 'native', 'ls'], { encoding: 'utf8' });
     expect(snaps.stdout.trim().split('\n').slice(1).filter((l) => l.includes('Committed'))).toHaveLength(1);

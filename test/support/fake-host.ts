@@ -250,7 +250,8 @@ function shellWords(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i] ?? '';
     if (c === "'") {
-      const end = line.indexOf("'", i + 1);
+      // An unclosed quote (a quoted newline split the line) takes the rest: never loops back.
+      const end = line.indexOf("'", i + 1) < 0 ? line.length : line.indexOf("'", i + 1);
       cur = (cur ?? '') + line.slice(i + 1, end);
       i = end;
     } else if (c === '\\') {

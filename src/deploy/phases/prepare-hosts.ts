@@ -25,6 +25,10 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
   const tolerate = inContainer ? { tolerate: inContainer } : {};
   const mode = plan.inventory.cluster.proxyMode;
   const modules = [...BASE_MODULES, ...(mode === 'ipvs' ? IPVS_MODULES : mode === 'nftables' ? NFTABLES_MODULES : [])];
+  // Inside a container a module the host neither has loaded nor can load (facts.modules: loaded,
+  // modprobe-able or built in) must come from the machine; preflight warned. modprobe for it
+  // failed on every apply, and as a command run it made the run's later phases stat again.
+  const loadable = facts.container && facts.modules ? modules.filter((m) => facts.modules?.has(m)) : modules;
   const sysctlOk = "[ \"$(sysctl -n net.ipv4.ip_forward)\" = 1 ] && [ \"$(sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null)\" = 1 ]";
   const steps: Step[] = [
     { kind: 'exec', argv: ['swapoff', '-a'], why: 'kubelet refuses to run with swap', unless: ['sh', '-c', 'test -z "$(tail -n +2 /proc/swaps)"'], ...tolerate },
@@ -39,15 +43,7 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
     { kind: 'put', artifact: textFile(name, MODULES_PATH, `${modules.join('\n')}\n`) },
     { kind: 'put', artifact: textFile(name, SYSCTL_PATH, SYSCTL_TEXT) },
     ...(facts.etcHosts !== undefined ? [{ kind: 'put', artifact: textFile(name, '/etc/hosts', withBlock(facts.etcHosts, hostsBlock(plan))) } as const] : []),
-    {
-      kind: 'exec',
-      argv: ['modprobe', '-a', ...modules],
-      why: 'load the modules now (modules-load.d covers reboots)',
-      // Loaded, or built into the kernel: a built-in module without parameters (nf_tables=y on
-      // Debian's kernels) has no /sys/module entry, and modprobe ran on every apply for it.
-      unless: ['sh', '-c', `for m in ${modules.join(' ')}; do [ -d "/sys/module/$m" ] || grep -qs "/$m\\.ko" "/lib/modules/$(uname -r)/modules.builtin" || exit 1; done`],
-      ...tolerate,
-    },
+    ...loadSteps(loadable, tolerate),
     { kind: 'exec', argv: ['sysctl', '-p', SYSCTL_PATH], why: 'apply bridge netfilter and IP forwarding now', unless: ['sh', '-c', sysctlOk], ...tolerate },
     { kind: 'exec', argv: ['hostnamectl', 'set-hostname', name], why: 'node name == hostname', unless: ['sh', '-c', `[ "$(hostname)" = "${name}" ]`], ...tolerate },
   ];
@@ -58,6 +54,22 @@ function prepareSteps(input: PhaseInput): readonly Step[] {
     steps.push({ kind: 'exec', argv: ['sed', '-i', 's/^SELINUX=enforcing/SELINUX=permissive/', '/etc/selinux/config'], why: 'stay permissive after reboot' });
   }
   return steps;
+}
+
+/** `modprobe -a` of the modules, unless each is loaded or built into the kernel; none for no modules. */
+function loadSteps(modules: readonly string[], tolerate: { readonly tolerate?: string }): readonly Step[] {
+  if (modules.length === 0) return [];
+  return [
+    {
+      kind: 'exec',
+      argv: ['modprobe', '-a', ...modules],
+      why: 'load the modules now (modules-load.d covers reboots)',
+      // Loaded, or built into the kernel: a built-in module without parameters (nf_tables=y on
+      // Debian's kernels) has no /sys/module entry, and modprobe ran on every apply for it.
+      unless: ['sh', '-c', `for m in ${modules.join(' ')}; do [ -d "/sys/module/$m" ] || grep -qs "/$m\\.ko" "/lib/modules/$(uname -r)/modules.builtin" || exit 1; done`],
+      ...tolerate,
+    },
+  ];
 }
 
 /** Host settings every node needs. */

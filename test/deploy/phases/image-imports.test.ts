@@ -15,18 +15,20 @@ const planFor = (plan: ClusterPlan, name: string, runs: boolean): readonly Step[
 };
 
 describe('image imports in the nodes phase', () => {
-  it('runs each import between containerd start and kubelet, skipped when containerd already has the image', async () => {
+  it('imports between containerd start and kubelet, in one step whose one probe says whether containerd has every image', async () => {
     const plan = await realPlan();
-    const steps = planFor(plan, 'node01', true).map(describeStep);
-    const imports = steps.flatMap((s, i) => (s.includes(' images import ') ? [i] : []));
-    expect(imports).toHaveLength(4);
+    const planned = planFor(plan, 'node01', true);
+    const steps = planned.map(describeStep);
+    const imports = steps.flatMap((s, i) => (s.startsWith('images import') ? [i] : []));
+    expect(imports).toHaveLength(1);
     expect(steps.indexOf('start containerd.service')).toBeLessThan(imports[0] ?? -1);
-    expect(steps.indexOf('enable kubelet.service')).toBe((imports.at(-1) ?? 0) + 1);
-    expect(steps.find((s) => s.includes('pause_3.9.tar'))).toBe(
-      'run /usr/local/bin/ctr --address /run/containerd/containerd.sock -n k8s.io images import --snapshotter overlayfs /opt/kubernetes/images/pause_3.9.tar',
+    expect(steps.indexOf('enable kubelet.service')).toBe((imports[0] ?? 0) + 1);
+    expect(steps[imports[0] ?? 0]).toBe(
+      'images import into containerd (k8s.io) of those it lacks: pause_3.9.tar, flannel-cni-plugin_v1.6.0-flannel1.tar, flannel_v0.26.1.tar, coredns_v1.11.3.tar',
     );
-    const step = planFor(plan, 'node01', true).find((s) => s.kind === 'exec' && s.argv.includes('import'));
-    expect(step?.kind === 'exec' ? step.unless?.join(' ') : '').toContain('images ls -q name==registry.k8s.io/pause:3.9');
+    const step = planned[imports[0] ?? 0];
+    expect(step?.kind === 'exec' ? [step.argv[4], step.unless?.[4]] : []).toEqual(['import', 'check']);
+    expect(step?.kind === 'exec' ? step.unless?.slice(8) : []).toContain('registry.k8s.io/pause:3.9');
   });
 
   it('imports nothing when the plan carries no images (stub Kubernetes binaries)', async () => {

@@ -101,6 +101,19 @@ describe('prepare-hosts', () => {
     expect(tolerant({ container: 'lxc' })).toContain('run sysctl -p /etc/sysctl.d/99-kubernetes.conf');
     expect(tolerant({})).toEqual([]);
   });
+
+  it('inside a container, modprobes only the modules the host can load (the machine must load the rest: preflight warns)', async () => {
+    const plan = await realPlan();
+    const host = plan.hosts[0];
+    if (!host) throw new Error('no host');
+    const modprobe = (facts: HostFacts): string[] =>
+      prepareHosts.plan({ plan, host, facts, activeHosts: [] }).flatMap((s: Step) => (s.kind === 'exec' && s.argv[0] === 'modprobe' ? [s.argv.slice(2).join(' ')] : []));
+    expect(modprobe({ container: 'systemd-nspawn', modules: new Set(['overlay', 'br_netfilter']) })).toEqual(['overlay br_netfilter']);
+    expect(modprobe({ container: 'systemd-nspawn', modules: new Set() })).toEqual([]);
+    expect(modprobe({ container: 'systemd-nspawn' })).toEqual(['overlay br_netfilter nf_tables']); // not probed: try them all
+    // Not a container: a module the host lacks stopped the run in preflight; modprobe asks for all.
+    expect(modprobe({ modules: new Set(['overlay']) })).toEqual(['overlay br_netfilter nf_tables']);
+  });
 });
 
 describe('artifact ownership', () => {
