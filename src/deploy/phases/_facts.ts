@@ -104,11 +104,13 @@ export function factsScript(pkiPaths: readonly string[], leafPaths: readonly str
  * <first line>" (running as pid N, or `--version`'s first line; nginx: -v). In the facts round
  * trip, the service phases need no round trip of their own to judge their binaries on a re-apply;
  * one the run writes is judged again after the write (stale-runnable.ts). RUNNABLE_FN in this shell
- * (test -ef is a builtin): a process per binary only for the head of a version line.
+ * (test -ef is a builtin): a binary that runs costs no process; one that does not, its `--version`.
  */
 function runnableSection(bins: readonly string[]): string {
   // A path with white space (never one kubesmith renders) is left to the service phase's own probe.
-  const calls = [...new Set(bins)].filter((b) => !/\s/.test(b)).map((b) => `b=${quote(b)}; v=$(runnable "$b" ${versionFlag(b)}); c=$?; echo "$c $b $(printf '%s\\n' "$v" | head -n1)"`);
+  const calls = [...new Set(bins)]
+    .filter((b) => !/\s/.test(b))
+    .map((b) => `b=${quote(b)}; if running "$b"; then echo "0 $b running as pid $pid"; else v=$(runnable "$b" ${versionFlag(b)}); c=$?; echo "$c $b $(printf '%s\\n' "$v" | head -n1)"; fi`);
   return ['echo @runnable', RUNNABLE_FN, ...calls].join('\n');
 }
 

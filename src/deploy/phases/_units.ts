@@ -13,7 +13,8 @@ import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_arti
 
 /**
  * The runnable test of one binary, a shell function `runnable <binary> <flag>` (RUNNABLE_SH runs it
- * alone; gather-facts runs it for every unit binary in its own shell). A live process
+ * alone; gather-facts runs it for every unit binary in its own shell, and `running <binary>`, which
+ * sets $pid without a subshell, first: no process at all for a binary that runs). A live process
  * executed from this very file proves it runs here: `test -ef` compares device and inode through
  * /proc/<pid>/exe, which keeps naming the old inode once the file was replaced, so a binary the
  * binaries phase just installed is never vouched for by its predecessor's process. Only when no
@@ -22,7 +23,9 @@ import { artifactsOf, unitBinaries, unitFile, type ShippingPhase } from './_arti
  * as /bin/sh (its exe is the interpreter) and a foreign-arch file never runs, so both still reach
  * `--version` and fail it.
  */
-export const RUNNABLE_FN = 'runnable() { for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$1" ]; then echo "running as pid ${p#/proc/}"; return 0; fi; done; "$1" "$2" 2>&1 </dev/null; }';
+export const RUNNABLE_FN =
+  'running() { for p in /proc/[0-9]*; do if [ "$p/exe" -ef "$1" ]; then pid=${p#/proc/}; return 0; fi; done; return 1; }; ' +
+  'runnable() { if running "$1"; then echo "running as pid $pid"; return 0; fi; "$1" "$2" 2>&1 </dev/null; }';
 /** RUNNABLE_FN as one `sh -c` command: `sh -c RUNNABLE_SH <binary> <flag>`. */
 export const RUNNABLE_SH = `${RUNNABLE_FN}; runnable "$0" "$1"`;
 
