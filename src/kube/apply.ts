@@ -54,12 +54,17 @@ export function containsDesired(have: unknown, want: unknown): boolean {
 /** What applyObject did to one object. */
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
-/** Makes the object exist as described; idempotent. Bindings whose roleRef changed are recreated (roleRef is immutable). */
-export async function applyObject(client: KubeClient, desired: KubeObject): Promise<ApplyResult> {
+/**
+ * Makes the object exist as described; idempotent. Bindings whose roleRef changed are recreated
+ * (roleRef is immutable). `read`: the object as a GET read it a moment ago (null: absent), used
+ * instead of the first GET; a write based on it carries its resourceVersion, so a change since
+ * makes the write fail with 409 and the object is read again.
+ */
+export async function applyObject(client: KubeClient, desired: KubeObject, read?: KubeObject | null): Promise<ApplyResult> {
   const path = objectPath(desired);
   let recreated = false;
   for (let round = 0; round < 3; round += 1) {
-    const live = await client.get<KubeObject>(path);
+    const live = round === 0 && read !== undefined ? (read ?? undefined) : await client.get<KubeObject>(path);
     if (!live) {
       const res = await client.attempt('POST', collectionPath(desired.kind, desired.metadata.namespace), desired, [409]);
       if (res.status === 409) continue; // created meanwhile: compare again

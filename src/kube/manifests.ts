@@ -6,7 +6,7 @@
 import { parseAllDocuments } from 'yaml';
 import type { ClusterManifest } from '../plan/types.js';
 import { InternalError } from '../shared/errors.js';
-import { applyObject, type ApplyResult } from './apply.js';
+import { applyObject, objectPath, type ApplyResult } from './apply.js';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './types.js';
 
@@ -55,11 +55,23 @@ function normalize(o: KubeObject): KubeObject {
   return { ...out, data };
 }
 
-/** Applies the manifests' objects in order (create-or-replace, idempotent). */
+/** GETs in flight at once: the transport's keep-alive agent holds 4 connections. */
+const READS_AT_ONCE = 4;
+
+/**
+ * Applies the manifests' objects in order (create-or-replace, idempotent). Every object is read
+ * first, a few at a time, and the writes then go in order: on a re-apply, where nothing changed,
+ * the ten-odd GETs one after the other were a tenth of a second on every run.
+ */
 export async function applyManifests(client: KubeClient, manifests: readonly ClusterManifest[]): Promise<readonly AppliedObject[]> {
+  const objects = manifests.flatMap((m) => manifestObjects(m).map((obj) => ({ manifest: m.id, obj })));
+  const read: (KubeObject | null)[] = new Array<KubeObject | null>(objects.length).fill(null);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    for (let i = next++; i < objects.length; i = next++) read[i] = (await client.get<KubeObject>(objectPath((objects[i] as (typeof objects)[number]).obj))) ?? null;
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, objects.length) }, reader));
   const out: AppliedObject[] = [];
-  for (const m of manifests) {
-    for (const obj of manifestObjects(m)) out.push({ manifest: m.id, id: objectId(obj), result: await applyObject(client, obj) });
-  }
+  for (const [i, { manifest, obj }] of objects.entries()) out.push({ manifest, id: objectId(obj), result: await applyObject(client, obj, read[i] ?? null) });
   return out;
 }

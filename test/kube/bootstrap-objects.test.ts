@@ -184,6 +184,21 @@ describe('applyManifests', () => {
     expect(api.requests.filter((r) => r.path === `${CMS}/racy` && r.method === 'PUT').map((r) => r.status)).toEqual([409, 200]);
   });
 
+  it('reads every object before the first write, then writes in order; a re-apply only reads, once per object', async () => {
+    const cms = ['one', 'two', 'three', 'four', 'five'].map((name, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: kube-system }\ndata: { i: "${i}" }\n`);
+    const manifest: ClusterManifest = { id: 'cms', secret: false, yaml: cms.join('---\n') };
+    const CMS = '/api/v1/namespaces/kube-system/configmaps';
+    const seen = (from: number): string[] => api.requests.slice(from).filter((r) => r.path.startsWith(CMS)).map((r) => `${r.method} ${r.path.slice(CMS.length + 1)}`);
+    const before = api.requests.length;
+    expect((await applyManifests(client, [manifest])).map((o) => o.result)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    const first = seen(before);
+    expect(first.slice(0, 5).every((r) => r.startsWith('GET '))).toBe(true);
+    expect(first.slice(5)).toEqual(['POST ', 'POST ', 'POST ', 'POST ', 'POST ']);
+    const again = api.requests.length;
+    expect((await applyManifests(client, [manifest])).every((o) => o.result === 'unchanged')).toBe(true);
+    expect(seen(again).sort()).toEqual(['GET five', 'GET four', 'GET one', 'GET three', 'GET two']);
+  });
+
   it('reports a malformed manifest as a kubesmith bug naming the manifest', () => {
     expect(() => manifestObjects({ id: 'broken', yaml: 'kind: Secret\nmetadata: {}\n', secret: false })).toThrow(InternalError);
     expect(() => manifestObjects({ id: 'broken', yaml: 'kind: Secret\nmetadata: {}\n', secret: false })).toThrow('manifest broken: document 1 lacks apiVersion, kind or metadata.name');
