@@ -65,6 +65,17 @@ describe('one stat per host and run', () => {
     expect(host.files.has(pendingMarker('c.service'))).toBe(false);
   });
 
+  it('answers are taken once: the same phase run again in the run stats for itself', async () => {
+    const host = converged();
+    host.log.length = 0;
+    const state = newHostRunState();
+    await apply(host, phase1, state);
+    await apply(host, phase1, state);
+    expect(stats(host)).toEqual([`stat ${HOST_PATHS.length}`, 'stat 2']);
+    expect(state.gathered?.has(conf.path)).toBe(false);
+    expect(state.gathered?.has(later.path)).toBe(true);
+  });
+
   it('a path the first stat did not ask about is stat-ed on its own', async () => {
     const host = converged();
     host.log.length = 0;
