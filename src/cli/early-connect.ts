@@ -4,13 +4,16 @@
  * the PKI, templates, plan and bundle check take as long again on this machine, one after the
  * other before; now the two overlap. The runner's connect phase is unchanged: it asks the
  * transport for each host and gets the login already under way (its failures, retries and
- * "waiting" notices included, replayed to the runner's listener). Nothing but the first session's
- * no-op command runs on a host before the runner takes over, so no host is changed before the PKI
- * is saved; logins the run does not take (an error before the phases, --limit) are closed.
+ * "waiting" notices included, replayed to the runner's listener). With `lock` (apply, not a
+ * dry-run) the run's lock is taken on each host as soon as its login is done, and the runner's
+ * lock phase gets it the same way (0.08 s of every re-apply before). Nothing but the first
+ * session's no-op command and the lock (a flock on /run/lock/kubesmith.lock, released with the
+ * connection) runs on a host before the runner takes over, so no host's configuration is changed
+ * before the PKI is saved; logins the run does not take (an error before the phases, --limit) are closed.
  */
 import type { InventoryHost } from '../inventory/types.js';
 import type { HostConnection } from '../deploy/ssh/connection.js';
-import type { Transport, WaitNotice } from '../deploy/runner.js';
+import type { HostLock, Transport, WaitNotice } from '../deploy/runner.js';
 
 interface Early {
   readonly conn: Promise<HostConnection>;
@@ -21,9 +24,24 @@ interface Early {
   taken: boolean;
 }
 
+/** A lock taken right after an early login, until the runner's lock phase asks for it. */
+interface EarlyLock {
+  readonly lock: Promise<HostLock>;
+  readonly notices: string[];
+  listener?: WaitNotice;
+}
+
 /** `transport` with logins to `hosts` begun now; `discard()` closes the ones the run did not take. */
-export function earlyConnect(transport: Transport, hosts: readonly InventoryHost[], signal: AbortSignal): Transport & { discard(): Promise<void> } {
+export function earlyConnect(transport: Transport, hosts: readonly InventoryHost[], signal: AbortSignal, opts: { readonly lock?: boolean } = {}): Transport & { discard(): Promise<void> } {
   const early = new Map<string, Early>();
+  const locks = new Map<HostConnection, EarlyLock>();
+  const lockEarly = (conn: HostConnection): void => {
+    const entry: EarlyLock = { lock: Promise.resolve(undefined as never), notices: [] };
+    const l: { -readonly [K in keyof EarlyLock]: EarlyLock[K] } = entry;
+    l.lock = transport.lock(conn, signal, (m) => (l.listener ? l.listener(m) : void l.notices.push(m)));
+    l.lock.catch(() => undefined); // the runner's lock phase gets the failure
+    locks.set(conn, l);
+  };
   for (const host of hosts) {
     const notices: string[] = [];
     const stop = new AbortController();
@@ -31,6 +49,7 @@ export function earlyConnect(transport: Transport, hosts: readonly InventoryHost
     entry.conn = transport.connect(host, AbortSignal.any([signal, stop.signal]), (m) => (entry.listener ? entry.listener(m) : void notices.push(m)));
     // Handled here so a failure before the runner asks is not an unhandled rejection; the runner gets it.
     entry.conn.catch(() => undefined);
+    if (opts.lock === true) entry.conn.then(lockEarly, () => undefined);
     early.set(host.name, entry);
   }
   return {
@@ -44,7 +63,16 @@ export function earlyConnect(transport: Transport, hosts: readonly InventoryHost
       }
       return e.conn;
     },
-    lock: (conn, s, onWait) => transport.lock(conn, s, onWait),
+    lock: (conn, s, onWait) => {
+      const l = locks.get(conn);
+      if (!l) return transport.lock(conn, s, onWait);
+      locks.delete(conn);
+      if (onWait) {
+        for (const m of l.notices.splice(0)) onWait(m);
+        l.listener = onWait;
+      }
+      return l.lock;
+    },
     discard: async () => {
       const left = [...early.values()].filter((e) => !e.taken);
       for (const e of left) (e.taken = true), e.stop.abort();

@@ -27,7 +27,11 @@ function gatedTransport() {
         conn.close = async () => (closed.push(host.name), close());
         open.set(host.name, { resolve: () => resolve(conn), signal, ...(onWait ? { notify: onWait } : {}) });
       }),
-    lock: () => Promise.resolve({ release: () => Promise.resolve() }),
+    lock: (conn, _signal, onWait) => {
+      calls.push(`lock ${conn.name}`);
+      onWait?.(`${conn.name}: waiting for the lock`);
+      return Promise.resolve({ release: () => Promise.resolve() });
+    },
   };
   return { transport, calls, open, closed };
 }
@@ -64,5 +68,29 @@ describe('earlyConnect', () => {
     const conn = early.connect(hosts[0] as (typeof hosts)[number], new AbortController().signal);
     t.open.get(hosts[0]?.name ?? '')?.resolve(undefined as never);
     expect((await conn).name).toBe(hosts[0]?.name);
+  });
+
+  it('with lock, takes the run\'s lock as soon as a login is done; the runner\'s lock phase gets that lock and its notices', async () => {
+    const t = gatedTransport();
+    const early = earlyConnect(t.transport, hosts.slice(0, 2), new AbortController().signal, { lock: true });
+    t.open.get(hosts[0]?.name ?? '')?.resolve(undefined as never);
+    const conn = await early.connect(hosts[0] as (typeof hosts)[number], new AbortController().signal);
+    await new Promise((r) => setImmediate(r));
+    expect(t.calls).toEqual([hosts[0]?.name, hosts[1]?.name, `lock ${hosts[0]?.name}`]); // before the runner asked
+    const seen: string[] = [];
+    await early.lock(conn, new AbortController().signal, (m) => seen.push(m));
+    expect(seen).toEqual([`${hosts[0]?.name}: waiting for the lock`]);
+    expect(t.calls.filter((c) => c.startsWith('lock '))).toHaveLength(1); // not locked twice
+    await early.lock(conn, new AbortController().signal); // a second ask (not the runner's) locks again
+    expect(t.calls.filter((c) => c.startsWith('lock '))).toHaveLength(2);
+  });
+
+  it('without lock (a dry-run), nothing is locked until the runner asks', async () => {
+    const t = gatedTransport();
+    const early = earlyConnect(t.transport, hosts.slice(0, 1), new AbortController().signal);
+    t.open.get(hosts[0]?.name ?? '')?.resolve(undefined as never);
+    await early.connect(hosts[0] as (typeof hosts)[number], new AbortController().signal);
+    await new Promise((r) => setImmediate(r));
+    expect(t.calls).toEqual([hosts[0]?.name]);
   });
 });

@@ -80,7 +80,7 @@ export async function runApply(ctx: CommandContext, deps: ApplyDeps = {}): Promi
   checkHostNames(inv.hosts.map((h) => h.name), limit);
   // SSH logins begin now and overlap with the PKI, templates, plan and bundle check below
   // (early-connect.ts); the connect phase takes them over, and an error before it closes them.
-  const early = earlyConnect((deps.transport ?? sshTransport)(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`), inv.hosts.filter((h) => limit?.includes(h.name) ?? true), ctx.signal);
+  const early = earlyConnect((deps.transport ?? sshTransport)(ctx.env, `${userInfo().username}@${hostname()} pid ${process.pid}`), inv.hosts.filter((h) => limit?.includes(h.name) ?? true), ctx.signal, { lock: !dryRun });
   try {
     const [{ ensurePki }, { loadCatalogue }, { loadPkiState, pkiStateDir, savePkiState }, { stateDir, bundleDir }, { loadTemplates }, { buildPlan }, { loadBundleWithImages, withoutImages }, { bundleNeeds }, { runPhases }, { NodeClock, NodeEntropy, NodeKeySource }, { createReporter }, { openRunLog, withRunLog }, { abortableKeys, untilAborted }] =
       await Promise.all([
