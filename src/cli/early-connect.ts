@@ -15,20 +15,35 @@ import type { InventoryHost } from '../inventory/types.js';
 import type { HostConnection } from '../deploy/ssh/connection.js';
 import type { HostLock, Transport, WaitNotice } from '../deploy/runner.js';
 
+/**
+ * "Waiting" notices of a call begun before the runner asked for its result: kept until the runner
+ * attaches its listener, then replayed to it, and later ones passed straight on.
+ */
+function noticeBuffer(): { readonly notify: WaitNotice; attach(onWait: WaitNotice | undefined): void } {
+  const kept: string[] = [];
+  let listener: WaitNotice | undefined;
+  return {
+    notify: (m) => (listener ? listener(m) : void kept.push(m)),
+    attach: (onWait) => {
+      if (!onWait) return;
+      for (const m of kept.splice(0)) onWait(m);
+      listener = onWait;
+    },
+  };
+}
+
 interface Early {
   readonly conn: Promise<HostConnection>;
   /** Stops a login the run did not take (it may still be retrying an unreachable host). */
   readonly stop: AbortController;
-  readonly notices: string[];
-  listener?: WaitNotice;
+  readonly notices: ReturnType<typeof noticeBuffer>;
   taken: boolean;
 }
 
 /** A lock taken right after an early login, until the runner's lock phase asks for it. */
 interface EarlyLock {
   readonly lock: Promise<HostLock>;
-  readonly notices: string[];
-  listener?: WaitNotice;
+  readonly notices: ReturnType<typeof noticeBuffer>;
 }
 
 /** `transport` with logins to `hosts` begun now; `discard()` closes the ones the run did not take. */
@@ -36,41 +51,33 @@ export function earlyConnect(transport: Transport, hosts: readonly InventoryHost
   const early = new Map<string, Early>();
   const locks = new Map<HostConnection, EarlyLock>();
   const lockEarly = (conn: HostConnection): void => {
-    const entry: EarlyLock = { lock: Promise.resolve(undefined as never), notices: [] };
-    const l: { -readonly [K in keyof EarlyLock]: EarlyLock[K] } = entry;
-    l.lock = transport.lock(conn, signal, (m) => (l.listener ? l.listener(m) : void l.notices.push(m)));
-    l.lock.catch(() => undefined); // the runner's lock phase gets the failure
-    locks.set(conn, l);
+    const notices = noticeBuffer();
+    const lock = transport.lock(conn, signal, notices.notify);
+    lock.catch(() => undefined); // the runner's lock phase gets the failure
+    locks.set(conn, { lock, notices });
   };
   for (const host of hosts) {
-    const notices: string[] = [];
+    const notices = noticeBuffer();
     const stop = new AbortController();
-    const entry: { -readonly [K in keyof Early]: Early[K] } = { conn: Promise.resolve(undefined as never), stop, notices, taken: false };
-    entry.conn = transport.connect(host, AbortSignal.any([signal, stop.signal]), (m) => (entry.listener ? entry.listener(m) : void notices.push(m)));
+    const conn = transport.connect(host, AbortSignal.any([signal, stop.signal]), notices.notify);
     // Handled here so a failure before the runner asks is not an unhandled rejection; the runner gets it.
-    entry.conn.catch(() => undefined);
-    if (opts.lock === true) entry.conn.then(lockEarly, () => undefined);
-    early.set(host.name, entry);
+    conn.catch(() => undefined);
+    if (opts.lock === true) conn.then(lockEarly, () => undefined);
+    early.set(host.name, { conn, stop, notices, taken: false });
   }
   return {
     connect: (host, s, onWait) => {
       const e = early.get(host.name);
       if (!e || e.taken) return transport.connect(host, s, onWait);
       e.taken = true;
-      if (onWait) {
-        for (const m of e.notices.splice(0)) onWait(m);
-        e.listener = onWait;
-      }
+      e.notices.attach(onWait);
       return e.conn;
     },
     lock: (conn, s, onWait) => {
       const l = locks.get(conn);
       if (!l) return transport.lock(conn, s, onWait);
       locks.delete(conn);
-      if (onWait) {
-        for (const m of l.notices.splice(0)) onWait(m);
-        l.listener = onWait;
-      }
+      l.notices.attach(onWait);
       return l.lock;
     },
     discard: async () => {

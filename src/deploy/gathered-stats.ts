@@ -41,6 +41,8 @@ export async function statOnce(
   state: StatState,
   hostPaths: readonly string[] | undefined,
 ): Promise<ReadonlyMap<string, RemoteFileStat>> {
+  // After a write the answers are stale for good: drop them instead of carrying them to the end.
+  if (state.writes > 0) delete state.gathered;
   const gathered = state.gathered;
   if (state.writes === 0 && gathered !== undefined && paths.every((p) => gathered.has(p))) return take(gathered, paths);
   if (state.writes > 0 || gathered !== undefined || hostPaths === undefined || paths.length === 0) return stat(paths);

@@ -20,9 +20,10 @@ const put = (artifact: typeof conf): Step => ({ kind: 'put', artifact });
 const phase1: Step[] = [put(conf), put(cert)];
 const phase2: Step[] = [put(later), { kind: 'systemd', unit: 'c.service', action: 'restart', when: 'changed' }];
 
+const execOpts = () => ({ phase: 'p', emit: () => undefined, signal: new AbortController().signal, uploads: new PQueue({ concurrency: 1 }), clock: tickingClock() });
+
 async function apply(host: FakeHost, steps: readonly Step[], state: HostRunState, hostPaths: readonly string[] | null = HOST_PATHS): Promise<void> {
-  const opts = { phase: 'p', emit: () => undefined, signal: new AbortController().signal, uploads: new PQueue({ concurrency: 1 }), clock: tickingClock() };
-  await executeSteps(host, steps, state, opts, hostPaths ? { hostPaths } : {});
+  await executeSteps(host, steps, state, execOpts(), hostPaths ? { hostPaths } : {});
 }
 
 function converged(): FakeHost {
@@ -51,6 +52,7 @@ describe('one stat per host and run', () => {
     host.seed(later.path, 'changed by hand\n', later.mode); // the first stat's answer for c.conf is stale now
     await apply(host, phase2, state);
     expect(stats(host)).toHaveLength(2);
+    expect(state.gathered).toBeUndefined(); // stale answers are dropped, not carried to the end
     expect(host.text(later.path)).toBe('c\n');
     expect(state.restarted).toEqual(['c.service']);
   });
@@ -116,10 +118,7 @@ describe('one stat per host and run', () => {
 
 describe("verify's first look, asked with the pre-probes", () => {
   const looks = [['true'], undefined, ['false']];
-  const run = async (host: FakeHost, steps: readonly Step[]) => {
-    const opts = { phase: 'p', emit: () => undefined, signal: new AbortController().signal, uploads: new PQueue({ concurrency: 1 }), clock: tickingClock() };
-    return executeSteps(host, steps, newHostRunState(), opts, { hostPaths: HOST_PATHS, looks });
-  };
+  const run = async (host: FakeHost, steps: readonly Step[]) => executeSteps(host, steps, newHostRunState(), execOpts(), { hostPaths: HOST_PATHS, looks });
 
   it('comes back, by position and in the same round trip as the pre-probes, when the steps wrote nothing', async () => {
     const host = converged();

@@ -39,7 +39,8 @@ export const verify: Phase = {
     const started = SERVICE_PHASES.flatMap((p) => [...unitBinaries(planned, p)].filter(([, bin]) => facts.runnable?.get(bin) !== undefined).map(([u]) => u));
     // Both questions in one round trip (a channel and a login shell fewer per host).
     const answers = await batchProbe(host, [['stat', '-c', '%n|%a|%U:%G|%s', ...planned.artifacts.map((a) => a.path)], started.length > 0 ? ['systemctl', 'is-active', ...started] : undefined], ctx.signal);
-    const [st, active] = [answers.get(0) ?? { exitCode: 1, stdout: '' }, answers.get(1)];
+    const [st, active] = [answers.get(0), answers.get(1)];
+    if (!st) throw new Error('no answer from `stat` of the planned files in the verify round trip; run the command again, and if it repeats, check that the host runs `sh -c` and coreutils `stat` for this SSH user');
     const drift = driftOf(planned.artifacts, st.stdout);
     if (drift.length > 0) throw new Error(`${drift.length} file(s) not as planned: ${drift.slice(0, 5).join(', ')}`);
     const states = active?.stdout.trim().split('\n') ?? [];
