@@ -8,7 +8,7 @@ import { hostPart } from '../../render/endpoints.js';
 import type { HostReader } from '../ssh/connection.js';
 import type { PhaseContext, PhaseInput } from '../phase.js';
 import { unitBinaries, type ShippingPhase } from './_artifacts.js';
-import { waitFor } from './_units.js';
+import { verifyUnitFiles, waitFor } from './_units.js';
 import { batchProbe, type ProbeAnswer } from '../pre-probe.js';
 
 /** The on-host probe that proves a unit serves, by unit name. */
@@ -81,4 +81,14 @@ export async function checkReadiness(host: HostReader, input: PhaseInput, phase:
     }),
   );
   return results.filter((n): n is string => n !== undefined);
+}
+
+/**
+ * A service phase's verify: its unit files (`systemd-analyze verify`, when one changed) and every
+ * started unit's readiness, side by side: on a new node the analysis (~0.3 s of the host's CPU)
+ * ran first and the readiness wait only after it, though neither needs the other.
+ */
+export async function verifyService(host: HostReader, input: PhaseInput, phase: ShippingPhase, ctx: PhaseContext): Promise<readonly string[]> {
+  const [units, ready] = await Promise.all([verifyUnitFiles(host, input.host, phase, ctx, input.changedPaths ?? new Set()), checkReadiness(host, input, phase, ctx)]);
+  return [...units, ...ready];
 }

@@ -96,6 +96,14 @@ export async function verifyUnitFiles(host: HostReader, planned: PlannedHost, ph
   return [`systemd-analyze verify clean: ${files.length} unit file${files.length === 1 ? '' : 's'}${extra}`];
 }
 
+/**
+ * Pause before poll `attempt` (1-based): 150 ms, doubling to 1 s. A unit just started is usually
+ * ready within a second (a new node's kubelet /healthz: 0.3-0.8 s after its start), and a flat 1 s
+ * made every such wait a whole second; a long wait (an apiserver on a first install) still polls
+ * once a second and costs a busy host no more than before.
+ */
+export const pollPause = (attempt: number): number => Math.min(1000, 150 * 2 ** (attempt - 1));
+
 /** Waits until a probe succeeds or the deadline passes; returns the last result. */
 export async function waitFor(
   host: HostReader,
@@ -107,6 +115,6 @@ export async function waitFor(
     const r = await host.probe(argv, { signal: ctx.signal, timeoutMs: 20_000 });
     if (r.exitCode === 0 && ok(r.stdout)) return { ok: true, output: r.stdout, waited: attempt > 0 };
     if (ctx.clock.now().getTime() > ctx.deadline || ctx.signal.aborted) return { ok: false, output: `${r.stdout}${r.stderr}`.trim(), waited: true };
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, pollPause(attempt + 1)));
   }
 }

@@ -5,8 +5,8 @@
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
-import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
-import { checkReadiness, readinessProbes } from './_readiness.js';
+import { gatherRunnable, serviceSteps } from './_units.js';
+import { readinessProbes, verifyService } from './_readiness.js';
 import { CONTROL_PLANE_ROLLING } from './_rolling.js';
 import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
 
@@ -20,8 +20,5 @@ export const controlPlane: Phase = {
   check: (input) => expiryWarnings(phaseExpiry(input, 'control-plane')),
   plan: (input) => restartForExpiry(serviceSteps(input.host, 'control-plane', input.facts), phaseExpiry(input, 'control-plane')),
   firstLook: (input) => readinessProbes(input, 'control-plane'),
-  verify: async (host, input, ctx) => [
-    ...(await verifyUnitFiles(host, input.host, 'control-plane', ctx, input.changedPaths ?? new Set())),
-    ...(await checkReadiness(host, input, 'control-plane', ctx)),
-  ],
+  verify: (host, input, ctx) => verifyService(host, input, 'control-plane', ctx),
 };

@@ -8,8 +8,8 @@
  */
 import type { Phase } from '../phase.js';
 import { artifactsOf, unitBinaries } from './_artifacts.js';
-import { gatherRunnable, serviceSteps, verifyUnitFiles } from './_units.js';
-import { checkReadiness, readinessProbes } from './_readiness.js';
+import { gatherRunnable, serviceSteps } from './_units.js';
+import { readinessProbes, verifyService } from './_readiness.js';
 import { withImageImports } from './_image-imports.js';
 import { NODES_ROLLING } from './_rolling.js';
 import { expiryWarnings, phaseExpiry, restartForExpiry } from './_expired.js';
@@ -25,8 +25,5 @@ export const nodes: Phase = {
   check: (input) => expiryWarnings(phaseExpiry(input, 'nodes')),
   plan: (input) => withImageImports(rebootstrapForRotation(restartForExpiry(serviceSteps(input.host, 'nodes', input.facts), phaseExpiry(input, 'nodes')), kubeletRotation(input)), input),
   firstLook: (input) => readinessProbes(input, 'nodes'),
-  verify: async (host, input, ctx) => [
-    ...(await verifyUnitFiles(host, input.host, 'nodes', ctx, input.changedPaths ?? new Set())),
-    ...(await checkReadiness(host, input, 'nodes', ctx)),
-  ],
+  verify: (host, input, ctx) => verifyService(host, input, 'nodes', ctx),
 };
