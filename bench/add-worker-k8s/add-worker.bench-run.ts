@@ -13,7 +13,8 @@
  * get measure-priority.ts's CPU weight unless BENCH_PRIORITY=0.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, openSync } from 'node:fs';
+import { createReadStream, openSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { runCli, summaryOf } from '../../test/hosts/apply-env.js';
@@ -123,11 +124,11 @@ it('adding a worker to a real 3-host cluster vs the same add by hand', async () 
   }
   const load = execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim();
   const m = (f: (r: (typeof rows)[number]) => number): number => median(rows.map(f));
-  console.log(
-    [
-      `adding worker wk3 to a real ${kk.version} cluster of 3 hosts (${RUNS} runs; load ${load}; ${priority.said}; ${files.length} files, ${images.length} image(s)):`,
-      ...rows.map((r, i) => `  run ${i + 1}: kubesmith apply --limit wk3 ${r.apply.toFixed(2)} s (Ready at ${r.toReady.toFixed(2)} s), by hand ${r.hand.toFixed(2)} s; phases ${r.phases}`),
-      `  median: kubesmith ${m((r) => r.toReady).toFixed(2)} s to Ready, by hand ${m((r) => r.hand).toFixed(2)} s, ratio ${(m((r) => r.toReady) / m((r) => r.hand)).toFixed(2)}x (target: < 10 s, only wk3 written)`,
-    ].join('\n'),
-  );
+  const table = [
+    `adding worker wk3 to a real ${kk.version} cluster of 3 hosts (${RUNS} runs; load ${load}; ${priority.said}; ${files.length} files, ${images.length} image(s)):`,
+    ...rows.map((r, i) => `  run ${i + 1}: kubesmith apply --limit wk3 ${r.apply.toFixed(2)} s (Ready at ${r.toReady.toFixed(2)} s), by hand ${r.hand.toFixed(2)} s; phases ${r.phases}`),
+    `  median: kubesmith ${m((r) => r.toReady).toFixed(2)} s to Ready, by hand ${m((r) => r.hand).toFixed(2)} s, ratio ${(m((r) => r.toReady) / m((r) => r.hand)).toFixed(2)}x (target: < 10 s, only wk3 written)`,
+  ].join('\n');
+  console.log(table);
+  writeFileSync(fileURLToPath(new URL('./last-run.txt', import.meta.url)), `${table}\n`);
 });
