@@ -19,7 +19,7 @@ import { canBootHosts } from '../support/test-hosts.js';
 import { etcdctlFromTest, runCli, setupApplyEnv, summaryOf, type ApplyEnv, type CliRun } from './apply-env.js';
 import { journalDowntime, maxDown, maxOverlap, startSampler, stopSampler, type Sample } from './etcd-sampler.js';
 import { prioritize } from './measure-priority.js';
-import { EtcdWriteLoad } from './etcd-write-load.js';
+import { EtcdWriteLoad, acksWhileDown } from './etcd-write-load.js';
 
 const can = canBootHosts();
 if (!can.ok) console.log(`test/hosts/ca-rotation.test.ts skipped: ${can.reason}`);
@@ -109,7 +109,9 @@ describe.skipIf(!can.ok)('etcd CA rotation under continuous writes (real hosts)'
     expect(processDown.max).toBeLessThanOrEqual(1);
     expect(result.refused, result.refusedErrors.join('\n')).toBe(0);
     expect(lost).toEqual([]);
-    expect(result.acknowledged).toBeGreaterThan(100);
+    expect(result.acknowledged).toBeGreaterThan(20);
+    // The load ran through every restart: writes were acknowledged while each member was down.
+    for (const a of acksWhileDown(result, downtime)) expect(a, 'writes acknowledged while the member was down').not.toMatch(/ 0$/);
     const health = JSON.parse(etcdctlFromTest(env, MEMBERS, ['endpoint', 'health', '-w', 'json'])) as { health: boolean }[];
     expect(health.map((h) => h.health)).toEqual([true, true, true]);
   }

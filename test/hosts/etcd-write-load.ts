@@ -271,3 +271,15 @@ export function maxPauseWithin(r: WriteLoadResult, from: number, to: number): { 
   }
   return best;
 }
+
+/**
+ * Each member's down intervals (journalDowntime: stop to "ready to serve", epoch ms) with the
+ * writes acknowledged inside it. A write load proves a rollout only if it ran while members were
+ * down; a count of all writes did not say that, and fell with the apply's length on a faster
+ * machine (161 writes in a 9 s apply, under a threshold of 200 set when applies took longer).
+ */
+export function acksWhileDown(r: WriteLoadResult, downtime: ReadonlyMap<string, readonly (readonly [number, number])[]>): readonly string[] {
+  return [...downtime].flatMap(([member, intervals]) =>
+    intervals.map(([from, to]) => `${member} ${r.ackTimes.filter((t) => t >= from && t <= to).length}`),
+  );
+}
