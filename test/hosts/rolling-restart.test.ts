@@ -186,8 +186,12 @@ describe.skipIf(!can.ok)('rolling etcd restart under continuous writes (real hos
     expect(run.stderr).toMatch(new RegExp(`etcd: rolling restart \\w+ -> \\w+ -> \\w+, each gated by ${GATE.replace(/\+/g, '\\+')}`));
     for (const m of MEMBERS) expect(run.stderr).toMatch(new RegExp(`${m}: restarted etcd.service; ${GATE.replace(/\+/g, '\\+')}: ok`));
     expect(summaryOf(run).filter((s) => s.restarted.includes('etcd.service')).map((s) => s.host).sort()).toEqual([...MEMBERS].sort());
-    // every member was seen going down (it really restarted), never two at once
-    for (const m of MEMBERS) expect(down.downMs.get(m) ?? 0, `${m} never seen down`).toBeGreaterThan(0);
+    // every member really restarted: seen going down by the ~100 ms sampler, or (a restart faster
+    // than a sample: 90 ms seen on a fast machine) by its journal's stop-to-ready interval; never two at once
+    for (const m of MEMBERS) {
+      const quick = (downtime.get(m) ?? []).some(([a, b]) => b - a < 300);
+      if (!quick) expect(down.downMs.get(m) ?? 0, `${m} never seen down`).toBeGreaterThan(0);
+    }
     expect(down.max).toBe(1);
     expect(journalMax).toBe(1);
     for (const m of MEMBERS) expect(downtime.get(m), `${m}: one stop-to-ready interval`).toHaveLength(1);

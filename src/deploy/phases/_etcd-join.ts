@@ -12,6 +12,7 @@
  *   promoted to a voting member once the leader says it is in sync (retried until then).
  * One joiner per run (preflight): etcd changes membership one member at a time.
  */
+import { RECONF_FN } from './_etcd-reconfig.js';
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { Problem, Step } from '../phase.js';
 import { etcdBootstraps, peerEntry, peerUrl } from '../../render/etcd-membership.js';
@@ -39,9 +40,11 @@ export function joinProblems(plan: ClusterPlan, host: string): readonly Problem[
  * $1 name, $2 peer URL, $3 data dir, $4 the inventory's members ("m1=https://ip:2380,..."), then the
  * etcdctl argv (endpoints of the running members). Exit 3 with the reason when it must not add.
  * `member list -w simple` rows: "ID, started|unstarted, NAME, PEER URLS, CLIENT URLS, IS LEARNER";
- * a member added but not started yet has no name, so it is found by its peer URL.
+ * a member added but not started yet has no name, so it is found by its peer URL. An addition etcd
+ * refuses as transient is asked again (_etcd-reconfig.ts).
  */
-const ADD_SH = `name=$1 url=$2 data=$3 members=",$4,"; shift 4
+const ADD_SH = `${RECONF_FN}
+name=$1 url=$2 data=$3 members=",$4,"; shift 4
 list=$("$@" member list -w simple) || { echo "cannot list the etcd members through $*" >&2; exit 1; }
 stray=$(printf '%s\\n' "$list" | awk -F', ' -v members="$members" 'NF >= 4 && index(members, "=" $4 ",") == 0 { printf "%s%s (%s)", sep, ($3 == "" ? "unstarted" : $3), $4; sep = ", " }')
 if [ -n "$stray" ]; then echo "the etcd cluster has members the inventory does not name: $stray; remove them first (kubesmith remove, or etcdctl member remove), or put them back in the inventory" >&2; exit 3; fi
@@ -51,7 +54,7 @@ if [ -n "$mine" ]; then
   echo "the cluster lists a member named $name with other peer URLs: $mine; remove it (etcdctl member remove) or rename the host" >&2; exit 3
 fi
 if [ -d "$data/member" ]; then echo "$data/member exists on this host but the cluster does not list $name: it belongs to another cluster; move it away, then run apply again" >&2; exit 3; fi
-"$@" member add "$name" --peer-urls="$url" --learner`;
+reconf "$@" member add "$name" --peer-urls="$url" --learner`;
 
 /** $1 peer URL, then etcdctl argv: promotes the learner once the leader lets it (it must catch up first). */
 const PROMOTE_SH = `url=$1; shift

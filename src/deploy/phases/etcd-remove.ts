@@ -9,6 +9,7 @@
  *     disabled, every file kubesmith put there removed, the data directory moved aside unless kept).
  * The choice of member is pure and made alike on every host from PhaseInput.peers.
  */
+import { RECONF_FN } from './_etcd-reconfig.js';
 import type { ClusterPlan, PlannedHost } from '../../plan/types.js';
 import type { EtcdMemberFact } from '../etcd-facts.js';
 import type { Phase, PhaseInput, Problem, Step } from '../phase.js';
@@ -53,23 +54,15 @@ export function removalPick(input: PhaseInput, target: string): { host: string; 
  * call only. The removal itself never goes through the removed member: it stops as soon as it is
  * removed, and a request it was answering fails with "etcdserver: server stopped" (seen on a real
  * cluster), although the removal took effect.
- * etcd refuses a removal with "unhealthy cluster" (or "not enough started members") while the member
- * answering has not been connected to enough peers for 5 s (its strict reconfiguration check): seen
- * on a loaded machine right after move-leader. Nothing was changed then, so the removal is asked
- * again once a second for up to 30 s; any other error stops at once.
+ * A removal etcd refuses as transient is asked again (_etcd-reconfig.ts).
  */
-export const REMOVE_SH = `url=$1 to=$2 its=$3; shift 3
+export const REMOVE_SH = `${RECONF_FN}
+url=$1 to=$2 its=$3; shift 3
 list=$("$@" member list -w simple) || { echo "cannot list the etcd members through $*" >&2; exit 1; }
 row=$(printf '%s\\n' "$list" | awk -F', ' -v u="$url" '$4 == u')
 [ -n "$row" ] || { echo "no member has the peer URL $url: already removed"; exit 0; }
 if [ "$to" != - ]; then "$@" --endpoints="$its" move-leader "$to" || exit 1; fi
-n=0
-while ! out=$("$@" member remove "\${row%%,*}" 2>&1); do
-  case $out in *'unhealthy cluster'*|*'not enough started members'*) ;; *) printf '%s\n' "$out" >&2; exit 1 ;; esac
-  n=$((n + 1)); [ $n -lt 30 ] || { printf '%s\n' "$out" >&2; exit 1; }
-  sleep 1
-done
-printf '%s\n' "$out"`;
+reconf "$@" member remove "\${row%%,*}"`;
 
 
 /** The refusal of removalPick, reported once (by the first remaining member of the run). */

@@ -24,7 +24,7 @@ for a in "$@"; do case "$a" in --*) ;; *) set -- "$@" "$a" ;; esac; shift; done
 echo "$*" >> "$STUB_LOG"
 case "$1 $2" in
   "member list") cat "$STUB_LIST" ;;
-  "member add") echo "Member 1234 added to cluster" ;;
+  "member add") if [ -n "$STUB_ADD_REFUSE" ] && [ ! -e "$STUB_ADD_REFUSE" ]; then touch "$STUB_ADD_REFUSE"; echo "Error: etcdserver: unhealthy cluster" >&2; exit 1; fi; echo "Member 1234 added to cluster" ;;
   "member promote") [ -e "$STUB_PROMOTE_OK" ] || { echo "can only promote a learner member which is in sync with leader" >&2; touch "$STUB_PROMOTE_OK"; exit 1; }; echo "Member $3 promoted" ;;
 esac`;
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 
 /** Runs the add (or promote) step of m4 with the stand-in; `list` is what `member list` answers. */
-function run(which: 'before' | 'after', list: string, opts: { dataDir?: string } = {}) {
+function run(which: 'before' | 'after', list: string, opts: { dataDir?: string; refuseAddOnce?: boolean } = {}) {
   const m4 = plan.hosts.find((h) => h.host.name === 'm4');
   if (!m4) throw new Error('no m4');
   const step = joinSteps(plan, m4)[which][0];
@@ -48,7 +48,8 @@ function run(which: 'before' | 'after', list: string, opts: { dataDir?: string }
   writeFileSync(join(tmp, 'list'), list);
   writeFileSync(join(tmp, 'log'), '');
   rmSync(join(tmp, 'promoted'), { force: true });
-  const r = spawnSync(argv[0] ?? 'sh', argv.slice(1), { encoding: 'utf8', env: { ...process.env, STUB_LIST: join(tmp, 'list'), STUB_LOG: join(tmp, 'log'), STUB_PROMOTE_OK: join(tmp, 'promoted') } });
+  rmSync(join(tmp, 'add-refused'), { force: true });
+  const r = spawnSync(argv[0] ?? 'sh', argv.slice(1), { encoding: 'utf8', env: { ...process.env, STUB_LIST: join(tmp, 'list'), STUB_LOG: join(tmp, 'log'), STUB_PROMOTE_OK: join(tmp, 'promoted'), STUB_ADD_REFUSE: opts.refuseAddOnce ? join(tmp, 'add-refused') : '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, asked: readFileSync(join(tmp, 'log'), 'utf8').trim().split('\n') };
 }
 
@@ -60,6 +61,13 @@ describe('member add', () => {
     const r = run('before', running);
     expect(r.code, r.stderr).toBe(0);
     expect(r.asked).toEqual(['member list -w simple', 'member add m4']);
+  });
+
+  it('asks again when etcd refuses the addition as "unhealthy cluster" (its strict check, seconds after a start)', () => {
+    const r = run('before', running, { refuseAddOnce: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Member 1234 added');
+    expect(r.asked).toEqual(['member list -w simple', 'member add m4', 'member add m4']);
   });
 
   it('an interrupted run: the cluster lists it already (unstarted, by its URL) -> nothing added', () => {
