@@ -30,12 +30,16 @@ function converged(): FakeHost {
   return new FakeHost('h1').seed(conf.path, 'a\n', conf.mode).seed(cert.path, 'b\n', cert.mode).seed(later.path, 'c\n', later.mode);
 }
 const stats = (host: FakeHost): string[] => host.log.filter((l) => l.startsWith('stat '));
+/** A new run on `host`, whose log then holds only what the run asks. */
+function freshRun(host: FakeHost): HostRunState {
+  host.log.length = 0;
+  return newHostRunState();
+}
 
 describe('one stat per host and run', () => {
   it('a no-change run stats the host once, asking every path of its plan; the next phase asks nothing', async () => {
     const host = converged();
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state);
     await apply(host, phase2, state);
     expect(stats(host)).toEqual([`stat ${HOST_PATHS.length}`]);
@@ -45,8 +49,7 @@ describe('one stat per host and run', () => {
 
   it('after a write on the host, the next phase stats again and sees what is there now', async () => {
     const host = new FakeHost('h1').seed(later.path, 'c\n', later.mode);
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state); // writes a.conf and b.pem
     expect(state.writes).toBeGreaterThan(0);
     host.seed(later.path, 'changed by hand\n', later.mode); // the first stat's answer for c.conf is stale now
@@ -59,8 +62,7 @@ describe('one stat per host and run', () => {
 
   it('a pending-restart marker left by an interrupted run is seen through the first stat', async () => {
     const host = converged().seed(pendingMarker('c.service'), '', 0o644);
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state);
     await apply(host, phase2, state);
     expect(state.restarted).toEqual(['c.service']);
@@ -69,8 +71,7 @@ describe('one stat per host and run', () => {
 
   it('answers are taken once: the same phase run again in the run stats for itself', async () => {
     const host = converged();
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state);
     await apply(host, phase1, state);
     expect(stats(host)).toEqual([`stat ${HOST_PATHS.length}`, 'stat 2']);
@@ -80,8 +81,7 @@ describe('one stat per host and run', () => {
 
   it('a path the first stat did not ask about is stat-ed on its own', async () => {
     const host = converged();
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state, [conf.path, cert.path]);
     await apply(host, phase2, state, [conf.path, cert.path]);
     expect(stats(host)).toEqual(['stat 2', 'stat 3']);
@@ -89,8 +89,7 @@ describe('one stat per host and run', () => {
 
   it('without the host paths (a rolling restart, a drain) every call stats its own paths', async () => {
     const host = converged();
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     await apply(host, phase1, state, null);
     await apply(host, phase2, state, null);
     expect(stats(host)).toEqual(['stat 2', 'stat 3']);
@@ -98,8 +97,7 @@ describe('one stat per host and run', () => {
 
   it('a dry-run stats once too, and says what apply would write', async () => {
     const host = converged().seed(later.path, 'old\n', later.mode);
-    host.log.length = 0;
-    const state = newHostRunState();
+    const state = freshRun(host);
     const events: string[] = [];
     const opts = { phase: 'p', emit: (e: { type: string; status?: string }) => void events.push(`${e.type} ${e.status ?? ''}`), signal: new AbortController().signal };
     await dryRunSteps(host, phase1, state, opts, { hostPaths: HOST_PATHS });

@@ -12,7 +12,11 @@ export const RECONF_FN = `reconf() {
   n=0
   while ! out=$("$@" 2>&1); do
     case $out in *'unhealthy cluster'*|*'not enough started members'*) ;; *) printf '%s\\n' "$out" >&2; return 1 ;; esac
-    n=$((n + 1)); [ $n -lt 30 ] || { printf '%s\\n' "$out" >&2; return 1; }
+    n=$((n + 1))
+    if [ $n -ge 30 ]; then
+      printf '%s\\n%s\\n' "$out" 'etcd refused this membership change for 30 s as not yet safe (a member not connected to every peer, or too few started): check \`kubesmith status\` and \`journalctl -u etcd\` on the members, then run the command again' >&2
+      return 1
+    fi
     sleep 1
   done
   printf '%s\\n' "$out"

@@ -38,7 +38,10 @@ esac
   return { bin, calls: () => readFileSync(log, 'utf8').trim().split('\n') };
 }
 
-const run = (bin: string) => spawnSync('sh', ['-c', REMOVE_SH, 'etcd-remove', 'https://10.0.0.3:2380', '-', 'https://10.0.0.3:2379', bin, '--endpoints=https://10.0.0.1:2379'], { encoding: 'utf8', timeout: 60_000 });
+// A `sleep` that returns at once, first on PATH: the script's 1 s pauses would make the give-up case take 30 s.
+writeFileSync(join(dir, 'sleep'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+const env = { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` };
+const run = (bin: string) => spawnSync('sh', ['-c', REMOVE_SH, 'etcd-remove', 'https://10.0.0.3:2380', '-', 'https://10.0.0.3:2379', bin, '--endpoints=https://10.0.0.1:2379'], { encoding: 'utf8', timeout: 60_000, env });
 
 describe('etcd member removal script', () => {
   it('asks again while etcd answers "unhealthy cluster", then reports the removal', () => {
@@ -47,6 +50,16 @@ describe('etcd member removal script', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Member abc123 removed');
     expect(ctl.calls().filter((c) => c.includes('member remove'))).toEqual(Array(3).fill('--endpoints=https://10.0.0.1:2379 member remove abc123'));
+  });
+
+  it('gives up after 30 refusals with etcd\'s message and what to check, and runs nothing the message names', () => {
+    const ctl = fakeEtcdctl('stuck', 1000, 'etcdserver: unhealthy cluster');
+    const r = run(ctl.bin);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('etcdserver: unhealthy cluster');
+    expect(r.stderr).toContain('etcd refused this membership change for 30 s as not yet safe');
+    expect(r.stderr).toContain('check `kubesmith status` and `journalctl -u etcd` on the members, then run the command again');
+    expect(ctl.calls().filter((c) => c.includes('member remove'))).toHaveLength(30);
   });
 
   it('stops at once on any other error, with etcdctl\'s message', () => {
