@@ -84,9 +84,15 @@ export const isDown = (s: Sample): boolean => s.state !== 'active' || s.livez !=
 
 /**
  * The most members down at one moment: a sweep over every sample in time order, each host in the
- * state of its latest sample. Also each host's time spent down (sum of its down intervals).
+ * state of its latest sample, counted down only when its next sample is down too (surely down
+ * between the two). A host's latest sample is up to ~100 ms old: a member ready 10 ms before the
+ * rollout stopped the next one (the gate held; the journals, ms-precise, show one down at a time)
+ * still looked down in its last sample and counted as two down. journalDowntime is the exact view.
+ * Also each host's time spent down (sum of its down intervals).
  */
 export function maxDown(byHost: ReadonlyMap<string, readonly Sample[]>): { max: number; at: number; downMs: Map<string, number>; samples: number } {
+  const surely = new Set<Sample>();
+  for (const samples of byHost.values()) samples.forEach((s, i) => isDown(s) && isDown(samples[i + 1] ?? s) && surely.add(s));
   const events = [...byHost].flatMap(([host, samples]) => samples.map((s) => ({ host, s }))).sort((a, b) => a.s.at - b.s.at);
   const current = new Map<string, Sample>();
   const downMs = new Map<string, number>();
@@ -96,7 +102,7 @@ export function maxDown(byHost: ReadonlyMap<string, readonly Sample[]>): { max: 
     const prev = current.get(host);
     if (prev && isDown(prev)) downMs.set(host, (downMs.get(host) ?? 0) + s.at - prev.at);
     current.set(host, s);
-    const down = [...current.values()].filter((x) => isDown(x)).length;
+    const down = [...current.values()].filter((x) => surely.has(x)).length;
     if (down > max) [max, at] = [down, s.at];
   }
   return { max, at, downMs, samples: events.length };
